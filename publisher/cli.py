@@ -1,0 +1,63 @@
+"""Command line: parse, call, print, exit code. Nothing else lives here.
+
+Each command is a module in :mod:`publisher.commands` with ``register(subparsers)``; the
+module is imported only when its command runs, so ``publisher publish`` from cron does not
+pay for the preview server or the translator tools.
+
+Exit codes: 0 ok, 1 some delivery failed (will retry), 2 bad content or config,
+3 another run holds the lock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from publisher import __version__
+from publisher.errors import PublisherError
+
+# name -> (module, one-line help). Order is the order of `publisher --help`.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "build": ("publisher.commands.build", "build the static site into the output directory"),
+    "check": ("publisher.commands.check", "report every problem in content, translations and config"),
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="publisher", description=__doc__.splitlines()[0])
+    p.add_argument("--version", action="version", version=f"publisher {__version__}")
+    p.add_argument("-C", "--project", type=Path, default=Path("."), metavar="DIR",
+                   help="project directory (holding publisher.toml); default: current directory")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (_module, help_text) in COMMANDS.items():
+        sub.add_parser(name, help=help_text, add_help=False)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    top = parser()
+    args, rest = top.parse_known_args(argv)
+    if args.command is None:
+        top.print_help()
+        return 2
+    module = importlib.import_module(COMMANDS[args.command][0])
+    cmd = argparse.ArgumentParser(prog=f"publisher {args.command}",
+                                  description=COMMANDS[args.command][1])
+    module.register(cmd)
+    options = cmd.parse_args(rest)
+    options.project = args.project
+    try:
+        return int(module.run(options))
+    except PublisherError as exc:
+        print(f"publisher: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

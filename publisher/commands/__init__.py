@@ -1,0 +1,1 @@
+"""One module per CLI command: ``register(parser)`` adds its options, ``run(args)`` returns the exit code."""

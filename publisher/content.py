@@ -1,0 +1,245 @@
+"""Content files → model. Every problem becomes a Diagnostic with path:line and a fix.
+
+Loading never stops at the first problem: a broken update is left out (and reported) while
+the valid updates of the same incident still load, because a typo in one file must not hold
+back an urgent statement in another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from publisher import frontmatter, markup
+from publisher.config import Config
+from publisher.errors import Diagnostic, did_you_mean, display_path
+from publisher.model import IMPACTS, STATUSES, Incident, Site, Update
+from publisher.timeutil import LocalTimeError, parse_local, parse_stem
+
+INCIDENT_FILE = "incident.md"
+INCIDENT_ID = re.compile(r"^(\d{4}-\d{2}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
+STEM = re.compile(r"^\d{8}T\d{4}$")
+
+INCIDENT_KEYS = ("title", "impact", "services", "lang")
+UPDATE_KEYS = ("status", "publish_at", "approved_by", "next_update", "channels",
+               "correction", "retracts", "lang")
+
+
+@dataclass
+class LoadResult:
+    site: Site
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+
+class _FileReader:
+    """Decodes one file and turns its front matter into checked values."""
+
+    def __init__(self, path: Path, root: Path, zone: ZoneInfo, out: list[Diagnostic]) -> None:
+        self.path = path
+        self.shown = display_path(path, root)
+        self.zone = zone
+        self.out = out
+        self.ok = True
+
+    def error(self, line: int, message: str, hint: str = "") -> None:
+        self.out.append(Diagnostic(self.shown, line, message, hint))
+        self.ok = False
+
+    def read(self) -> tuple[frontmatter.Document, str] | None:
+        data = self.path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            self.error(line, f"not UTF-8 text (byte 0x{data[exc.start]:02x})",
+                       "save the file as UTF-8 (in most editors: File > Save with encoding)")
+            return None
+        text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+        doc = frontmatter.parse(text, self.shown)
+        if isinstance(doc, list):
+            self.out.extend(doc)
+            self.ok = False
+            return None
+        return doc, digest
+
+    def unknown_keys(self, doc: frontmatter.Document, allowed: tuple[str, ...]) -> None:
+        for key, f in doc.fields.items():
+            if key not in allowed:
+                self.error(f.line, f"unknown key '{key}'",
+                           f"{did_you_mean(key, allowed)}allowed keys: {', '.join(allowed)}")
+
+    def text(self, doc: frontmatter.Document, key: str, required: bool = False) -> str | None:
+        f = doc.fields.get(key)
+        if f is None or f.value is None or f.value == "":
+            if required:
+                self.error(doc.header_line, f"missing '{key}'", f"add a line '{key}: …' to the front matter")
+            return None
+        if isinstance(f.value, list):
+            self.error(f.line, f"'{key}' must be one value, not a list", f"write '{key}: value'")
+            return None
+        return f.value
+
+    def choice(self, doc: frontmatter.Document, key: str, choices: tuple[str, ...],
+               default: str | None = None) -> str | None:
+        value = self.text(doc, key, required=default is None)
+        if value is None:
+            return default
+        if value not in choices:
+            self.error(doc.fields[key].line, f"'{value}' is not a valid {key}",
+                       f"{did_you_mean(value, choices)}use one of: {', '.join(choices)}")
+            return None
+        return value
+
+    def items(self, doc: frontmatter.Document, key: str) -> tuple[str, ...] | None:
+        f = doc.fields.get(key)
+        if f is None or f.value is None:
+            return None
+        return tuple(f.value) if isinstance(f.value, list) else (f.value,)
+
+    def time(self, doc: frontmatter.Document, key: str, required: bool = False) -> datetime | None:
+        value = self.text(doc, key, required)
+        if value is None:
+            return None
+        try:
+            return parse_local(value, self.zone)
+        except LocalTimeError as exc:
+            self.error(doc.fields[key].line, f"{key}: {exc}", exc.hint)
+            return None
+
+    def lang(self, doc: frontmatter.Document, languages: tuple[str, ...], default: str) -> str:
+        value = self.choice(doc, "lang", languages, default)
+        return value or default
+
+    def check_links(self, body: str, body_line: int) -> None:
+        for line, url in markup.links(body):
+            if not markup.link_allowed(url):
+                self.error(body_line + line - 1, f"link to '{url}' is not allowed",
+                           "links may only be http(s)://, mailto:, tel: or relative to the site")
+
+
+def load_site(config: Config, only: Callable[[Path], bool] | None = None) -> LoadResult:
+    """Load every incident under content/incidents (newest incident first)."""
+    incidents_dir = config.dir("content") / "incidents"
+    out: list[Diagnostic] = []
+    incidents: list[Incident] = []
+    if incidents_dir.is_dir():
+        for directory in sorted(incidents_dir.iterdir(), reverse=True):
+            if directory.is_dir() and not directory.name.startswith("."):
+                incident = load_incident(directory, config, out)
+                if incident is not None:
+                    incidents.append(incident)
+    return LoadResult(Site(tuple(incidents)), out)
+
+
+def load_incident(directory: Path, config: Config, out: list[Diagnostic]) -> Incident | None:
+    root, zone, languages = config.root, config.zone, config.languages
+    shown_dir = display_path(directory, root)
+    if not INCIDENT_ID.match(directory.name):
+        out.append(Diagnostic(shown_dir, 0, f"incident directory name '{directory.name}' is not "
+                              "<YYYY-MM-DD>-<slug>",
+                              "rename it like 2019-11-15-cyberattaque (lower-case letters, digits, -)"))
+        return None
+    index = directory / INCIDENT_FILE
+    if not index.exists():
+        out.append(Diagnostic(shown_dir, 0, f"no {INCIDENT_FILE} in incident directory",
+                              f"create {shown_dir}/{INCIDENT_FILE} with a title and an impact"))
+        return None
+    reader = _FileReader(index, root, zone, out)
+    read = reader.read()
+    if read is None:
+        return None
+    doc, digest = read
+    reader.unknown_keys(doc, INCIDENT_KEYS)
+    title = reader.text(doc, "title", required=True)
+    title_line = doc.fields["title"].line if "title" in doc.fields else 1
+    impact = reader.choice(doc, "impact", IMPACTS)
+    services = reader.items(doc, "services") or ()
+    lang = reader.lang(doc, languages, config.source_lang)
+    reader.check_links(doc.body, doc.body_line)
+    if not reader.ok or title is None or impact is None:
+        return None
+    updates = _load_updates(directory, config, lang, out)
+    return Incident(id=directory.name, path=reader.shown, title=title, title_line=title_line,
+                    summary=doc.body.strip(), summary_line=doc.body_line + _leading_blank(doc.body),
+                    impact=impact, lang=lang, services=services, updates=updates,
+                    source_hash=digest)
+
+
+def _leading_blank(body: str) -> int:
+    return len(body) - len(body.lstrip("\n")) if body.strip() else 0
+
+
+def _load_updates(directory: Path, config: Config, incident_lang: str,
+                  out: list[Diagnostic]) -> tuple[Update, ...]:
+    updates: list[Update] = []
+    seen: dict[datetime, Update] = {}
+    for path in sorted(directory.glob("*.md")):
+        if path.name == INCIDENT_FILE:
+            continue
+        update = load_update(path, directory.name, config, incident_lang, out)
+        if update is None:
+            continue
+        if update.publish_at in seen:
+            first = seen[update.publish_at]
+            out.append(Diagnostic(update.path, 0,
+                                  f"publish_at is the same as in {first.path}",
+                                  "give each update of an incident its own time"))
+            continue
+        seen[update.publish_at] = update
+        updates.append(update)
+    updates.sort(key=lambda u: u.publish_at)
+    known = {u.stem for u in updates}
+    for u in updates:
+        if u.retracts is not None and u.retracts not in known:
+            out.append(Diagnostic(u.path, 0, f"retracts '{u.retracts}', which is not an update "
+                                  "of this incident",
+                                  f"use the file name (without .md) of the update to withdraw; "
+                                  f"known: {', '.join(sorted(known))}"))
+    return tuple(updates)
+
+
+def load_update(path: Path, incident_id: str, config: Config, default_lang: str,
+                out: list[Diagnostic]) -> Update | None:
+    reader = _FileReader(path, config.root, config.zone, out)
+    if not STEM.match(path.stem) or parse_stem(path.stem) is None:
+        reader.error(0, f"update file name '{path.name}' is not <YYYYMMDDTHHMM>.md",
+                     "name it after the update's local time, e.g. 20191115T2130.md")
+        return None
+    read = reader.read()
+    if read is None:
+        return None
+    doc, digest = read
+    reader.unknown_keys(doc, UPDATE_KEYS)
+    values: dict[str, Any] = {
+        "status": reader.choice(doc, "status", STATUSES),
+        "publish_at": reader.time(doc, "publish_at", required=True),
+        "next_update": reader.time(doc, "next_update"),
+        "approved_by": reader.text(doc, "approved_by"),
+        "channels": reader.items(doc, "channels"),
+        "correction": reader.text(doc, "correction"),
+        "retracts": reader.text(doc, "retracts"),
+        "lang": reader.lang(doc, config.languages, default_lang),
+    }
+    if values["retracts"] is not None and not STEM.match(values["retracts"]):
+        reader.error(doc.fields["retracts"].line, f"retracts '{values['retracts']}' is not an "
+                     "update name", "write the withdrawn update's file name, e.g. 20191115T2130")
+    if not doc.body.strip():
+        reader.error(doc.body_line - 1, "the update has no text",
+                     "write the statement below the closing '---'")
+    reader.check_links(doc.body, doc.body_line)
+    if not reader.ok:
+        return None
+    return Update(incident_id=incident_id, stem=path.stem, path=reader.shown,
+                  body=doc.body.strip("\n"), body_line=doc.body_line + _leading_blank(doc.body),
+                  source_hash=digest, **values)

@@ -1,0 +1,117 @@
+"""Model → per-language views: which text each reader gets, and in which language.
+
+The unit of fallback is the whole update: if every block of an update has a usable
+translation, the reader gets the translation; otherwise the whole update is shown in its
+source language (marked ``lang``) with a notice. Never a mix of languages inside one update,
+never a hidden update.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from publisher import markup
+from publisher.i18n.catalogs import ContentCatalog, content_catalog
+from publisher.model import Incident, Update
+
+
+@dataclass(frozen=True)
+class UpdateView:
+    update: Update
+    lang: str  # the page's language
+    text_lang: str  # the language the text is actually in
+    html: str
+    markdown: str  # the text in text_lang, for plain-text channels
+    missing: int  # blocks without a usable translation (0 when text_lang == lang)
+
+    @property
+    def translated(self) -> bool:
+        return self.text_lang == self.lang
+
+    @property
+    def is_fallback(self) -> bool:
+        return self.text_lang != self.lang
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    incident: Incident
+    lang: str
+    title: str
+    title_lang: str
+    summary_html: str
+    summary_lang: str
+    updates: tuple[UpdateView, ...]  # newest first
+
+    @property
+    def latest(self) -> UpdateView | None:
+        return self.updates[0] if self.updates else None
+
+
+def localize_update(update: Update, lang: str, catalog: ContentCatalog) -> UpdateView:
+    if update.lang == lang:
+        return UpdateView(update, lang, lang, markup.to_html(update.body), update.body, 0)
+    units = markup.blocks(update.body)
+    found = {b.text: catalog.usable(b.text) for b in units}
+    missing = sum(1 for v in found.values() if v is None)
+    if missing:
+        return UpdateView(update, lang, update.lang, markup.to_html(update.body), update.body,
+                          missing)
+    table = {k: v for k, v in found.items() if v is not None}
+    html = markup.to_html(update.body, lambda msgid: table[msgid])
+    return UpdateView(update, lang, lang, html, translated_markdown(update.body, table), 0)
+
+
+def translated_markdown(markdown: str, table: dict[str, str]) -> str:
+    """The source Markdown with each block's inline text replaced (for plain-text channels)."""
+    lines = markdown.split("\n")
+    out = list(lines)
+    for block in reversed(markup.blocks(markdown)):
+        # A block spans from its first line until the next blank line or block start; the
+        # replacement keeps the source's list markers and heading hashes.
+        start = block.line - 1
+        end = start
+        while end + 1 < len(lines) and lines[end + 1].strip() and not _starts_block(lines[end + 1]):
+            end += 1
+        first = lines[start]
+        prefix = first[: len(first) - len(first.lstrip())]
+        stripped = first.lstrip()
+        for marker in ("- ", "* ", "+ ", "> "):
+            if stripped.startswith(marker):
+                prefix += marker
+                break
+        else:
+            digits = len(stripped) - len(stripped.lstrip("0123456789"))
+            if digits and stripped[digits:digits + 2] in (". ", ") "):
+                prefix += stripped[: digits + 2]
+            elif stripped.startswith("#"):
+                prefix += stripped[: len(stripped) - len(stripped.lstrip("#"))] + " "
+        out[start: end + 1] = [prefix + table.get(block.text, block.text)]
+    return "\n".join(out)
+
+
+def _starts_block(line: str) -> bool:
+    s = line.lstrip()
+    return s.startswith(("- ", "* ", "+ ", "#", "> ")) or (
+        s[:1].isdigit() and s.lstrip("0123456789")[:2] in (". ", ") "))
+
+
+def localize_incident(incident: Incident, lang: str, locales_dir: Path) -> IncidentView:
+    catalog = ContentCatalog(None) if incident.lang == lang else content_catalog(
+        locales_dir, lang, incident.id)
+    title, title_lang = incident.title, incident.lang
+    if incident.lang != lang and (t := catalog.usable(markup.normalize(incident.title), "title")):
+        title, title_lang = t, lang
+    summary_html, summary_lang = markup.to_html(incident.summary), incident.lang
+    if incident.summary and incident.lang != lang:
+        units = markup.blocks(incident.summary)
+        found = {b.text: catalog.usable(b.text, "summary") for b in units}
+        if all(v is not None for v in found.values()):
+            table = {k: v for k, v in found.items() if v is not None}
+            summary_html = markup.to_html(incident.summary, lambda m: table[m])
+            summary_lang = lang
+    views = tuple(
+        localize_update(u, lang, catalog if u.lang != lang else ContentCatalog(None))
+        for u in reversed(incident.updates))
+    return IncidentView(incident, lang, title, title_lang, summary_html, summary_lang, views)

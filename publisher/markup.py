@@ -1,0 +1,115 @@
+"""Markdown → safe HTML, and Markdown → translation blocks.
+
+One parser (markdown-it-py, CommonMark, raw HTML off) serves both, so the blocks a
+translator sees are exactly the blocks that are rendered: the block structure always comes
+from the source text and a translation only replaces the inline content of a block.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+ALLOWED_SCHEMES = ("http", "https", "mailto", "tel")
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+_SOFT_BREAK = re.compile(r"(?<!\\)[ \t]*\n[ \t]*")
+
+
+def link_allowed(url: str) -> bool:
+    """http(s), mailto and tel, or a relative link inside the site; nothing else."""
+    m = _SCHEME.match(url.strip())
+    return m is None or m.group(1).lower() in ALLOWED_SCHEMES
+
+
+@lru_cache(maxsize=1)
+def parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.validateLink = link_allowed  # type: ignore[method-assign]
+    return md
+
+
+@dataclass(frozen=True)
+class Block:
+    """One translation unit: a paragraph, a heading or a list-item paragraph."""
+
+    text: str  # the msgid: block source with soft breaks folded to spaces
+    line: int  # 1-based line inside the Markdown text
+    kind: str  # "paragraph", "heading h2", "bullet list / paragraph", ...
+
+
+def normalize(source: str) -> str:
+    return _SOFT_BREAK.sub(" ", source).strip()
+
+
+def blocks(markdown: str) -> list[Block]:
+    """The translation units of a Markdown text, in order (code blocks are not units)."""
+    tokens = parser().parse(markdown)
+    found: list[Block] = []
+    stack: list[str] = []
+    for i, tok in enumerate(tokens):
+        if tok.type in ("bullet_list_open", "ordered_list_open", "blockquote_open"):
+            stack.append(tok.type.removesuffix("_open").replace("_", " "))
+        elif tok.type in ("bullet_list_close", "ordered_list_close", "blockquote_close"):
+            stack.pop()
+        elif tok.type == "inline" and tok.map is not None:
+            prev = tokens[i - 1]
+            kind = f"heading {prev.tag}" if prev.type == "heading_open" else " / ".join(
+                [*stack, "paragraph"])
+            found.append(Block(normalize(tok.content), tok.map[0] + 1, kind))
+    return found
+
+
+def links(markdown: str) -> list[tuple[int, str]]:
+    """(line, target) of every link written in the text, including refused ones."""
+    found: list[tuple[int, str]] = []
+    for tok in parser().parse(markdown):
+        if tok.type != "inline" or tok.map is None:
+            continue
+        line = tok.map[0] + 1
+        for m in re.finditer(r"\]\(\s*<?([^)\s>]+)", tok.content):
+            found.append((line, m.group(1)))
+        for m in re.finditer(r"<([a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]*)>", tok.content):
+            found.append((line, m.group(1)))
+    return found
+
+
+def link_targets(inline_markdown: str) -> list[str]:
+    """Sorted link targets of one inline text: a translation must keep them unchanged."""
+    env: dict[str, object] = {}
+    children = parser().parseInline(inline_markdown, env)[0].children or []
+    return sorted(str(c.attrs.get("href", "")) for c in children if c.type == "link_open")
+
+
+def code_spans(inline_markdown: str) -> list[str]:
+    env: dict[str, object] = {}
+    children = parser().parseInline(inline_markdown, env)[0].children or []
+    return sorted(c.content for c in children if c.type == "code_inline")
+
+
+def to_html(markdown: str, translate: Callable[[str], str] | None = None) -> str:
+    """Render Markdown to HTML; `translate(msgid) -> text` replaces each block's inline text."""
+    md = parser()
+    env: dict[str, object] = {}
+    tokens = md.parse(markdown, env)
+    if translate is not None:
+        _replace_inlines(tokens, translate, env)
+    return md.renderer.render(tokens, md.options, env)
+
+
+def _replace_inlines(tokens: Sequence[Token], translate: Callable[[str], str],
+                     env: dict[str, object]) -> None:
+    md = parser()
+    for tok in tokens:
+        if tok.type == "inline" and tok.map is not None:
+            tok.children = md.parseInline(translate(normalize(tok.content)), env)[0].children
+
+
+def inline_html(text: str) -> str:
+    """One inline text (a title) as HTML without a wrapping paragraph."""
+    md = parser()
+    return md.renderInline(text)

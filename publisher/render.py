@@ -1,0 +1,123 @@
+"""Jinja environments and Babel formatting, one environment per language.
+
+HTML templates are autoescaped; social templates (plain text) are not. Every date goes
+through Babel in the configured zone and is labelled with it; ``<time datetime>`` carries UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt_
+import posixpath
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from babel import Locale
+from babel.dates import format_date, format_time, get_timezone_location
+
+from publisher.config import Config
+from publisher.i18n.catalogs import ui_translations
+
+PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+# Babel's "en" is US English; a European public body writes British dates (15 November, 19:00).
+BABEL_LOCALES = {"en": "en_GB"}
+
+# Vocabulary → UI string. The msgids are written out in the templates' macro too, so the
+# extractor sees them; this mapping is what channels without templates use.
+STATUS_ORDER = {"investigating": 0, "identified": 1, "monitoring": 2, "resolved": 3,
+                "scheduled": 0, "in_progress": 1, "completed": 3}
+
+
+def babel_locale(lang: str) -> Locale:
+    return Locale.parse(BABEL_LOCALES.get(lang, lang))
+
+
+class Formatter:
+    """Dates and times for one language, in the configured zone."""
+
+    def __init__(self, lang: str, zone: ZoneInfo, gettext: Any) -> None:
+        self.lang = lang
+        self.locale = babel_locale(lang)
+        self.zone = zone
+        self._ = gettext
+        self.city = get_timezone_location(zone, locale=self.locale, return_city=True)
+
+    def local(self, dt: dt_.datetime) -> dt_.datetime:
+        return dt.astimezone(self.zone)
+
+    def date(self, dt: dt_.datetime) -> str:
+        return format_date(self.local(dt), "full", locale=self.locale)
+
+    def time(self, dt: dt_.datetime) -> str:
+        return format_time(self.local(dt), "HH:mm", locale=self.locale)
+
+    def datetime(self, dt: dt_.datetime, zone_label: bool = True) -> str:
+        text = self._("%(date)s at %(time)s") % {"date": self.date(dt), "time": self.time(dt)}
+        if zone_label:
+            text = self._("%(datetime)s (%(city)s time)") % {"datetime": text, "city": self.city}
+        return text
+
+    def short(self, dt: dt_.datetime) -> str:
+        return format_date(self.local(dt), "d MMM y", locale=self.locale) + " " + self.time(dt)
+
+
+def language_name(code: str) -> str:
+    """A language named in itself (Français, English), as a language switcher shows it."""
+    return (Locale.parse(code).get_display_name(code) or code).capitalize()
+
+
+def iso_utc(dt: dt_.datetime) -> str:
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def relative(target: str, page: str) -> str:
+    """Link from one output page to another as a relative URL, so public/ works from disk."""
+    base = posixpath.dirname(page) or "."
+    return posixpath.relpath(target, base)
+
+
+class Renderer:
+    """Builds and caches the Jinja environment for each (kind, language)."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._envs: dict[tuple[str, str], jinja2.Environment] = {}
+
+    def loader(self) -> jinja2.BaseLoader:
+        return jinja2.ChoiceLoader([
+            jinja2.FileSystemLoader(str(self.config.dir("templates"))),
+            jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES)),
+        ])
+
+    def env(self, lang: str, kind: str = "web") -> jinja2.Environment:
+        key = (kind, lang)
+        if key in self._envs:
+            return self._envs[key]
+        env = jinja2.Environment(
+            loader=self.loader(),
+            extensions=["jinja2.ext.i18n"],
+            autoescape=kind != "social",
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        env.policies["ext.i18n.trimmed"] = True
+        translations = ui_translations(self.config.dir("locales"), lang)
+        env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+        fmt = Formatter(lang, self.config.zone, translations.gettext)
+        env.globals.update(
+            fmt=fmt, lang=lang, config=self.config, site_title=self.config.site_title,
+            base_url=self.config.base_url, languages=self.config.languages,
+            source_lang=self.config.source_lang, iso_utc=iso_utc,
+            language_name=language_name,
+        )
+        env.filters["relative"] = relative
+        self._envs[key] = env
+        return env
+
+    def render(self, template: str, lang: str, kind: str = "web", **context: Any) -> str:
+        return self.env(lang, kind).get_template(template).render(**context)

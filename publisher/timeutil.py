@@ -1,0 +1,77 @@
+"""Local-time parsing for the configured zone.
+
+Authors write local times ("2019-11-15T19:00"). A local time that does not exist (spring
+forward gap) or exists twice (autumn overlap) is rejected with both explicit spellings, and an
+explicit offset must be the zone's offset at that instant: guessing would publish at the
+wrong hour on the one night that matters.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+_LOCAL = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:?\d{2}|Z)?$")
+
+
+class LocalTimeError(ValueError):
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+def _fmt(dt: datetime) -> str:
+    return dt.isoformat(timespec="minutes")
+
+
+def parse_local(text: str, zone: ZoneInfo) -> datetime:
+    """Parse an author's time; return an aware datetime in UTC."""
+    text = text.strip()
+    if not _LOCAL.match(text):
+        raise LocalTimeError(
+            f"'{text}' is not a date and time",
+            "write it as YYYY-MM-DDTHH:MM, e.g. 2019-11-15T19:00 (local time), "
+            "or with an offset, e.g. 2019-11-15T19:00+01:00",
+        )
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise LocalTimeError(f"'{text}' is not a valid date: {exc}", "check the day and month") from exc
+    if dt.tzinfo is not None:
+        local = dt.astimezone(zone)
+        if local.utcoffset() != dt.utcoffset():
+            raise LocalTimeError(
+                f"offset of '{text}' is not the {zone.key} offset at that instant",
+                f"write {_fmt(local)} (same instant), or drop the offset to mean local time",
+            )
+        return dt.astimezone(UTC)
+    first, second = dt.replace(tzinfo=zone, fold=0), dt.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        assert first.utcoffset() is not None and second.utcoffset() is not None
+        round_trip = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+        if round_trip != dt:
+            before = (dt - timedelta(hours=1)).replace(tzinfo=zone)
+            after = (dt + timedelta(hours=1)).replace(tzinfo=zone)
+            raise LocalTimeError(
+                f"'{text}' does not exist in {zone.key} (clocks jump forward: DST gap)",
+                f"write an explicit time that exists, e.g. {_fmt(after.astimezone(zone))} "
+                f"or {_fmt(before.astimezone(zone))}",
+            )
+        raise LocalTimeError(
+            f"'{text}' happens twice in {zone.key} (clocks go back: DST overlap)",
+            f"write the offset you mean: {_fmt(first)} (first) or {_fmt(second)} (second)",
+        )
+    return first.astimezone(UTC)
+
+
+def parse_stem(stem: str) -> datetime | None:
+    """An update file stem `YYYYMMDDTHHMM` as a naive local datetime, or None."""
+    try:
+        return datetime.strptime(stem, "%Y%m%dT%H%M")
+    except ValueError:
+        return None
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
