@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from publisher.commands.common import load, now_option, project, report
+from publisher.checks import run_checks
+from publisher.commands.common import load, now_option, project, report, resolve_now
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -14,9 +15,10 @@ def register(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     config = project(args)
     result = load(config)
-    report(result.diagnostics)
-    errors = len(result.errors)
-    warnings = len(result.diagnostics) - errors
+    diagnostics = run_checks(config, result, resolve_now(config, args.now))
+    report(diagnostics)
+    errors = sum(1 for d in diagnostics if d.severity == "error")
+    warnings = len(diagnostics) - errors
     updates = sum(len(i.updates) for i in result.site.incidents)
     print(f"checked {len(result.site.incidents)} incidents, {updates} updates: "
           f"{errors} error(s), {warnings} warning(s)")

@@ -1,0 +1,104 @@
+"""The channel protocol: what every delivery target implements.
+
+The publishing job (:mod:`publisher.publish`) asks each enabled channel to *plan* its
+deliveries for this pass, then, for each delivery whose content changed since it was last
+delivered, records it in the ledger **before** calling :meth:`Channel.send` (outbox), and
+completes the row after. A row left in flight by a crash is first offered to
+:meth:`Channel.reconcile`, which looks the remote object up instead of posting again.
+
+Identity and change:
+
+* ``Delivery.key`` names one remote object for the life of the incident (a Facebook post, a
+  WordPress page, a site deployment). Same key + new ``content_hash`` = an *edit* of the same
+  object (a correction, a translation that became publishable, a retraction notice).
+* ``Delivery.idempotency_key`` is derived from the key and content hash by the job and is
+  what a channel sends as ``Idempotency-Key`` (Mastodon) or embeds to find its post again.
+
+Errors: a channel raises :class:`DeliveryError` with ``transient=True`` for what a later
+run may fix by itself (rate limits, 5xx, timeouts) and ``transient=False`` with a message
+that says what a person must do ("renew the Page token").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+from publisher.config import ChannelConfig, Config
+from publisher.errors import Diagnostic
+from publisher.localize import IncidentView
+from publisher.model import Site
+
+
+@dataclass(frozen=True)
+class PublishContext:
+    """Everything a channel may read to plan its deliveries for one pass."""
+
+    config: Config
+    site: Site  # every loaded incident (all updates, even future/unapproved ones)
+    now: datetime  # aware UTC
+    views: Mapping[str, list[IncidentView]]  # lang -> views of due, approved updates
+    site_dir: Path  # the freshly built static site
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class Delivery:
+    channel: str  # channel *instance* name from config
+    key: str  # stable identity of the remote object
+    content_hash: str  # hash of `payload`: what "changed" means
+    payload: Mapping[str, Any]  # exactly what is sent (JSON-serialisable; golden-file it)
+    update_id: str | None = None  # "<incident id>/<stem>" when the object is one update
+    lang: str | None = None
+    summary: str = ""  # one human line for logs and `status`
+
+    @staticmethod
+    def hash_payload(payload: Mapping[str, Any]) -> str:
+        data = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(data.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Receipt:
+    remote_id: str
+    url: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+class DeliveryError(Exception):
+    def __init__(self, message: str, transient: bool, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.transient = transient
+        self.retry_after = retry_after  # seconds, when the remote said how long to wait
+
+
+class Channel(Protocol):
+    kind: ClassVar[str]  # "website" or "social"
+
+    def __init__(self, config: ChannelConfig, project: Config) -> None: ...
+
+    @classmethod
+    def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+        """(key, what is wrong, how to fix) for each bad option; imports no SDK."""
+        ...
+
+    def plan(self, ctx: PublishContext) -> list[Delivery]:
+        """The deliveries this channel should have made by now, whether done or not."""
+        ...
+
+    def send(self, delivery: Delivery, previous: Receipt | None, idempotency_key: str) -> Receipt:
+        """Create the remote object (previous is None) or edit it in place."""
+        ...
+
+    def reconcile(self, delivery: Delivery, idempotency_key: str) -> Receipt | None:
+        """After a crash: the remote object if the interrupted send did reach it."""
+        ...
+
+    def check(self, ctx: PublishContext) -> list[Diagnostic]:
+        """Problems to report before anything is sent (lengths, credentials named...)."""
+        ...

@@ -1,0 +1,31 @@
+"""Everything `publisher check` reports, as a list of independent checkers.
+
+Each checker is ``(config, load_result, now) -> list[Diagnostic]``. Content errors come from
+the loader; the checkers add what needs more than one file (translations, channels, links,
+promises, guidance lints). Add a checker by appending it to CHECKERS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from publisher.config import Config
+from publisher.content import LoadResult
+from publisher.errors import Diagnostic
+
+Checker = Callable[[Config, LoadResult, datetime], list[Diagnostic]]
+
+# "module:function", imported when `check` runs so the cron path never pays for them.
+CHECKERS: list[str] = []
+
+
+def run_checks(config: Config, result: LoadResult, now: datetime) -> list[Diagnostic]:
+    import importlib
+
+    found = list(result.diagnostics)
+    for target in CHECKERS:
+        module, _, name = target.partition(":")
+        checker: Checker = getattr(importlib.import_module(module), name)
+        found.extend(checker(config, result, now))
+    return found
