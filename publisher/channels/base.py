@@ -16,7 +16,31 @@ Identity and change:
 
 Errors: a channel raises :class:`DeliveryError` with ``transient=True`` for what a later
 run may fix by itself (rate limits, 5xx, timeouts) and ``transient=False`` with a message
-that says what a person must do ("renew the Page token").
+that says what a person must do ("renew the Page token"). Both are retried by later runs
+with exponential backoff (recorded in the ledger) until ``[publish] max_attempts``; any
+other exception raised by a channel is recorded as a transient failure of that delivery
+(it never stops the other channels, nor the website).
+
+What the job guarantees a channel (publisher/publish.py):
+
+* ``plan()`` is called at most once per pass, after the site was built into
+  ``ctx.site_dir``; website channels (``kind = "website"``) are delivered before social
+  ones, so links to the site work when a post goes out. ``plan()`` must be a function of
+  ``ctx`` and the channel's options only (content, translations, templates, config, which
+  updates are due), without network calls: when none of that changed since the channel's
+  last fully delivered pass, the job skips ``plan()`` altogether (the every-minute path).
+* Deliveries whose ``update_id`` names an update with a ``channels:`` list that does not
+  include this channel's name are dropped by the job: channels need not filter.
+* ``send()`` is called only after the ledger row is committed. ``previous`` is the receipt of
+  the last *completed* delivery with the same key (so an edit targets that remote object),
+  or None for a first delivery.
+* ``reconcile()`` is called, before anything new is sent, for every row whose earlier
+  attempt may have reached the remote (a crash in flight, a timeout). Return a Receipt only
+  when the remote object already reflects *this* delivery (its idempotency key or content);
+  return None otherwise, and the job calls ``send()`` again (with ``previous`` as above).
+  Raise DeliveryError when the remote cannot be asked: nothing else is then sent on that
+  channel in this pass.
+* ``dry_run``: the job never calls ``send``/``reconcile`` then; ``plan`` must not write.
 """
 
 from __future__ import annotations
