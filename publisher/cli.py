@@ -23,6 +23,8 @@ from publisher.errors import PublisherError
 COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("publisher.commands.build", "build the static site into the output directory"),
     "check": ("publisher.commands.check", "report every problem in content, translations and config"),
+    "init": ("publisher.commands.init", "create a new project: config, statement library, locales"),
+    "new": ("publisher.commands.new", "create an incident, or an update from a pre-approved statement"),
 }
 
 

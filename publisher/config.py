@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from publisher import lintwords
 from publisher.errors import ConfigError, Diagnostic, did_you_mean, display_path
 
 CONFIG_NAME = "publisher.toml"
@@ -47,9 +48,9 @@ SCHEMA: dict[str, dict[str, tuple[type, Any, str]]] = {
         "ledger": (str, ".publisher/ledger.db", "SQLite ledger path"),
         "max_attempts": (int, 10, "give up a delivery after this many failures"),
     },
-    "lint": {
-        "forbidden_fr": (list, [], "French words check warns about"),
-        "forbidden_en": (list, [], "English words check warns about"),
+    "lint": {key: (list, words, "phrases check warns about") for key, words in lintwords.LISTS.items()},
+    "print": {
+        "phones": (list, [], "extra numbers printed on the A4 notice"),
     },
 }
 

@@ -1,0 +1,348 @@
+"""Creating incidents and updates the way a comms officer does in the first hour.
+
+``new_incident`` writes ``content/incidents/<date>-<slug>/incident.md``; ``new_update``
+writes ``<YYYYMMDDTHHMM>.md`` from a pre-approved statement, fills its placeholders and puts
+the statement's translations, filled with the same values, into the incident's catalogs so
+the update is bilingual from the first minute.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
+
+from publisher import markup
+from publisher.config import Config
+from publisher.content import INCIDENT_FILE, INCIDENT_ID
+from publisher.errors import Diagnostic, PublisherError, did_you_mean, display_path
+from publisher.i18n.catalogs import content_po_path
+from publisher.model import CLOSED_STATUSES, IMPACTS, STATUSES
+from publisher.statements import (
+    Statement,
+    fill,
+    load_statements,
+    parse_duration,
+    placeholders,
+    translate,
+)
+from publisher.timeutil import LocalTimeError, parse_local
+
+
+class AuthoringError(PublisherError):
+    exit_code = 2
+
+
+def slugify(title: str, limit: int = 40) -> str:
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(slug) > limit:
+        slug = slug[:limit].rsplit("-", 1)[0]
+    return slug or "incident"
+
+
+def yaml_str(value: str) -> str:
+    """A YAML scalar that stays text whatever it holds (JSON strings are YAML)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def parse_time(config: Config, value: str, now: datetime, option: str) -> datetime:
+    if value == "now":
+        return now.replace(second=0, microsecond=0)
+    try:
+        return parse_local(value, config.zone)
+    except LocalTimeError as exc:
+        raise AuthoringError(f"{option}: {exc}; {exc.hint}") from exc
+
+
+def parse_sets(pairs: Sequence[str], languages: Sequence[str]) -> dict[str | None, dict[str, str]]:
+    """['service=urgences', 'service@en=A&E'] → {None: {...}, 'en': {...}}."""
+    values: dict[str | None, dict[str, str]] = {None: {}}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name, _, lang = name.strip().partition("@")
+        if not sep or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            raise AuthoringError(f"--set '{pair}' is not name=value; "
+                                 "write e.g. --set service=\"les consultations\"")
+        if lang and lang not in languages:
+            raise AuthoringError(f"--set '{pair}': language '{lang}' is not configured "
+                                 f"(configured: {', '.join(languages)})")
+        values.setdefault(lang or None, {})[name] = value.strip()
+    return values
+
+
+@dataclass
+class Created:
+    paths: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    incident_id: str = ""
+
+
+def _catalog(path: Path, lang: str, incident_id: str, config: Config) -> Catalog:
+    if path.exists():
+        with open(path, "rb") as f:
+            return read_po(f, locale=lang)
+    organisation = str(config.get("site", "organisation") or config.site_title)
+    return Catalog(locale=lang, domain=f"incidents/{incident_id}", project="publisher",
+                   version="1", fuzzy=False, last_translator=organisation,
+                   revision_date=datetime.now(UTC),
+                   header_comment=f"# {lang} translations for the incident {incident_id}.")
+
+
+def _add(catalog: Catalog, msgid: str, msgstr: str, location: tuple[str, int], kind: str,
+         context: str | None = None) -> None:
+    existing = catalog.get(msgid, context)
+    if existing is not None:
+        if location not in existing.locations:
+            existing.locations.append(location)
+        if not existing.string and msgstr:
+            existing.string = msgstr
+        return
+    catalog.add(msgid, msgstr, [location], auto_comments=[kind], context=context)
+    message = catalog.get(msgid, context)
+    assert message is not None
+    # Content is not a format string: a French "12 %" must not become a python-format check.
+    message.flags.discard("python-format")
+    message.flags.discard("python-brace-format")
+
+
+def _write_catalog(path: Path, catalog: Catalog) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        write_po(f, catalog, width=0, include_previous=False)  # 0: never wrap (as None)
+    tmp.replace(path)
+
+
+def new_incident(config: Config, title: str | None, now: datetime, *,
+                 statement: str | None = None, translations: Mapping[str, str] | None = None,
+                 impact: str = "major", date: str | None = None, slug: str | None = None,
+                 summary: str | None = None) -> Created:
+    translations = dict(translations or {})
+    if statement is not None:
+        st = _statement(config, statement)
+        title = title or st.title
+        for lang in config.languages:
+            if lang != st.lang and lang not in translations:
+                tr = translate(config, st, lang, {}, {})
+                if tr.title:
+                    translations[lang] = tr.title
+    if not title:
+        raise AuthoringError('an incident needs a title: publisher new incident "Panne informatique"')
+    if impact not in IMPACTS:
+        raise AuthoringError(f"--impact '{impact}' is not valid; {did_you_mean(impact, IMPACTS)}"
+                             f"use one of: {', '.join(IMPACTS)}")
+    for lang in translations:
+        if lang not in config.languages or lang == config.source_lang:
+            raise AuthoringError(f"--title {lang}=…: '{lang}' is not a target language "
+                                 f"(targets: {', '.join(config.target_langs)})")
+    day = date or now.astimezone(config.zone).strftime("%Y-%m-%d")
+    incident_id = f"{day}-{slug or slugify(title)}"
+    if not INCIDENT_ID.match(incident_id):
+        raise AuthoringError(f"'{incident_id}' is not a valid incident id <YYYY-MM-DD>-<slug>; "
+                             "use --date YYYY-MM-DD and --slug lower-case-words")
+    directory = config.dir("content") / "incidents" / incident_id
+    if directory.exists():
+        raise AuthoringError(f"{display_path(directory, config.root)} already exists; "
+                             "choose another name with --slug")
+    directory.mkdir(parents=True)
+    lines = ["---", f"title: {yaml_str(title)}", f"impact: {impact}", "---"]
+    if summary:
+        lines.append(summary.strip())
+    index = directory / INCIDENT_FILE
+    index.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    created = Created([index], incident_id=incident_id)
+    rel = display_path(index, config.root)
+    for lang, text in translations.items():
+        po = content_po_path(config.dir("locales"), lang, incident_id)
+        catalog = _catalog(po, lang, incident_id, config)
+        _add(catalog, markup.normalize(title), text, (rel, 2), "front matter: title", "title")
+        _write_catalog(po, catalog)
+        created.paths.append(po)
+    for lang in config.target_langs:
+        if lang not in translations and lang != config.source_lang:
+            created.notes.append(f"the title has no {lang} translation yet: the {lang} pages show "
+                                 f"it in {config.source_lang} (give it with --title {lang}=…)")
+    return created
+
+
+def _statement(config: Config, name: str) -> Statement:
+    problems: list[Diagnostic] = []
+    library = load_statements(config, problems)
+    if name in library:
+        return library[name]
+    broken = [str(d) for d in problems if Path(d.path).stem == name]
+    if broken:
+        raise AuthoringError(f"statement '{name}' cannot be used:\n" + "\n".join(broken))
+    known = ", ".join(sorted(library)) or "none (run publisher init to get the standard library)"
+    raise AuthoringError(f"no statement '{name}' in content/statements/; "
+                         f"{did_you_mean(name, tuple(library))}available: {known}")
+
+
+def find_incident(config: Config, ref: str) -> str:
+    """An incident id from its id, its slug or an unambiguous part of its id."""
+    base = config.dir("content") / "incidents"
+    ids = sorted((p.name for p in base.iterdir() if (p / INCIDENT_FILE).exists()),
+                 reverse=True) if base.is_dir() else []
+    if ref in ids:
+        return ref
+    matches = [i for i in ids if i[11:] == ref] or [i for i in ids if ref in i]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        known = ", ".join(ids[:10]) or "none yet"
+        raise AuthoringError(f"no incident '{ref}'; create it with publisher new incident \"<title>\" "
+                             f"(incidents: {known})")
+    raise AuthoringError(f"'{ref}' matches several incidents: {', '.join(matches)}; give the full id")
+
+
+def builtin_values(config: Config) -> dict[str, str]:
+    """Placeholders every statement may use without --set, from publisher.toml."""
+    values = {
+        "organisation": str(config.get("site", "organisation") or ""),
+        "phone": str(config.get("site", "phone") or ""),
+        "site_url": config.base_url,
+    }
+    return {k: v for k, v in values.items() if v}
+
+
+def new_update(config: Config, incident_ref: str, now: datetime, *,
+               statement: str | None = None, status: str | None = None,
+               at: str = "now", next_update: str | None = None,
+               sets: Sequence[str] = (), approved_by: str | None = None,
+               text: str | None = None) -> Created:
+    incident_id = find_incident(config, incident_ref)
+    directory = config.dir("content") / "incidents" / incident_id
+    when = parse_time(config, at, now, "--at")
+    local = when.astimezone(config.zone)
+    path = directory / f"{local:%Y%m%dT%H%M}.md"
+    if path.exists():
+        raise AuthoringError(f"{display_path(path, config.root)} already exists (one update per "
+                             "minute); pick another time with --at YYYY-MM-DDTHH:MM")
+    values = parse_sets(sets, config.languages)
+    created = Created(incident_id=incident_id)
+    st = _statement(config, statement) if statement else None
+    if st is not None:
+        body, fields, translations = _from_statement(config, st, values, created)
+    else:
+        if text is None:
+            raise AuthoringError("give the text: --from <statement> (see content/statements/) "
+                                 "or --text \"…\"")
+        if values[None] or len(values) > 1:
+            raise AuthoringError("--set fills a statement's placeholders: use it with --from")
+        body, fields, translations = text.strip(), {}, {}
+        left = placeholders(body)
+        if left:
+            raise AuthoringError("the text has unfilled placeholders: "
+                                 + ", ".join("{" + p + "}" for p in left))
+    status = status or fields.get("status") or "investigating"
+    if status not in STATUSES:
+        raise AuthoringError(f"--status '{status}' is not valid; {did_you_mean(status, STATUSES)}"
+                             f"use one of: {', '.join(STATUSES)}")
+    promise = _next_update(config, when, now, next_update, st, status)
+    approver = approved_by or fields.get("approved_by")
+    front = ["---", f"status: {status}", f"publish_at: {yaml_str(f'{local:%Y-%m-%dT%H:%M}')}"]
+    if approver:
+        front.append(f"approved_by: {yaml_str(approver)}")
+    if promise is not None:
+        front.append(f"next_update: {yaml_str(f'{promise.astimezone(config.zone):%Y-%m-%dT%H:%M}')}")
+    incident_lang = _incident_lang(directory, config)
+    update_lang = st.lang if st is not None else incident_lang
+    if update_lang != incident_lang:
+        front.append(f"lang: {update_lang}")
+    front.append("---")
+    path.write_text("\n".join(front) + "\n" + body + "\n", encoding="utf-8")
+    created.paths.insert(0, path)
+    body_line = len(front) + 1
+    rel = display_path(path, config.root)
+    for lang, table in translations.items():
+        po = content_po_path(config.dir("locales"), lang, incident_id)
+        catalog = _catalog(po, lang, incident_id, config)
+        for b in markup.blocks(body):
+            _add(catalog, b.text, table.get(b.text, ""), (rel, body_line + b.line - 1), b.kind)
+        _write_catalog(po, catalog)
+        created.paths.append(po)
+    if not approver and config.get("publish", "require_approval"):
+        created.notes.append("not approved yet: it will not be published until you add "
+                             f"'approved_by: <name>' to {rel}")
+    return created
+
+
+def _incident_lang(directory: Path, config: Config) -> str:
+    text = (directory / INCIDENT_FILE).read_text(encoding="utf-8")
+    m = re.search(r"^lang:\s*['\"]?([a-z]{2,3})", text, re.M)
+    return m.group(1) if m else config.source_lang
+
+
+def _next_update(config: Config, when: datetime, now: datetime, value: str | None,
+                 st: Statement | None, status: str) -> datetime | None:
+    if value in ("none", ""):
+        return None
+    if value is None:
+        if st is None or st.next_update_in is None or status in CLOSED_STATUSES:
+            return None
+        return when + st.next_update_in
+    if value.startswith("+"):
+        delta = parse_duration(value[1:])
+        if delta is None:
+            raise AuthoringError(f"--next-update '{value}' is not a duration; write e.g. +2h or +30min")
+        return when + delta
+    promise = parse_time(config, value, now, "--next-update")
+    if promise <= when:
+        raise AuthoringError("--next-update must be after the update's time (--at)")
+    return promise
+
+
+def _from_statement(config: Config, st: Statement, values: dict[str | None, dict[str, str]],
+                    created: Created) -> tuple[str, dict[str, str], dict[str, dict[str, str]]]:
+    base = {**builtin_values(config), **values[None]}
+    wanted = st.placeholders
+    given = set(values[None]) | {k for lang, v in values.items() if lang for k in v}
+    unknown = sorted(given - set(wanted))
+    if unknown:
+        hints = "; ".join(f"{did_you_mean(u, tuple(wanted))}".strip() for u in unknown if
+                          did_you_mean(u, tuple(wanted)))
+        raise AuthoringError(
+            f"statement '{st.name}' has no placeholder "
+            + ", ".join("{" + u + "}" for u in unknown)
+            + f"; its placeholders are: {', '.join('{' + w + '}' for w in wanted)}"
+            + (f" ({hints})" if hints else ""))
+    missing = [p for p in wanted if p not in base]
+    if missing:
+        example = " ".join(f'--set {p}="…"' for p in missing)
+        raise AuthoringError(
+            f"statement '{st.name}' needs a value for "
+            + ", ".join("{" + p + "}" for p in missing)
+            + f"; nothing was written. Run again with {example}"
+            + (" (or set it in publisher.toml [site])" if {"phone", "organisation"} & set(missing)
+               else ""))
+    body = fill(st.body, base)
+    translations: dict[str, dict[str, str]] = {}
+    for lang in config.languages:
+        if lang == st.lang:
+            continue
+        lang_values = {**base, **values.get(lang, {})}
+        same = [p for p in values[None] if p not in values.get(lang, {})
+                and not re.fullmatch(r"[\d\s+().:/h-]*", values[None][p])]
+        if same:
+            created.notes.append(f"{lang}: " + ", ".join("{" + p + "}" for p in same)
+                                 + f" kept the {st.lang} value; give a translation with "
+                                 + " ".join(f'--set {p}@{lang}="…"' for p in same))
+        tr = translate(config, st, lang, lang_values, base)
+        translations[lang] = tr.blocks
+        if tr.missing:
+            created.notes.append(f"{lang}: {len(tr.missing)} block(s) of '{st.name}' have no "
+                                 f"{lang} translation: this update shows in {st.lang} on the "
+                                 f"{lang} pages until they are translated")
+    fields = {"status": st.status}
+    if st.approved_by:
+        fields["approved_by"] = f"{st.approved_by} (pre-approved statement {st.name})"
+    return body, fields, translations
+

@@ -1,0 +1,68 @@
+"""publisher new incident|update: create content files, from a pre-approved statement if asked."""
+
+from __future__ import annotations
+
+import argparse
+
+from publisher.commands.common import now_option, project, resolve_now
+from publisher.errors import display_path
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="what", metavar="WHAT", required=True)
+    inc = sub.add_parser("incident", help="create content/incidents/<date>-<slug>/incident.md")
+    inc.add_argument("title", nargs="?", help="the incident's title, in the source language")
+    inc.add_argument("--from", dest="statement", metavar="STATEMENT",
+                     help="take the title (and its translations) from this statement")
+    inc.add_argument("--title", dest="translations", action="append", default=[],
+                     metavar="LANG=TEXT", help="the title in a target language, e.g. en=\"IT outage\"")
+    inc.add_argument("--impact", default="major", help="none | minor | major | critical (default major)")
+    inc.add_argument("--date", help="the day it started, YYYY-MM-DD (default: today)")
+    inc.add_argument("--slug", help="the id's words (default: made from the title)")
+    inc.add_argument("--summary", help="an optional summary paragraph")
+    now_option(inc)
+    upd = sub.add_parser("update", help="create <incident>/<YYYYMMDDTHHMM>.md, from a statement")
+    upd.add_argument("incident", help="incident id, slug, or an unambiguous part of the id")
+    upd.add_argument("--from", dest="statement", metavar="STATEMENT",
+                     help="pre-approved statement from content/statements/ (e.g. it-outage)")
+    upd.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
+                     help="fill a placeholder; NAME@LANG=VALUE for one language only")
+    upd.add_argument("--status", help="investigating | identified | monitoring | resolved "
+                     "(default: the statement's)")
+    upd.add_argument("--at", default="now", help="publication time, local YYYY-MM-DDTHH:MM (default: now)")
+    upd.add_argument("--next-update", help="promise of the next update: a time, +2h, or none "
+                     "(default: the statement's cadence)")
+    upd.add_argument("--approved-by", help="who approved this text (default: the statement's approver)")
+    upd.add_argument("--text", help="the update's text when not made from a statement")
+    now_option(upd)
+
+
+def run(args: argparse.Namespace) -> int:
+    from publisher.authoring import AuthoringError, new_incident, new_update
+
+    config = project(args)
+    now = resolve_now(config, args.now)
+    if args.what == "incident":
+        translations = {}
+        for pair in args.translations:
+            lang, sep, text = pair.partition("=")
+            if not sep or not text.strip():
+                raise AuthoringError(f"--title '{pair}' is not LANG=TEXT; write e.g. "
+                                     '--title en="IT outage"')
+            translations[lang.strip()] = text.strip()
+        created = new_incident(config, args.title, now, statement=args.statement,
+                               translations=translations, impact=args.impact,
+                               date=args.date, slug=args.slug, summary=args.summary)
+    else:
+        created = new_update(config, args.incident, now, statement=args.statement,
+                             status=args.status, at=args.at, next_update=args.next_update,
+                             sets=args.sets, approved_by=args.approved_by, text=args.text)
+    for path in created.paths:
+        print(f"wrote {display_path(path, config.root)}")
+    for note in created.notes:
+        print(f"note: {note}")
+    if args.what == "incident":
+        print(f"next: publisher new update {created.incident_id} --from <statement> --set name=value")
+    else:
+        print("next: publisher check, then publisher preview or publisher build")
+    return 0

@@ -1,0 +1,63 @@
+"""`publisher init DIR`: a new organisation's project, ready to check, preview and publish.
+
+The files come from ``publisher/scaffold/`` (shipped in the package): a commented
+publisher.toml, the statement library with its English catalogs, empty template and
+locale overrides, and a .gitignore (stored as ``gitignore``: packaging drops dotfiles).
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from publisher.errors import PublisherError
+
+SCAFFOLD = Path(__file__).resolve().parent / "scaffold"
+RENAMES = {"gitignore": ".gitignore"}
+EMPTY_DIRS = ("locales/en/LC_MESSAGES/incidents", "templates/web", "templates/print")
+
+
+class InitError(PublisherError):
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Answers:
+    organisation: str = "Mon établissement"
+    title: str = ""
+    base_url: str = "https://statut.example.org/"
+    phone: str = ""
+
+
+def _toml_text(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def init_project(target: Path, answers: Answers) -> list[Path]:
+    """Copy the scaffold into `target` (which must be absent or empty); the files written."""
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise InitError(f"{target} exists and is not empty; publisher init only creates new "
+                        "projects (choose a new directory)")
+    if not answers.base_url.startswith(("http://", "https://")):
+        raise InitError(f"--url '{answers.base_url}' must start with https:// (or http://)")
+    written: list[Path] = []
+    for source in sorted(SCAFFOLD.rglob("*")):
+        if source.is_dir() or "__pycache__" in source.parts:
+            continue
+        rel = source.relative_to(SCAFFOLD)
+        dest = target / rel.with_name(RENAMES.get(rel.name, rel.name))
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if rel.name == "publisher.toml":
+            title = answers.title or f"{answers.organisation} — information"
+            text = source.read_text(encoding="utf-8")
+            for marker, value in (("@ORGANISATION@", answers.organisation), ("@TITLE@", title),
+                                  ("@BASE_URL@", answers.base_url), ("@PHONE@", answers.phone)):
+                text = text.replace(marker, _toml_text(value))
+            dest.write_text(text, encoding="utf-8")
+        else:
+            shutil.copyfile(source, dest)
+        written.append(dest)
+    for name in EMPTY_DIRS:
+        (target / name).mkdir(parents=True, exist_ok=True)
+    return written
