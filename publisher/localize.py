@@ -8,7 +8,8 @@ never a hidden update.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from publisher import markup
@@ -22,8 +23,15 @@ class UpdateView:
     lang: str  # the page's language
     text_lang: str  # the language the text is actually in
     html: str
-    markdown: str  # the text in text_lang, for plain-text channels
     missing: int  # blocks without a usable translation (0 when text_lang == lang)
+    translations: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+
+    @cached_property
+    def markdown(self) -> str:
+        """The text in text_lang as Markdown, for plain-text channels (computed on demand)."""
+        if not self.translations:
+            return self.update.body
+        return translated_markdown(self.update.body, dict(self.translations))
 
     @property
     def translated(self) -> bool:
@@ -51,16 +59,11 @@ class IncidentView:
 
 def localize_update(update: Update, lang: str, catalog: ContentCatalog) -> UpdateView:
     if update.lang == lang:
-        return UpdateView(update, lang, lang, markup.to_html(update.body), update.body, 0)
-    units = markup.blocks(update.body)
-    found = {b.text: catalog.usable(b.text) for b in units}
-    missing = sum(1 for v in found.values() if v is None)
-    if missing:
-        return UpdateView(update, lang, update.lang, markup.to_html(update.body), update.body,
-                          missing)
-    table = {k: v for k, v in found.items() if v is not None}
-    html = markup.to_html(update.body, lambda msgid: table[msgid])
-    return UpdateView(update, lang, lang, html, translated_markdown(update.body, table), 0)
+        return UpdateView(update, lang, lang, markup.to_html(update.body), 0)
+    html, table, missing = markup.to_html_translated(update.body, catalog.usable)
+    if html is None:
+        return UpdateView(update, lang, update.lang, markup.to_html(update.body), missing)
+    return UpdateView(update, lang, lang, html, 0, tuple(table.items()))
 
 
 def translated_markdown(markdown: str, table: dict[str, str]) -> str:
@@ -105,12 +108,10 @@ def localize_incident(incident: Incident, lang: str, locales_dir: Path) -> Incid
         title, title_lang = t, lang
     summary_html, summary_lang = markup.to_html(incident.summary), incident.lang
     if incident.summary and incident.lang != lang:
-        units = markup.blocks(incident.summary)
-        found = {b.text: catalog.usable(b.text, "summary") for b in units}
-        if all(v is not None for v in found.values()):
-            table = {k: v for k, v in found.items() if v is not None}
-            summary_html = markup.to_html(incident.summary, lambda m: table[m])
-            summary_lang = lang
+        html, _table, _missing = markup.to_html_translated(
+            incident.summary, lambda msgid: catalog.usable(msgid, "summary"))
+        if html is not None:
+            summary_html, summary_lang = html, lang
     views = tuple(
         localize_update(u, lang, catalog if u.lang != lang else ContentCatalog(None))
         for u in reversed(incident.updates))

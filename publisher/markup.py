@@ -64,9 +64,14 @@ def blocks(markdown: str) -> list[Block]:
     return found
 
 
+_MAYBE_LINK = re.compile(r"\]\(|<[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
 def links(markdown: str) -> list[tuple[int, str]]:
     """(line, target) of every link written in the text, including refused ones."""
     found: list[tuple[int, str]] = []
+    if not _MAYBE_LINK.search(markdown):
+        return found  # most texts have no link: skip the parse on the load path
     for tok in parser().parse(markdown):
         if tok.type != "inline" or tok.map is None:
             continue
@@ -78,17 +83,24 @@ def links(markdown: str) -> list[tuple[int, str]]:
     return found
 
 
-def link_targets(inline_markdown: str) -> list[str]:
-    """Sorted link targets of one inline text: a translation must keep them unchanged."""
+@lru_cache(maxsize=65536)
+def invariants(inline_markdown: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(link targets, code spans) of one inline text, sorted: a translation must keep both.
+
+    Cached: the same msgid is checked for every language and every build of a preview.
+    """
     env: dict[str, object] = {}
     children = parser().parseInline(inline_markdown, env)[0].children or []
-    return sorted(str(c.attrs.get("href", "")) for c in children if c.type == "link_open")
+    return (tuple(sorted(str(c.attrs.get("href", "")) for c in children if c.type == "link_open")),
+            tuple(sorted(c.content for c in children if c.type == "code_inline")))
+
+
+def link_targets(inline_markdown: str) -> list[str]:
+    return list(invariants(inline_markdown)[0])
 
 
 def code_spans(inline_markdown: str) -> list[str]:
-    env: dict[str, object] = {}
-    children = parser().parseInline(inline_markdown, env)[0].children or []
-    return sorted(c.content for c in children if c.type == "code_inline")
+    return list(invariants(inline_markdown)[1])
 
 
 def to_html(markdown: str, translate: Callable[[str], str] | None = None) -> str:
@@ -99,6 +111,33 @@ def to_html(markdown: str, translate: Callable[[str], str] | None = None) -> str
     if translate is not None:
         _replace_inlines(tokens, translate, env)
     return md.renderer.render(tokens, md.options, env)
+
+
+def to_html_translated(markdown: str,
+                       lookup: Callable[[str], str | None]) -> tuple[str | None, dict[str, str], int]:
+    """One parse: (HTML or None when any block is untranslated, msgid->text table, missing).
+
+    The source is parsed once; each block's inline content is swapped for its translation,
+    so the block structure (lists, headings) always comes from the source.
+    """
+    md = parser()
+    env: dict[str, object] = {}
+    tokens = md.parse(markdown, env)
+    table: dict[str, str] = {}
+    missing = 0
+    inlines = [t for t in tokens if t.type == "inline" and t.map is not None]
+    for tok in inlines:
+        msgid = normalize(tok.content)
+        text = lookup(msgid)
+        if text is None:
+            missing += 1
+        else:
+            table[msgid] = text
+    if missing:
+        return None, table, missing
+    for tok in inlines:
+        tok.children = md.parseInline(table[normalize(tok.content)], env)[0].children
+    return md.renderer.render(tokens, md.options, env), table, 0
 
 
 def _replace_inlines(tokens: Sequence[Token], translate: Callable[[str], str],

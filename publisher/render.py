@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt_
 import posixpath
 from datetime import UTC
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -73,6 +74,7 @@ def iso_utc(dt: dt_.datetime) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@lru_cache(maxsize=65536)
 def relative(target: str, page: str) -> str:
     """Link from one output page to another as a relative URL, so public/ works from disk."""
     base = posixpath.dirname(page) or "."

@@ -149,36 +149,54 @@ def test_markdown_renderer_refuses_dangerous_links_even_unchecked() -> None:
     assert 'href="https://ok.example"' in html and 'href="mailto:a@b.c"' in html and 'href="tel:15"' in html
 
 
+def snapshot(out: Path) -> dict[Path, bytes]:
+    return {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
 def test_failed_build_leaves_the_previous_site_untouched(example: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = build_example(example)
-    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    original = site_module.write_tree
+    build_example(example)  # now a staging twin with a manifest exists too
+    before = snapshot(out)
+    original = site_module.pages
 
-    def explode_midway(target: Path, items):  # type: ignore[no-untyped-def]
-        def some_then_fail():  # type: ignore[no-untyped-def]
-            for n, item in enumerate(items):
-                if n == 5:
-                    raise RuntimeError("disk full")
-                yield item
-        return original(target, some_then_fail())
+    def explode_midway(*args, **kwargs):  # type: ignore[no-untyped-def]
+        for n, item in enumerate(original(*args, **kwargs)):
+            if n == 5:
+                raise RuntimeError("disk full")
+            yield item
 
-    monkeypatch.setattr(site_module, "write_tree", explode_midway)
-    (example / "content/incidents" / INCIDENT / "20191122T1700.md").unlink()
+    monkeypatch.setattr(site_module, "pages", explode_midway)
+    (example / "content/incidents" / INCIDENT / "20191122T1700.md").write_text(
+        (example / "content/incidents" / INCIDENT / "20191122T1700.md").read_text().replace("Une semaine", "Huit jours"))
     with pytest.raises(RuntimeError, match="disk full"):
         build_example(example)
-    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    assert after == before
-    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".public.new-")] == []
-
-
-def test_successful_rebuild_replaces_the_site_in_one_step(example: Path) -> None:
-    out = build_example(example)
-    (example / "content/incidents" / INCIDENT / "20191122T1700.md").unlink()
+    assert snapshot(out) == before
+    # the half-updated twin has no manifest, so the next build rewrites it in full
+    monkeypatch.setattr(site_module, "pages", original)
     build_example(example)
+    assert "Huit jours" in page(out, "fr")
+    assert snapshot(out).keys() == before.keys()
+
+
+def test_rebuild_writes_only_what_changed_and_swaps_in_one_step(example: Path) -> None:
+    config = load_config(example)
+    first = build(config, load_site(config).site)
+    second = build(config, load_site(config).site)
+    assert first.written == first.pages  # nothing to reuse yet
+    assert second.written == second.pages  # the twin was empty before
+    third = build(config, load_site(config).site)
+    assert third.written == 0
+    (example / "content/incidents" / INCIDENT / "20191122T1700.md").unlink()
+    fourth = build(config, load_site(config).site)
+    out = fourth.output
     assert not (out / "fr/incidents" / INCIDENT / "20191122T1700.html").exists()
     assert (out / "fr/incidents" / INCIDENT / "20191120T1800.html").exists()
-    leftovers = [p.name for p in out.parent.iterdir() if p.name.startswith(".public")]
-    assert leftovers == []
+    assert 0 < fourth.written < fourth.pages
+    leftovers = sorted(p.name for p in out.parent.iterdir() if p.name.startswith(".public"))
+    assert leftovers == [".public.staging"]
+    # the live site is exactly what a full build produces
+    fresh = build(config, load_site(config).site, output=example / "fresh")
+    assert snapshot(out) == snapshot(fresh.output)
 
 
 def test_future_updates_are_not_on_the_site_yet(example: Path, cli) -> None:  # type: ignore[no-untyped-def]

@@ -55,9 +55,10 @@ def read_catalog(path: Path, lang: str) -> Catalog | None:
 def markup_problems(msgid: str, msgstr: str) -> list[str]:
     """Why a translation may not be published even though it is filled and not fuzzy."""
     problems = []
-    if markup.link_targets(msgid) != markup.link_targets(msgstr):
+    (source_links, source_code), (links, code) = markup.invariants(msgid), markup.invariants(msgstr)
+    if source_links != links:
         problems.append("link targets differ from the source")
-    if markup.code_spans(msgid) != markup.code_spans(msgstr):
+    if source_code != code:
         problems.append("code spans differ from the source")
     return problems
 
