@@ -17,7 +17,13 @@ from publisher.errors import Diagnostic
 Checker = Callable[[Config, LoadResult, datetime], list[Diagnostic]]
 
 # "module:function", imported when `check` runs so the cron path never pays for them.
-CHECKERS: list[str] = []
+CHECKERS: list[str] = [
+    # crisis workflow (publisher/lints.py): approval, promises, placeholders, links,
+    # translations, guidance lints, statement library
+    "publisher.lints:approval", "publisher.lints:promises", "publisher.lints:placeholders_left",
+    "publisher.lints:internal_links", "publisher.lints:translations", "publisher.lints:guidance",
+    "publisher.lints:statements",
+]
 
 
 def run_checks(config: Config, result: LoadResult, now: datetime) -> list[Diagnostic]:

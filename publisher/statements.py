@@ -191,6 +191,8 @@ def _usable(catalog: Catalog | None, msgid: str, context: str | None) -> str | N
 def check_statements(config: Config) -> list[Diagnostic]:
     """Statements that would fail the comms officer at the worst moment: broken files,
     translations missing or with placeholders that differ from the source."""
+    from publisher.lints import msgstr_line
+
     out: list[Diagnostic] = []
     library = load_statements(config, out)
     for st in library.values():
@@ -221,12 +223,12 @@ def check_statements(config: Config) -> list[Diagnostic]:
                 if src != dst:
                     diff = sorted(dst - src) + sorted(src - dst)
                     out.append(Diagnostic(
-                        shown_po, m.lineno or 1,
+                        shown_po, msgstr_line(po, m.lineno or 1),
                         "placeholders differ from the source: "
                         + ", ".join("{" + d + "}" for d in diff),
                         "use exactly the source's placeholders: "
                         + ", ".join("{" + s + "}" for s in sorted(src))))
                 for problem in markup_problems(msgid, m.string):
-                    out.append(Diagnostic(shown_po, m.lineno or 1, problem,
+                    out.append(Diagnostic(shown_po, msgstr_line(po, m.lineno or 1), problem,
                                           "keep link targets and `code` as in the source"))
     return out

@@ -1,0 +1,315 @@
+"""The crisis checkers of `publisher check` (registered in :data:`publisher.checks.CHECKERS`).
+
+Errors are what stops or spoils publication: an update nobody approved, a promised update
+that is late, a link to a page that does not exist, a placeholder left in the text.
+Warnings are what the reader will see degraded (an update shown untranslated) and the
+guidance lints (ANSSI / NCSC advice: no return-to-normal date, no attribution, no ransom),
+because only a person can judge those.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+from babel.messages.catalog import Catalog
+
+from publisher import frontmatter, markup, urls
+from publisher.config import Config
+from publisher.content import LoadResult
+from publisher.errors import Diagnostic, display_path
+from publisher.i18n.catalogs import content_catalog, content_po_path, markup_problems, read_catalog
+from publisher.model import Incident, Update
+from publisher.statements import PLACEHOLDER, check_statements
+
+# ---------------------------------------------------------------- helpers
+
+
+@lru_cache(maxsize=4096)
+def _field_lines(path: str, mtime: int) -> dict[str, int]:
+    doc = frontmatter.parse(Path(path).read_text(encoding="utf-8"), path)
+    return {} if isinstance(doc, list) else {k: f.line for k, f in doc.fields.items()}
+
+
+def field_line(config: Config, shown: str, key: str, default: int = 1) -> int:
+    path = config.root / shown
+    try:
+        return _field_lines(str(path), path.stat().st_mtime_ns).get(key, default)
+    except OSError:
+        return default
+
+
+def msgstr_line(path: Path, lineno: int) -> int:
+    """The line of an entry's msgstr (Babel records the msgid's line); the text is there."""
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except OSError:
+        return lineno
+    for i in range(max(lineno - 1, 0), len(lines)):
+        if lines[i].startswith("msgstr"):
+            return i + 1
+    return lineno
+
+
+def _updates(result: LoadResult) -> Iterator[tuple[Incident, Update]]:
+    for incident in result.site.incidents:
+        for update in incident.updates:
+            yield incident, update
+
+
+def _local(config: Config, dt: datetime) -> str:
+    return dt.astimezone(config.zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _duration(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days} d"] * bool(days) + [f"{hours} h"] * bool(hours) + [f"{mins} min"] * bool(mins)
+    return " ".join(parts) or "less than a minute"
+
+
+# ---------------------------------------------------------------- approval, promises
+
+
+def approval(config: Config, result: LoadResult, now: datetime) -> list[Diagnostic]:
+    if not config.get("publish", "require_approval"):
+        return []
+    found = []
+    for _incident, u in _updates(result):
+        if u.approved_by:
+            continue
+        due = "is due" if u.publish_at <= now else f"is due at {_local(config, u.publish_at)}"
+        found.append(Diagnostic(
+            u.path, field_line(config, u.path, "publish_at"),
+            f"not approved: this update {due} but will not be published",
+            "once the crisis cell has validated the text, add 'approved_by: <name>' "
+            "to the front matter"))
+    return found
+
+
+def promises(config: Config, result: LoadResult, now: datetime) -> list[Diagnostic]:
+    """next_update is a promise to readers: an impossible or broken one is an error."""
+    found = []
+    for incident in result.site.incidents:
+        for u in incident.updates:
+            if u.next_update is not None and u.next_update <= u.publish_at:
+                found.append(Diagnostic(
+                    u.path, field_line(config, u.path, "next_update"),
+                    "next_update is not after publish_at",
+                    "promise a time after this update's own time, or remove next_update"))
+        shown = incident.visible(now)
+        latest = shown.latest
+        if latest is None or not shown.is_active or latest.next_update is None:
+            continue
+        if latest.next_update < now:
+            late = _duration(now - latest.next_update)
+            found.append(Diagnostic(
+                latest.path, field_line(config, latest.path, "next_update"),
+                f"overdue: readers were promised an update at {_local(config, latest.next_update)} "
+                f"({late} ago)",
+                f"publish an update now (publisher new update {incident.id} --from <statement>), "
+                "or if the plan changed, say so in a new update with a new next_update"))
+    return found
+
+
+# ---------------------------------------------------------------- placeholders, links
+
+
+def placeholders_left(config: Config, result: LoadResult, now: datetime) -> list[Diagnostic]:
+    found = []
+    for _incident, u in _updates(result):
+        for i, line in enumerate(u.body.split("\n")):
+            for m in PLACEHOLDER.finditer(line):
+                found.append(Diagnostic(
+                    u.path, u.body_line + i, f"unfilled placeholder {m.group(0)}",
+                    f"replace {m.group(0)} with its value (publisher new update --from <statement> "
+                    f"--set {m.group(1)}=… fills it for you)"))
+    return found
+
+
+def site_paths(config: Config, result: LoadResult) -> set[str]:
+    """Every page the build makes for this content (plus what the output already holds)."""
+    paths = {"index.html", urls.STYLESHEET}
+    for lang in config.languages:
+        paths.add(urls.home(lang))
+        for incident in result.site.incidents:
+            paths.add(urls.incident(lang, incident.id))
+            paths.update(urls.update(lang, incident.id, u.stem) for u in incident.updates)
+    for incident in result.site.incidents:
+        paths.add(f"print/{incident.id}.html")
+    output = config.dir("output")
+    if output.is_dir():
+        paths.update(str(p.relative_to(output)) for p in output.rglob("*.html"))
+    return paths
+
+
+def _internal_target(config: Config, page: str, url: str) -> str | None:
+    """The site path a link points to, or None when it leaves the site."""
+    if url.startswith(("#", "mailto:", "tel:")):
+        return None
+    absolute = urljoin(config.base_url + page, url)
+    if not absolute.startswith(config.base_url):
+        return None
+    path = urlsplit(absolute[len(config.base_url):]).path
+    return path + "index.html" if path == "" or path.endswith("/") else path
+
+
+def internal_links(config: Config, result: LoadResult, now: datetime) -> list[Diagnostic]:
+    known = site_paths(config, result)
+    found = []
+    lang = config.source_lang
+
+    def check(path: str, text: str, first_line: int, page: str) -> None:
+        for line, url in markup.links(text):
+            target = _internal_target(config, page, url)
+            if target is not None and target not in known:
+                found.append(Diagnostic(
+                    path, first_line + line - 1, f"broken link: '{url}' points to {target}, "
+                    "which the site does not have",
+                    f"link to an existing page, e.g. {config.base_url}{urls.home(lang)} or "
+                    f"/{lang}/incidents/<incident id>/ (copy the address from publisher preview)"))
+
+    for incident in result.site.incidents:
+        check(incident.path, incident.summary, incident.summary_line,
+              urls.incident(lang, incident.id))
+        for u in incident.updates:
+            check(u.path, u.body, u.body_line, urls.update(lang, incident.id, u.stem))
+    return found
+
+
+# ---------------------------------------------------------------- translations
+
+
+def _state(catalog: Catalog | None, msgid: str, context: str | None = None) -> str | None:
+    """Why a block cannot be published in this language, or None when it can."""
+    m = catalog.get(msgid, context) if catalog is not None else None
+    if m is None or not m.string:
+        return "missing"
+    if m.fuzzy:
+        return "fuzzy"
+    if not isinstance(m.string, str) or markup_problems(msgid, m.string):
+        return "link/code differs"
+    return None
+
+
+def translations(config: Config, result: LoadResult, now: datetime) -> list[Diagnostic]:
+    found = []
+    locales = config.dir("locales")
+    for incident in result.site.incidents:
+        for lang in config.languages:
+            if lang == incident.lang:
+                continue
+            catalog = content_catalog(locales, lang, incident.id).catalog
+            po = display_path(content_po_path(locales, lang, incident.id), config.root)
+            state = _state(catalog, markup.normalize(incident.title), "title")
+            if state:
+                found.append(Diagnostic(
+                    incident.path, incident.title_line,
+                    f"{lang}: title translation {state}: the {lang} pages show the title in "
+                    f"{incident.lang}", f"translate it in {po} (msgctxt \"title\")", "warning"))
+            for u in incident.updates:
+                if u.lang == lang:
+                    continue
+                blocks = markup.blocks(u.body)
+                states = [(b, _state(catalog, b.text)) for b in blocks]
+                bad = [(b, s) for b, s in states if s]
+                if not bad:
+                    continue
+                kinds = sorted({s for _, s in bad if s})
+                found.append(Diagnostic(
+                    u.path, u.body_line + bad[0][0].line - 1,
+                    f"{lang}: {len(bad)} of {len(blocks)} blocks have no usable translation "
+                    f"({', '.join(kinds)}): the {lang} pages will show this update in {u.lang}",
+                    f"translate them in {po}; a fuzzy entry is never published", "warning"))
+    return found
+
+
+# ---------------------------------------------------------------- guidance lints
+
+CATEGORIES = {
+    "return_date": ("promises a return-to-normal date",
+                    "never promise a precise date (ANSSI); say what works now and promise the "
+                    "next update instead (next_update)"),
+    "attribution": ("attributes the attack",
+                    "attribution is a State decision (ANSSI); state the facts only"),
+    "ransom": ("mentions a ransom",
+               "mention a ransom only if it is already public, never say whether it was paid "
+               "(ANSSI)"),
+    "forbidden": ("is a word to avoid",
+                  "ANSSI advises 'cyberattaque' / 'incident de cybersécurité'; "
+                  "the list is [lint] forbidden_<lang> in publisher.toml"),
+}
+
+
+@lru_cache(maxsize=64)
+def _pattern(phrase: str) -> re.Pattern[str]:
+    words = _fold(phrase.strip()).split()
+    parts = [re.escape(w.rstrip("*")) + (r"\w*" if w.endswith("*") else "") for w in words]
+    return re.compile(r"(?<!\w)" + r"\s+".join(parts) + r"(?!\w)", re.IGNORECASE)
+
+
+def _fold(text: str) -> str:
+    return text.replace("\u2019", "'").replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def guidance_matches(config: Config, text: str, lang: str) -> Iterator[tuple[int, str, str]]:
+    """(line offset, category, matched text) for every listed phrase found in `text`."""
+    folded = _fold(text)
+    for category in CATEGORIES:
+        key = f"{category}_{lang}"
+        if key not in config.raw.get("lint", {}):
+            continue
+        for phrase in config.get("lint", key):
+            if not phrase.strip():
+                continue
+            for m in _pattern(phrase).finditer(folded):
+                yield folded.count("\n", 0, m.start()), category, text[m.start():m.end()]
+
+
+def _lint(config: Config, path: str, first_line: int, text: str, lang: str,
+          where: str = "") -> Iterable[Diagnostic]:
+    for offset, category, matched in guidance_matches(config, text, lang):
+        what, hint = CATEGORIES[category]
+        yield Diagnostic(path, first_line + offset, f"{where}'{matched}' {what}", hint, "warning")
+
+
+def guidance(config: Config, result: LoadResult, now: datetime) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    locales = config.dir("locales")
+    for incident in result.site.incidents:
+        found.extend(_lint(config, incident.path, incident.title_line, incident.title, incident.lang))
+        found.extend(_lint(config, incident.path, incident.summary_line, incident.summary,
+                           incident.lang))
+        for u in incident.updates:
+            found.extend(_lint(config, u.path, u.body_line, u.body, u.lang))
+        for lang in config.languages:
+            po_path = content_po_path(locales, lang, incident.id)
+            catalog = read_catalog(po_path, lang)
+            if catalog is None:
+                continue
+            shown = display_path(po_path, config.root)
+            for m in catalog:
+                if m.id and isinstance(m.string, str) and m.string:
+                    found.extend(_lint(config, shown, msgstr_line(po_path, m.lineno or 1),
+                                       m.string, lang,
+                                       f"{lang} translation: "))
+    return found
+
+
+def statements(config: Config, result: LoadResult, now: datetime) -> list[Diagnostic]:
+    from publisher.statements import load_statements
+
+    found = check_statements(config)
+    for st in load_statements(config, []).values():
+        found.extend(_lint(config, st.path, st.body_line, st.body, st.lang))
+    return found
+
+
+ALL = [f"publisher.lints:{name}" for name in
+       ("approval", "promises", "placeholders_left", "internal_links", "translations",
+        "guidance", "statements")]
