@@ -203,13 +203,12 @@ def load_config(root: Path, path: Path | None = None) -> Config:
 
 def _channels(given: Any, text: str, shown: str,
               problems: list[Diagnostic]) -> tuple[ChannelConfig, ...]:
-    from publisher.channels import channel_types
+    from publisher.channels import channel_type, channel_types
 
     if not isinstance(given, dict):
         problems.append(Diagnostic(shown, line_of(text, "channels"),
                                    "[channels] must hold tables like [channels.website]", ""))
         return ()
-    known = channel_types()
     result = []
     for name, table in given.items():
         line = line_of(text, f"channels.{name}")
@@ -220,12 +219,15 @@ def _channels(given: Any, text: str, shown: str,
         options = dict(table)
         kind = options.pop("type", name)
         enabled = options.pop("enabled", True)
-        if kind not in known:
+        try:
+            cls = channel_type(str(kind))
+        except Exception:
+            known = channel_types()  # only now import them all, for the hint
             problems.append(Diagnostic(
                 shown, line, f"unknown channel type '{kind}' for [channels.{name}]",
                 f"{did_you_mean(str(kind), tuple(known))}known types: {', '.join(sorted(known))}"))
             continue
-        for key, message, hint in known[kind].validate_options(options):
+        for key, message, hint in cls.validate_options(options):
             problems.append(Diagnostic(shown, line_of(text, f"channels.{name}", key),
                                        f"[channels.{name}] {message}", hint))
         result.append(ChannelConfig(name, kind, bool(enabled), options, line))

@@ -50,3 +50,17 @@ def channel_types() -> dict[str, Any]:
             continue
     found.update(_registry)
     return found
+
+
+def channel_type(kind: str) -> Any:
+    """One channel type by name, importing only that one (the cron path stays light)."""
+    if kind in _registry:
+        return _registry[kind]
+    if kind in BUILTIN:
+        try:
+            return _load(BUILTIN[kind])
+        except (ImportError, AttributeError):
+            pass
+    for ep in entry_points(group="publisher.channels", name=kind):
+        return ep.load()
+    raise KeyError(kind)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from publisher.commands.common import load, now_option, project, report, resolve_now
-from publisher.errors import display_path
+from publisher.errors import PublisherError, display_path
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -16,6 +16,12 @@ def run(args: argparse.Namespace) -> int:
     from publisher.site import build
 
     config = project(args)
+    output = config.root / config.get("paths", "output")
+    if output.is_symlink():
+        raise PublisherError(
+            f"{config.get('paths', 'output')} is the live site deployed by `publisher publish` "
+            "(a symlink to a release): building into it would bypass approval and the ledger. "
+            "Run `publisher publish`, or `publisher publish --dry-run` to see what it would do")
     result = load(config)
     report(result.diagnostics)
     built = build(config, result.site, resolve_now(config, args.now))

@@ -1,0 +1,254 @@
+"""Website target: a local or mounted directory, deployed by atomic release swap.
+
+Layout (``path`` is what the web server serves; by default ``[paths] output``, ``public``)::
+
+    public -> public.releases/20261129T230102Z-3f2a9c1e     a symlink, swapped atomically
+    public.releases/20261129T230102Z-3f2a9c1e/               one complete site per release
+    public.releases/20261129T230102Z-3f2a9c1e.json           its marker (content hash, key)
+
+A release is copied complete into a hidden temporary directory, renamed into place, and only
+then does the symlink move (``rename`` of a new symlink over the old one: readers see the old
+site or the new one, never a mix). The last ``keep`` releases stay for ``publisher rollback``.
+The releases live next to ``path`` so that the symlink and its target are on the same file
+system, which is what makes a mounted target work too.
+
+A ``path`` that is still a plain directory (an earlier ``publisher build``) is adopted: it is
+exchanged with the symlink in one ``renameat2(RENAME_EXCHANGE)`` and kept as a release.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from publisher.channels.base import Delivery, DeliveryError, PublishContext, Receipt
+from publisher.config import ChannelConfig, Config
+from publisher.errors import Diagnostic, did_you_mean
+
+OPTIONS = {"path": str, "releases": str, "keep": int}
+SITE_KEY = "site"
+
+
+@dataclass(frozen=True)
+class Release:
+    id: str
+    path: Path
+    marker: Mapping[str, Any]
+
+
+def tree_hash(root: Path) -> tuple[str, int]:
+    """Hash of every file's path and bytes under root, and the number of files."""
+    digest = hashlib.sha256()
+    count = 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(filenames):
+            full = Path(dirpath) / name
+            digest.update(full.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(full.read_bytes()).digest())
+            count += 1
+    return digest.hexdigest()[:32], count
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class DirectoryChannel:
+    kind: ClassVar[str] = "website"
+
+    def __init__(self, config: ChannelConfig, project: Config) -> None:
+        self.name = config.name
+        self.project = project
+        options = config.options
+        # Not resolve(): `path` is the symlink itself, not the release it points at.
+        raw_path = options.get("path") or project.get("paths", "output")
+        self.path = Path(os.path.normpath(project.root / raw_path))
+        raw_releases = options.get("releases")
+        self.releases = (Path(os.path.normpath(project.root / raw_releases)) if raw_releases
+                         else self.path.with_name(self.path.name + ".releases"))
+        self.keep = int(options.get("keep", 5))
+        self.source: Path | None = None
+
+    @classmethod
+    def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+        problems = []
+        for key, value in options.items():
+            if key not in OPTIONS:
+                problems.append((key, f"unknown option '{key}'",
+                                 f"{did_you_mean(key, tuple(OPTIONS))}directory options: "
+                                 + ", ".join(OPTIONS)))
+            elif not isinstance(value, OPTIONS[key]) or isinstance(value, bool):
+                problems.append((key, f"{key} must be a {OPTIONS[key].__name__}",
+                                 'e.g. path = "/var/www/status"' if key != "keep" else
+                                 "e.g. keep = 5"))
+        keep = options.get("keep", 5)
+        if isinstance(keep, int) and not isinstance(keep, bool) and keep < 2:
+            problems.append(("keep", "keep must be at least 2",
+                             "keep = 5 keeps the live release and four to roll back to"))
+        return problems
+
+    # -- the protocol ----------------------------------------------------------------------
+
+    def plan(self, ctx: PublishContext) -> list[Delivery]:
+        self.source = ctx.site_dir
+        site, files = tree_hash(ctx.site_dir)
+        payload = {"site": site, "files": files, "target": self.display(self.path)}
+        return [Delivery(self.name, SITE_KEY, Delivery.hash_payload(payload), payload,
+                         summary=f"site ({files} files) to {self.display(self.path)}")]
+
+    def send(self, delivery: Delivery, previous: Receipt | None, idempotency_key: str) -> Receipt:
+        if self.source is None or not self.source.is_dir():
+            raise DeliveryError("the site was not built in this pass", transient=True)
+        try:
+            release = self._make_release(delivery, idempotency_key)
+            self._point_at(release)
+            self.prune()
+        except OSError as exc:
+            raise DeliveryError(f"could not deploy to {self.path}: {exc.strerror or exc}; "
+                                "check that the directory exists and is writable",
+                                transient=True) from exc
+        return self._receipt(release)
+
+    def reconcile(self, delivery: Delivery, idempotency_key: str) -> Receipt | None:
+        live = self.live()
+        if live is not None and live.marker.get("idempotency_key") == idempotency_key:
+            return self._receipt(live)
+        return None  # a copied but never switched release is pruned on the next deploy
+
+    def check(self, ctx: PublishContext) -> list[Diagnostic]:
+        if self.path.exists() and not self.path.is_dir():
+            return [Diagnostic(self.display(self.path), 0, "the website target is a file",
+                               "move it away or set [channels.<name>] path to a directory")]
+        return []
+
+    # -- releases --------------------------------------------------------------------------
+
+    def display(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.project.root))
+        except ValueError:
+            return str(path)
+
+    def _receipt(self, release: Release) -> Receipt:
+        return Receipt(release.id, self.project.base_url,
+                       {"path": self.display(self.path), "release": self.display(release.path)})
+
+    def list_releases(self) -> list[Release]:
+        if not self.releases.is_dir():
+            return []
+        found = []
+        for marker in sorted(self.releases.glob("*.json")):
+            directory = marker.with_suffix("")
+            if directory.is_dir():
+                try:
+                    data = json.loads(marker.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    data = {}
+                found.append(Release(directory.name, directory, data))
+        return found
+
+    def live(self) -> Release | None:
+        if not self.path.is_symlink():
+            return None
+        target = (self.path.parent / os.readlink(self.path)).resolve()
+        return next((r for r in self.list_releases() if r.path.resolve() == target), None)
+
+    def _new_id(self, content_hash: str) -> str:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        return f"{stamp}-{content_hash[:8]}"
+
+    def _make_release(self, delivery: Delivery, idempotency_key: str) -> Release:
+        assert self.source is not None
+        self.releases.mkdir(parents=True, exist_ok=True)
+        release_id = self._new_id(delivery.content_hash)
+        tmp = self.releases / f".tmp-{release_id}"
+        shutil.copytree(self.source, tmp)
+        os.chmod(tmp, 0o755)
+        final = self.releases / release_id
+        marker = {"content_hash": delivery.content_hash, "idempotency_key": idempotency_key,
+                  "site": delivery.payload.get("site"), "created": release_id[:16]}
+        marker_tmp = self.releases / f".tmp-{release_id}.json"
+        marker_tmp.write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
+        os.rename(tmp, final)
+        os.rename(marker_tmp, final.with_suffix(".json"))
+        fsync_dir(self.releases)
+        return Release(release_id, final, marker)
+
+    def _point_at(self, release: Release) -> None:
+        """Swap the live symlink to `release` (atomic for readers)."""
+        link = self.path.with_name(f".{self.path.name}.link-tmp")
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        link.symlink_to(os.path.relpath(release.path, self.path.parent))
+        if self.path.is_symlink() or not self.path.exists():
+            os.replace(link, self.path)
+        elif self.path.is_dir():
+            self._adopt(link)
+        else:
+            link.unlink()
+            raise DeliveryError(f"{self.path} is a file, not a directory: move it away so the "
+                                "site can be deployed there", transient=False)
+        fsync_dir(self.path.parent)
+
+    def _adopt(self, link: Path) -> None:
+        """Replace a plain directory (an earlier build) by the symlink; keep it as a release."""
+        from publisher.site import exchange
+
+        # Named after its own time, so it sorts before the release that replaces it.
+        mtime = datetime.fromtimestamp(self.path.stat().st_mtime, UTC)
+        kept = self.releases / f"{mtime.strftime('%Y%m%dT%H%M%S%fZ')}-adopted"
+        if exchange(link, self.path):
+            os.rename(link, kept)  # `link` now names the old directory
+        else:
+            os.rename(self.path, kept)
+            os.replace(link, self.path)
+        kept.with_suffix(".json").write_text(json.dumps({"adopted": True}) + "\n",
+                                             encoding="utf-8")
+
+    def prune(self) -> None:
+        live = self.live()
+        releases = self.list_releases()
+        for stale in self.releases.glob(".tmp-*"):
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
+        keep = {r.id for r in releases[-self.keep:]}
+        if live is not None:
+            keep.add(live.id)
+        for r in releases:
+            if r.id not in keep:
+                shutil.rmtree(r.path, ignore_errors=True)
+                r.path.with_suffix(".json").unlink(missing_ok=True)
+
+    def rollback(self, to: str | None = None) -> tuple[Release, Release | None]:
+        """Point the site at the release before the live one (or at `to`)."""
+        releases = self.list_releases()
+        live = self.live()
+        if to is not None:
+            target = next((r for r in releases if r.id == to), None)
+            if target is None:
+                known = ", ".join(r.id for r in releases) or "none"
+                raise DeliveryError(f"no release '{to}' in {self.display(self.releases)}; "
+                                    f"releases: {known}", transient=False)
+        else:
+            older = [r for r in releases if live is None or r.id < live.id]
+            if not older:
+                raise DeliveryError(
+                    f"no release older than the live one in {self.display(self.releases)}: "
+                    "nothing to roll back to", transient=False)
+            target = older[-1]
+        self._point_at(target)
+        return target, live

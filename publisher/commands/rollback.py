@@ -1,0 +1,72 @@
+"""publisher rollback: put a directory website target back to its previous release.
+
+The rolled-back version is recorded in the ledger, so the every-minute job does not deploy
+it again: the site stays on the older release until the content changes (a corrected or
+withdrawn update) or until `publisher rollback --to <newest release>`.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from publisher.commands.common import project
+from publisher.errors import PublisherError
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--channel", metavar="NAME",
+                        help="the directory channel to roll back (default: every one)")
+    parser.add_argument("--to", metavar="RELEASE", help="a release id (see --list)")
+    parser.add_argument("--list", action="store_true", help="list the releases kept")
+    parser.add_argument("--wait", type=float, default=60.0, metavar="SECONDS",
+                        help="wait this long for a running publish to finish (default 60)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from publisher.channels.base import Delivery, DeliveryError
+    from publisher.channels.directory import SITE_KEY, DirectoryChannel
+    from publisher.ledger import Ledger
+    from publisher.lock import FileLock
+    from publisher.publish import enabled_channels, make_channel
+
+    config = project(args)
+    targets = [c for c in enabled_channels(config) if c.type == "directory"
+               and (args.channel is None or c.name == args.channel)]
+    if not targets:
+        raise PublisherError("no directory channel" + (f" named '{args.channel}'" if args.channel
+                             else "") + " is enabled in publisher.toml; rollback only applies "
+                             "to directory website targets")
+    if args.list:
+        for cfg in targets:
+            channel: DirectoryChannel = make_channel(cfg, config)
+            live = channel.live()
+            print(f"{cfg.name}: {channel.display(channel.path)}")
+            for r in reversed(channel.list_releases()):
+                print(f"  {'*' if live and r.id == live.id else ' '} {r.id}")
+        return 0
+    with FileLock(config.dir("state") / "publish.lock") as lock, Ledger(config.ledger_path) as ledger:
+        del lock
+        for cfg in targets:
+            channel = make_channel(cfg, config)
+            try:
+                target, was = channel.rollback(args.to)
+            except DeliveryError as exc:
+                raise PublisherError(f"{cfg.name}: {exc}") from exc
+            held = ledger.latest(cfg.name, SITE_KEY)
+            restored = Delivery(cfg.name, SITE_KEY, str(target.marker.get("content_hash",
+                                                                          "adopted")),
+                                {"release": target.id, "site": target.marker.get("site")},
+                                summary=f"rollback to {target.id}")
+            row = ledger.record(restored, f"rollback-{target.id}", None, state="delivered")
+            row = ledger.complete(row, channel._receipt(target))
+            ledger.audit("rollback", row, result="live",
+                         detail=f"from {was.id if was else 'nothing'} to {target.id}")
+            if held is not None and held.content_hash != row.content_hash:
+                # Hold the newer version back: the next `publish` must not redeploy it.
+                ledger.record(held.delivery(), held.idempotency_key, held.approved_by,
+                              state="rolled_back")
+            ledger.set_pass_fingerprint(cfg.name, None)
+            print(f"{cfg.name}: {channel.display(channel.path)} now serves release {target.id}"
+                  f" (was {was.id if was else 'not a release'}). It stays there until the "
+                  "content changes; `publisher rollback --list` shows the releases.")
+    return 0

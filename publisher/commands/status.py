@@ -1,0 +1,115 @@
+"""publisher status: what is published where, and what is pending, failing or held back.
+
+Reads the ledger (never writes it, never takes the lock) and the content, so it answers
+while a publishing run is in progress.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from publisher.commands.common import load, now_option, project, report, resolve_now
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    now_option(parser)
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def gather(args: argparse.Namespace) -> dict[str, Any]:
+    from publisher.ledger import iso, open_readonly
+    from publisher.publish import enabled_channels, select
+    from publisher.site import localized
+
+    config = project(args)
+    loaded = load(config)
+    report(loaded.diagnostics)
+    now = resolve_now(config, args.now)
+    selection = select(config, loaded.site, now)
+    names = [c.name for c in enabled_channels(config)]
+    data: dict[str, Any] = {"published": [], "pending": [], "failing": [], "removed": [],
+                            "held": [], "scheduled": [], "untranslated": [],
+                            "content_errors": [str(d) for d in loaded.errors]}
+    planned = {u.id for i in selection.site.incidents for u in i.updates}
+    ledger = open_readonly(config.ledger_path)
+    if ledger is not None:
+        with ledger:
+            for row in ledger.current():
+                last = ledger.last_delivered(row.channel, row.key)
+                entry = {"channel": row.channel, "key": row.key, "update": row.update_id,
+                         "lang": row.lang, "state": row.state, "attempts": row.attempts,
+                         "remote_id": last.remote_id if last else None,
+                         "url": last.url if last else None,
+                         "delivered_at": iso(last.delivered_at) if last else None,
+                         "next_attempt": iso(row.next_attempt_at), "error": row.last_error,
+                         "enabled": row.channel in names}
+                if row.update_id and row.update_id not in planned and last is not None:
+                    data["removed"].append(entry)
+                if row.state in ("delivered", "rolled_back"):
+                    data["published"].append(entry)
+                elif row.state in ("failed", "gave_up"):
+                    data["failing"].append(entry)
+                    if last is not None:
+                        data["published"].append(entry)
+                elif row.state in ("pending", "sending"):
+                    data["pending"].append(entry)
+    for u in selection.held:
+        data["held"].append({"update": u.id, "path": u.path, "due": iso(u.publish_at)})
+    for u in selection.scheduled:
+        data["scheduled"].append({"update": u.id, "path": u.path, "at": iso(u.publish_at),
+                                  "approved": bool(u.approved_by)})
+    for lang, views in localized(config, selection.site, now).items():
+        for iv in views:
+            for view in iv.updates:
+                if view.is_fallback:
+                    data["untranslated"].append({"update": view.update.id, "lang": lang,
+                                                 "missing_blocks": view.missing})
+    return data
+
+
+def run(args: argparse.Namespace) -> int:
+    data = gather(args)
+    if args.json:
+        print(json.dumps(data, indent=1, ensure_ascii=False))
+        return 0
+    section("Published", data["published"], lambda e: (
+        f"{e['channel']:<10} {e['key']}{lang(e)}  {e['url'] or ''}"
+        + (f" (id {e['remote_id']})" if e["remote_id"] else "")
+        + (f"  since {e['delivered_at']}" if e["delivered_at"] else "")
+        + ("  [rolled back: the previous release is live]" if e["state"] == "rolled_back"
+           else "")
+        + ("" if e["enabled"] else "  [channel no longer enabled]")))
+    section("Failing (retried by the next runs)", data["failing"], lambda e: (
+        f"{e['channel']:<10} {e['key']}{lang(e)}  {e['state']} after {e['attempts']} "
+        f"attempt(s)" + (f", next try after {e['next_attempt']}" if e["next_attempt"] else
+                         ", run `publisher publish --retry` once fixed")
+        + f"\n      {e['error']}"))
+    section("Pending (the next run delivers them)", data["pending"], lambda e: (
+        f"{e['channel']:<10} {e['key']}{lang(e)}  {e['state']}"))
+    section("Waiting for approval", data["held"], lambda e: (
+        f"{e['update']}  due since {e['due']}: add 'approved_by: <name>' to {e['path']}"))
+    section("Scheduled", data["scheduled"], lambda e: (
+        f"{e['update']}  at {e['at']}" + ("" if e["approved"] else "  (not approved yet)")))
+    section("Waiting for translation (shown in the source language meanwhile)",
+            data["untranslated"], lambda e: (
+                f"{e['update']} [{e['lang']}]  {e['missing_blocks']} block(s) to translate"))
+    section("Removed from content but still published", data["removed"], lambda e: (
+        f"{e['channel']:<10} {e['key']}  {e['url'] or ''}"))
+    if data["content_errors"]:
+        print(f"{len(data['content_errors'])} content error(s): see above "
+              "(or run `publisher check`)")
+    return 0
+
+
+def lang(entry: dict[str, Any]) -> str:
+    return f" [{entry['lang']}]" if entry.get("lang") and entry["lang"] not in entry["key"] else ""
+
+
+def section(title: str, entries: list[dict[str, Any]], line: Any) -> None:
+    if not entries:
+        return
+    print(f"{title}:")
+    for e in entries:
+        print("  " + line(e))

@@ -1,0 +1,448 @@
+"""The publishing job: one idempotent pass, safe to run every minute, concurrently, after a crash.
+
+    lock → load + check → select due and approved updates → build the site → for each enabled
+    channel (websites first): reconcile rows left in flight, plan, deliver what changed → record
+
+Nothing twice, nothing lost: every remote call has a ledger row committed *before* it (state
+``sending``) and completed *after* it. A row found in ``sending`` (the process died in
+between) or one whose failed attempt may have arrived (a timeout) is first offered to the
+channel's ``reconcile()``, which looks the remote object up instead of sending again.
+
+The every-minute path is nearly free: the inputs (config, the due and approved updates'
+source hashes, catalogs, templates, the code) are fingerprinted; when they match the last
+build the site is not rebuilt, and a channel whose last pass delivered everything for the
+same fingerprint is not even asked to plan.
+
+Test-only hook: ``PUBLISHER_TEST_CRASH_AT=before_send|after_send[:CHANNEL]`` makes the
+process SIGKILL itself right after the ledger write (before the remote call) or right after
+the remote call (before the ledger completion), so tests can prove crash recovery. Never set
+it in production.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from publisher import __version__
+from publisher.channels.base import Delivery, DeliveryError, PublishContext, Receipt
+from publisher.config import ChannelConfig, Config
+from publisher.content import LoadResult
+from publisher.ledger import Ledger, Row, open_readonly
+from publisher.localize import IncidentView
+from publisher.model import Site, Update
+from publisher.outcomes import Log, Outcome, Report
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+BACKOFF_BASE = 60.0  # seconds; doubled after each failure
+BACKOFF_CAP = 3600.0
+DEFAULT_CHANNEL = ChannelConfig(name="website", type="directory", enabled=True, options={},
+                                line=0)
+
+
+@dataclass(frozen=True)
+class Selection:
+    site: Site  # only due and approved updates; incidents without any are left out
+    held: tuple[Update, ...]  # due but waiting for approval
+    scheduled: tuple[Update, ...]  # not due yet
+
+
+def select(config: Config, site: Site, now: datetime) -> Selection:
+    from dataclasses import replace
+
+    need_approval = bool(config.get("publish", "require_approval"))
+    incidents, held, scheduled = [], [], []
+    for incident in site.incidents:
+        keep = []
+        for u in incident.updates:
+            if u.publish_at > now:
+                scheduled.append(u)
+            elif need_approval and not u.approved_by:
+                held.append(u)
+            else:
+                keep.append(u)
+        if keep:
+            incidents.append(replace(incident, updates=tuple(keep)))
+    return Selection(Site(tuple(incidents)), tuple(held), tuple(scheduled))
+
+
+def enabled_channels(config: Config) -> list[ChannelConfig]:
+    """The configured channels, or the embedded default: the website into [paths] output."""
+    if not config.channels:
+        return [DEFAULT_CHANNEL]
+    return [c for c in config.channels if c.enabled]
+
+
+def make_channel(cfg: ChannelConfig, config: Config) -> Any:
+    from publisher.channels import channel_type
+
+    return channel_type(cfg.type)(cfg, config)
+
+
+def _tree_signature(root: Path, digest: Any) -> None:
+    """Path, size and mtime of every file under root (stat only: cheap every minute)."""
+    if not root.is_dir():
+        return
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        for name in sorted(filenames):
+            st = os.stat(os.path.join(dirpath, name))
+            digest.update(f"{dirpath}/{name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+
+
+def fingerprint(config: Config, selection: Selection) -> str:
+    """What the site and every channel's plan are a function of."""
+    d = hashlib.sha256(__version__.encode())
+    d.update(config.path.read_bytes() if config.path.exists() else b"")
+    for incident in selection.site.incidents:
+        d.update(f"{incident.id}:{incident.source_hash}\n".encode())
+        for u in incident.updates:
+            d.update(f"{u.stem}:{u.source_hash}\n".encode())
+    for root in (config.dir("locales"), config.dir("templates"), PACKAGE_DIR):
+        _tree_signature(root, d)
+    return d.hexdigest()[:32]
+
+
+def idempotency_key(delivery: Delivery) -> str:
+    text = f"{delivery.channel}\0{delivery.key}\0{delivery.content_hash}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def backoff(attempts: int, retry_after: float | None) -> float:
+    delay = min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
+    return max(delay, retry_after or 0.0)
+
+
+class LazyViews(Mapping[str, list[IncidentView]]):
+    """ctx.views, localised only if a channel actually reads them."""
+
+    def __init__(self, config: Config, site: Site, now: datetime,
+                 ready: dict[str, list[IncidentView]] | None = None) -> None:
+        self._args = (config, site, now)
+        self._views = ready
+
+    def _get(self) -> dict[str, list[IncidentView]]:
+        if self._views is None:
+            from publisher.site import localized
+
+            self._views = localized(*self._args)
+        return self._views
+
+    def __getitem__(self, lang: str) -> list[IncidentView]:
+        return self._get()[lang]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
+def crash_hook(point: str, channel: str) -> None:
+    """Test-only: die by SIGKILL at `point` (see the module docstring)."""
+    wanted = os.environ.get("PUBLISHER_TEST_CRASH_AT")
+    if not wanted:
+        return
+    where, _, only = wanted.partition(":")
+    if where == point and (not only or only == channel):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@dataclass
+class Job:
+    config: Config
+    loaded: LoadResult
+    now: datetime
+    log: Log
+    dry_run: bool = False
+    retry: bool = False
+    replan: bool = False
+    report: Report = field(default_factory=Report)
+    secrets: list[str] = field(default_factory=list)
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
+
+    # -- the pass --------------------------------------------------------------------------
+
+    def run(self) -> Report:
+        started = time.perf_counter()
+        for d in self.loaded.diagnostics:
+            self.report.diagnostics.append(d)
+            self.log.diagnostic(d)
+        selection = select(self.config, self.loaded.site, self.now)
+        for u in selection.held:
+            self.report.held.append((u.id, u.path))
+            self.log.held(u.id, u.path)
+        channels = enabled_channels(self.config)
+        self.secrets = secrets_of(channels)
+        fp = fingerprint(self.config, selection)
+        if self.dry_run:
+            ledger = open_readonly(self.config.ledger_path)
+            with tempfile.TemporaryDirectory(prefix="publisher-dry-run-") as tmp:
+                self._deliver_all(channels, selection, fp, ledger, Path(tmp) / "site")
+        else:
+            with Ledger(self.config.ledger_path) as ledger:
+                self._record_approvals(ledger, selection)
+                self._deliver_all(channels, selection, fp, ledger, self.state_dir / "site")
+        self.log.summary(self.report, time.perf_counter() - started)
+        return self.report
+
+    @property
+    def state_dir(self) -> Path:
+        return self.config.dir("state")
+
+    def _deliver_all(self, channels: list[ChannelConfig], selection: Selection, fp: str,
+                     ledger: Ledger | None, site_dir: Path) -> None:
+        views = self._build(selection, fp, ledger, site_dir)
+        ctx = PublishContext(self.config, selection.site, self.now, views, site_dir,
+                             self.dry_run)
+        updates = {u.id: u for i in selection.site.incidents for u in i.updates}
+        instances = []
+        for cfg in channels:
+            try:
+                instances.append((cfg, make_channel(cfg, self.config)))
+            except Exception as exc:  # a broken channel must not stop the others
+                self._channel_error(cfg.name, f"could not start: {exc}")
+        instances.sort(key=lambda pair: 0 if getattr(pair[1], "kind", "") == "website" else 1)
+        for cfg, channel in instances:
+            ChannelPass(self, cfg.name, channel, ledger, fp).run(ctx, updates)
+
+    def _build(self, selection: Selection, fp: str, ledger: Ledger | None,
+               site_dir: Path) -> Mapping[str, list[IncidentView]]:
+        if ledger is not None and not self.dry_run and site_dir.is_dir() \
+                and ledger.meta("site_fingerprint") == fp:
+            return LazyViews(self.config, selection.site, self.now)
+        from publisher.site import build
+
+        built = build(self.config, selection.site, self.now, output=site_dir)
+        if ledger is not None and not self.dry_run:
+            ledger.set_meta("site_fingerprint", fp)
+        return LazyViews(self.config, selection.site, self.now, built.views)
+
+    def _record_approvals(self, ledger: Ledger, selection: Selection) -> None:
+        """Audit: who approved each version of an update, the first time it goes out."""
+        if ledger.meta("approvals_fingerprint") == fingerprint_updates(selection):
+            return
+        seen = {(r["update_id"], r["content_hash"]) for r in ledger.db.execute(
+            "SELECT update_id, content_hash FROM audit WHERE event = 'approved'")}
+        for incident in selection.site.incidents:
+            for u in incident.updates:
+                if (u.id, u.source_hash) not in seen:
+                    ledger.audit("approved", update_id=u.id, lang=u.lang,
+                                 content_hash=u.source_hash, approved_by=u.approved_by,
+                                 result="published", detail=u.path)
+        ledger.set_meta("approvals_fingerprint", fingerprint_updates(selection))
+
+    def _channel_error(self, channel: str, error: str) -> None:
+        error = self.redact(error)
+        self.report.channel_errors.append((channel, error))
+        self.log.channel_error(channel, error)
+
+    def outcome(self, o: Outcome) -> None:
+        if o.error:
+            o.error = self.redact(o.error)
+        self.report.outcomes.append(o)
+        self.log.outcome(o)
+
+
+def fingerprint_updates(selection: Selection) -> str:
+    d = hashlib.sha256()
+    for incident in selection.site.incidents:
+        for u in incident.updates:
+            d.update(f"{u.id}:{u.source_hash}\n".encode())
+    return d.hexdigest()[:32]
+
+
+def secrets_of(channels: list[ChannelConfig]) -> list[str]:
+    """Values of the environment variables channels name (options ending in `_env`)."""
+    found = []
+    for cfg in channels:
+        for key, value in cfg.options.items():
+            if key.endswith("_env") and isinstance(value, str):
+                secret = os.environ.get(value, "")
+                if len(secret) >= 4:
+                    found.append(secret)
+    return found
+
+
+class ChannelPass:
+    """Everything one channel does in one pass."""
+
+    def __init__(self, job: Job, name: str, channel: Any, ledger: Ledger | None,
+                 fp: str) -> None:
+        self.job, self.name, self.channel, self.ledger, self.fp = job, name, channel, ledger, fp
+        self.all_done = True
+
+    def outcome(self, action: str, row: Row | Delivery, **extra: Any) -> None:
+        fields: dict[str, Any] = {"update_id": row.update_id, "lang": row.lang,
+                                  "summary": row.summary}
+        if isinstance(row, Row):
+            fields.update(remote_id=row.remote_id, url=row.url, attempts=row.attempts)
+        fields.update(extra)
+        o = Outcome(action, self.name, row.key, **fields)
+        if o.failed:
+            self.all_done = False
+        self.job.outcome(o)
+
+    def run(self, ctx: PublishContext, updates: Mapping[str, Update]) -> None:
+        ledger = self.ledger
+        if ledger is not None and not self.job.dry_run and not self.job.replan:
+            open_rows = ledger.in_state(self.name, "pending", "sending", "failed", "gave_up")
+            if not open_rows and ledger.pass_fingerprint(self.name) == self.fp:
+                self.job.report.skipped.append(self.name)
+                return
+        if ledger is not None and not self.job.dry_run and not self.reconcile_in_flight(ledger):
+            return
+        try:
+            planned = [d for d in self.channel.plan(ctx) if allowed(d, self.name, updates)]
+        except Exception as exc:
+            self.job._channel_error(self.name, f"could not plan deliveries: {exc}")
+            if ledger is not None and not self.job.dry_run:
+                ledger.set_pass_fingerprint(self.name, None)
+            return
+        for delivery in planned:
+            approved = updates[delivery.update_id].approved_by \
+                if delivery.update_id in updates else None
+            self.deliver(delivery, approved)
+        if ledger is not None:
+            keys = {d.key for d in planned}
+            for row in ledger.current(self.name):
+                if row.key not in keys and ledger.last_delivered(self.name, row.key):
+                    self.job.report.removed.append((self.name, row.key, row.url))
+                    self.job.log.removed(self.name, row.key, row.url)
+            if not self.job.dry_run:
+                ledger.set_pass_fingerprint(self.name, self.fp if self.all_done else None)
+
+    def reconcile_in_flight(self, ledger: Ledger) -> bool:
+        """Rows a crash left in `sending`: ask the remote before anything new is sent."""
+        for row in ledger.in_state(self.name, "sending"):
+            if not self.reconcile(ledger, row):
+                self.job._channel_error(self.name, "a delivery interrupted by a crash could not "
+                                        "be checked; nothing else is sent on this channel until "
+                                        "it can be (see the line above)")
+                return False
+        return True
+
+    def reconcile(self, ledger: Ledger, row: Row) -> bool:
+        """True when the row is settled (found and completed, or known not to have arrived)."""
+        try:
+            receipt = self.channel.reconcile(row.delivery(), row.idempotency_key)
+        except Exception as exc:
+            self.fail(ledger, row, exc)
+            return False
+        if receipt is not None:
+            row = ledger.complete(row, receipt)
+            ledger.audit("reconciled", row, result="found", detail="an interrupted delivery had "
+                         "arrived; recorded without sending again")
+            self.outcome("reconciled", row)
+        else:
+            ledger.mark_pending(row)
+            ledger.audit("reconciled", row, result="not found",
+                         detail="an interrupted delivery had not arrived; it will be sent")
+        return True
+
+    def deliver(self, d: Delivery, approved_by: str | None) -> None:
+        ledger, job = self.ledger, self.job
+        cur = ledger.latest(self.name, d.key) if ledger else None
+        row: Row | None = None
+        if cur is not None and cur.content_hash == d.content_hash:
+            if cur.state == "delivered":
+                self.outcome("unchanged", cur)
+                return
+            if cur.state == "rolled_back":
+                self.outcome("rolled-back", cur)
+                return
+            waiting = cur.next_attempt_at is not None and cur.next_attempt_at > job.now
+            if cur.state == "gave_up" and not job.retry:
+                self.outcome("gave-up", cur, error=cur.last_error)
+                return
+            if cur.state == "failed" and waiting and not job.retry:
+                self.outcome("waiting", cur, error=cur.last_error,
+                             next_attempt=_iso(cur.next_attempt_at))
+                return
+            row = cur
+        if job.dry_run or ledger is None:
+            previous = ledger.last_delivered(self.name, d.key) if ledger else None
+            action = "would-retry" if row else "would-edit" if previous else "would-create"
+            self.outcome(action, d, url=previous.url if previous else None)
+            return
+        if row is None and cur is not None and cur.state not in ("delivered", "superseded",
+                                                                  "rolled_back"):
+            # An older version never completed. If it may have arrived, find out first, so
+            # the new version edits that object instead of creating a second one.
+            if cur.attempts > 0 and not self.reconcile(ledger, cur):
+                return
+            cur = ledger.get(cur.id)
+            if cur.state != "delivered":
+                ledger.supersede(cur)
+        if row is None:
+            row = ledger.record(d, idempotency_key(d), approved_by)
+        elif row.attempts > 0:
+            if not self.reconcile(ledger, row):
+                return
+            row = ledger.get(row.id)
+            if row.state == "delivered":
+                return
+        self.send(ledger, row, d)
+
+    def send(self, ledger: Ledger, row: Row, d: Delivery) -> None:
+        last = ledger.last_delivered(self.name, d.key)
+        previous: Receipt | None = last.receipt() if last else None
+        row = ledger.mark_sending(row)  # committed: the outbox write
+        crash_hook("before_send", self.name)
+        try:
+            receipt = self.channel.send(d, previous, row.idempotency_key)
+        except Exception as exc:
+            self.fail(ledger, row, exc)
+            return
+        crash_hook("after_send", self.name)
+        row = ledger.complete(row, receipt)
+        action = "edited" if previous is not None else "created"
+        ledger.audit("sent", row, result=action)
+        self.outcome(action, row)
+
+    def fail(self, ledger: Ledger, row: Row, exc: Exception) -> None:
+        if isinstance(exc, DeliveryError):
+            message, retry_after = str(exc), exc.retry_after
+            kind = "temporary" if exc.transient else "needs a person"
+        else:
+            message, retry_after, kind = f"{type(exc).__name__}: {exc}", None, "unexpected"
+        message = self.job.redact(f"{message} [{kind}]")
+        attempts = max(row.attempts, 1)
+        gave_up = attempts >= int(self.job.config.get("publish", "max_attempts"))
+        next_at = None if gave_up else self.job.now + timedelta(
+            seconds=backoff(attempts, retry_after))
+        row = ledger.fail(row, message, next_at, gave_up)
+        ledger.audit("failed", row, result="gave up" if gave_up else "will retry",
+                     detail=message)
+        self.outcome("gave-up" if gave_up else "failed", row, error=message,
+                     next_attempt=_iso(next_at))
+
+
+def allowed(d: Delivery, channel: str, updates: Mapping[str, Update]) -> bool:
+    """An update's own `channels:` list, when it has one, limits where it goes."""
+    u = updates.get(d.update_id) if d.update_id else None
+    return u is None or u.channels is None or channel in u.channels
+
+
+def _iso(dt: datetime | None) -> str | None:
+    from publisher.ledger import iso
+
+    return iso(dt)
+
+
+def run_pass(config: Config, loaded: LoadResult, now: datetime, log: Log, *,
+             dry_run: bool = False, retry: bool = False, replan: bool = False) -> Report:
+    return Job(config, loaded, now, log, dry_run=dry_run, retry=retry, replan=replan).run()
+
