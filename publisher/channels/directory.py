@@ -44,7 +44,17 @@ class Release:
 
 
 def tree_hash(root: Path) -> tuple[str, int]:
-    """Hash of every file's path and bytes under root, and the number of files."""
+    """Hash of every file's path and bytes under root, and the number of files.
+
+    The build leaves a manifest (path -> sha256) in the tree: when it is there, hashing it
+    is enough, and nothing else is read.
+    """
+    from publisher.release import read_manifest
+
+    manifest = read_manifest(root)
+    if manifest is not None:
+        text = json.dumps(manifest, sort_keys=True).encode()
+        return hashlib.sha256(text).hexdigest()[:32], len(manifest)
     digest = hashlib.sha256()
     count = 0
     for dirpath, dirnames, filenames in os.walk(root):
@@ -204,7 +214,7 @@ class DirectoryChannel:
 
     def _adopt(self, link: Path) -> None:
         """Replace a plain directory (an earlier build) by the symlink; keep it as a release."""
-        from publisher.site import exchange
+        from publisher.release import exchange
 
         # Named after its own time, so it sorts before the release that replaces it.
         mtime = datetime.fromtimestamp(self.path.stat().st_mtime, UTC)
