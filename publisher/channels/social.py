@@ -1,0 +1,339 @@
+"""What the social channels (Facebook Page, Mastodon) share: options, post text, outbox, secrets.
+
+A social post is rendered from the Jinja plain-text templates in ``templates/social/`` (the
+project's own ``templates/social/`` overrides them) with the update's Markdown flattened to
+readable text by :mod:`publisher.socialtext`, and always ends with the link to the update's
+page on the status site.
+
+Which posts exist:
+
+* one per update and language whose text is publishable in that language (a translation is
+  never guessed; the source-language post never waits for it). A corrected update whose
+  translation is not ready yet still gets its other-language posts edited, with the original
+  text and the "translation in progress" notice, so no post keeps the outdated statement;
+* a post whose update is withdrawn (``retracts:`` in a later, due update) is edited to say so,
+  link the new statement and keep the original text below: never deleted, never silent.
+
+When a post does not fit the network's limit, ``overflow = "lead"`` keeps the leading
+paragraphs that fit and links the full statement; ``"error"`` refuses it. Either way the
+limit is checked before anything is sent, and by ``publisher check``.
+
+Without credentials (no ``token_env`` in the config, or the variable unset) a post is written
+to the outbox directory as a paste-ready text file, so a comms officer can post it by hand.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+from publisher import socialtext, urls
+from publisher.channels.base import Delivery, DeliveryError, PublishContext, Receipt
+from publisher.config import ChannelConfig, Config
+from publisher.errors import Diagnostic, did_you_mean
+from publisher.localize import IncidentView, UpdateView
+from publisher.model import Update
+
+OUTBOX_PREFIX = "outbox:"
+# key -> (accepted types, default, help). Shared by both social channels.
+COMMON_OPTIONS: dict[str, tuple[tuple[type, ...], Any, str]] = {
+    "token_env": ((str,), "", "environment variable holding the access token; unset = outbox"),
+    "outbox": ((str,), "outbox", "directory (relative to the project) for posts to paste by hand"),
+    "timeout": ((int, float), 20, "seconds to wait for the network's answer"),
+}
+
+
+@dataclass(frozen=True)
+class Composed:
+    """One post's text and what the length check found."""
+
+    text: str
+    length: int
+    limit: int
+    shortened: bool  # leading paragraphs only, the full statement linked
+
+    @property
+    def too_long(self) -> bool:
+        return self.length > self.limit
+
+
+@dataclass(frozen=True)
+class Planned:
+    delivery: Delivery
+    update: Update
+    composed: Composed
+
+
+def tidy(text: str) -> str:
+    """Templates are written for readability; the post gets at most one blank line in a row."""
+    lines = [line.rstrip() for line in text.strip().split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def normalized(text: str) -> str:
+    """Text compared when a post is looked up again: networks may trim or re-flow spaces."""
+    return " ".join(text.split())
+
+
+class SocialChannel:
+    """Base of the Facebook and Mastodon channels (see the module docstring)."""
+
+    kind: ClassVar[str] = "social"
+    type_name: ClassVar[str] = "social"
+    OPTIONS: ClassVar[dict[str, tuple[tuple[type, ...], Any, str]]] = COMMON_OPTIONS
+    url_length: ClassVar[int | None] = None  # how a URL counts towards the limit
+
+    def __init__(self, config: ChannelConfig, project: Config) -> None:
+        self.config = config
+        self.project = project
+        self.name = config.name
+        self.options: dict[str, Any] = {
+            key: config.options.get(key, default) for key, (_t, default, _h) in self.OPTIONS.items()}
+        self._renderer: Any = None
+
+    # -- options -----------------------------------------------------------------------------
+    @classmethod
+    def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+        problems: list[tuple[str, str, str]] = []
+        for key, value in options.items():
+            if key not in cls.OPTIONS:
+                problems.append((key, f"unknown option '{key}' for a {cls.type_name} channel",
+                                 f"{did_you_mean(key, tuple(cls.OPTIONS))}known options: "
+                                 f"{', '.join(cls.OPTIONS)}"))
+                continue
+            types, default, help_text = cls.OPTIONS[key]
+            if isinstance(value, bool) or not isinstance(value, types):
+                problems.append((key, f"{key} must be a {types[0].__name__} ({help_text})",
+                                 f"for example: {key} = {default!r}".replace("'", '"')))
+        token_env = options.get("token_env", "")
+        if isinstance(token_env, str) and token_env and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*",
+                                                                         token_env):
+            problems.append(("token_env", "token_env must name an environment variable, not "
+                             "hold the token itself",
+                             'e.g. token_env = "FACEBOOK_PAGE_TOKEN", then export that variable'))
+        return problems
+
+    # -- secrets -----------------------------------------------------------------------------
+    @property
+    def token_env(self) -> str:
+        return str(self.options["token_env"])
+
+    def token(self) -> str | None:
+        """The access token, or None: the posts then go to the outbox."""
+        if not self.token_env:
+            return None
+        value = os.environ.get(self.token_env, "").strip()
+        return value or None
+
+    def scrub(self, text: str) -> str:
+        """Remove the token from any text that may reach a log, an error or the ledger."""
+        token = self.token()
+        if token:
+            text = text.replace(token, "[token]")
+        return text
+
+    def error(self, message: str, transient: bool, retry_after: float | None = None) -> DeliveryError:
+        return DeliveryError(self.scrub(f"{self.name}: {message}"), transient, retry_after)
+
+    def why_outbox(self) -> str:
+        if not self.token_env:
+            return f"no token_env in [channels.{self.name}]"
+        return f"the environment variable {self.token_env} is not set"
+
+    # -- text --------------------------------------------------------------------------------
+    def renderer(self) -> Any:
+        if self._renderer is None:
+            from publisher.render import Renderer
+
+            self._renderer = Renderer(self.project)
+        return self._renderer
+
+    def limit(self) -> int:
+        raise NotImplementedError
+
+    def measure(self, text: str) -> int:
+        return socialtext.length(text, self.url_length)
+
+    def page_url(self, lang: str, update: Update) -> str:
+        return urls.absolute(self.project.base_url, urls.update(lang, update.incident_id, update.stem))
+
+    def _post_text(self, iv: IncidentView, view: UpdateView, blocks: list[str],
+                   shortened: bool) -> str:
+        lang = view.lang
+        return tidy(self.renderer().render(
+            "social/post.txt", lang, "social", title=iv.title, update=view.update,
+            body="\n\n".join(blocks), shortened=shortened, fallback=view.is_fallback,
+            url=self.page_url(lang, view.update)))
+
+    def compose(self, iv: IncidentView, view: UpdateView,
+                retracted_by: Update | None = None) -> Composed:
+        """The post for one update in one language, fitted to the limit when allowed."""
+        lang = view.lang
+        parts = socialtext.blocks(view.markdown, self.page_url(lang, view.update))
+        blocks = [text for _kind, text in parts]
+        lead = str(self.options.get("overflow", "error")) == "lead"
+        limit = self.limit()
+        # Try the whole text, then (lead mode) fewer leading blocks; a retraction notice can
+        # drop the original text entirely, a normal post keeps at least its first block.
+        floor = 0 if retracted_by else 1
+        counts = list(range(len(blocks), floor - 1, -1)) if lead else [len(blocks)]
+        text = ""
+        for n in counts:
+            kept = blocks[:n]
+            while kept and n < len(blocks) and parts[len(kept) - 1][0] == "heading":
+                kept = kept[:-1]  # never end a shortened post on a dangling heading
+            shortened = n < len(blocks)
+            post = self._post_text(iv, view, kept, shortened) if (kept or not retracted_by) else ""
+            text = post
+            if retracted_by is not None:
+                text = tidy(self.renderer().render(
+                    "social/retracted.txt", lang, "social", post=post,
+                    new_url=self.page_url(lang, retracted_by),
+                    retracted_at=retracted_by.publish_at))
+            length = self.measure(text)
+            if length <= limit:
+                return Composed(text, length, limit, shortened)
+        return Composed(text, self.measure(text), limit, False)
+
+    # -- which posts -------------------------------------------------------------------------
+    def updates(self, ctx: PublishContext) -> Iterator[tuple[Update, dict[str, tuple[IncidentView,
+                                                                                    UpdateView]]]]:
+        """Each due update meant for this channel, with its view in every language."""
+        by_lang: dict[str, dict[str, tuple[IncidentView, UpdateView]]] = {}
+        order: list[Update] = []
+        for lang, incident_views in ctx.views.items():
+            for iv in incident_views:
+                for view in reversed(iv.updates):  # oldest first: posts go out in order
+                    u = view.update
+                    if u.channels is not None and self.name not in u.channels:
+                        continue
+                    if u.id not in by_lang:
+                        by_lang[u.id] = {}
+                        order.append(u)
+                    by_lang[u.id][lang] = (iv, view)
+        order.sort(key=lambda u: (u.publish_at, u.id))
+        for u in order:
+            yield u, by_lang[u.id]
+
+    @staticmethod
+    def retractions(ctx: PublishContext) -> dict[str, Update]:
+        """update id -> the due update that withdraws it."""
+        found: dict[str, Update] = {}
+        for incident_views in list(ctx.views.values())[:1]:
+            for iv in incident_views:
+                for view in iv.updates:
+                    u = view.update
+                    if u.retracts:
+                        found[f"{u.incident_id}/{u.retracts}"] = u
+        return found
+
+    @staticmethod
+    def languages(update: Update, views: Mapping[str, tuple[IncidentView, UpdateView]],
+                  config: Config) -> list[str]:
+        """The update's own language first, then each language whose post is publishable:
+        translated, or (after a correction) shown with the original text and a notice."""
+        order = [update.lang] + [lang for lang in config.languages if lang != update.lang]
+        out = []
+        for lang in order:
+            if lang not in views:
+                continue
+            view = views[lang][1]
+            if lang == update.lang or view.translated or update.correction:
+                out.append(lang)
+        return out
+
+    def plan_posts(self, ctx: PublishContext) -> list[Planned]:
+        raise NotImplementedError
+
+    def plan(self, ctx: PublishContext) -> list[Delivery]:
+        return [p.delivery for p in self.plan_posts(ctx)]
+
+    def check(self, ctx: PublishContext) -> list[Diagnostic]:
+        found: list[Diagnostic] = []
+        if self.token_env and self.token() is None:
+            found.append(Diagnostic(
+                str(self.project.path.name), self.config.line,
+                f"[channels.{self.name}] the environment variable {self.token_env} is not set: "
+                f"posts will be written to {self.options['outbox']}/ for posting by hand",
+                f"export {self.token_env}=<token> in the environment of `publisher publish`",
+                "warning"))
+        for p in self.plan_posts(ctx):
+            c = p.composed
+            if c.too_long:
+                found.append(self.too_long_diagnostic(p))
+        return found
+
+    def too_long_diagnostic(self, p: Planned) -> Diagnostic:
+        c = p.composed
+        lang = f" ({p.delivery.lang})" if p.delivery.lang else ""
+        hint = f"cut at least {c.length - c.limit} characters from update {p.update.id}"
+        if str(self.options.get("overflow", "error")) == "lead":
+            hint += " (its first paragraph, or the title: the rest of the text can be left to " \
+                    "the website)"
+        elif "overflow" in self.OPTIONS:
+            hint += ', or set overflow = "lead" to post the first paragraphs and link the rest'
+        return Diagnostic(p.update.path, p.update.body_line,
+                          f"{self.name}: the post for update {p.update.id}{lang} is {c.length} "
+                          f"characters, over the limit of {c.limit}", hint)
+
+    def refuse_if_too_long(self, delivery: Delivery, text: str) -> None:
+        length, limit = self.measure(text), self.limit()
+        if length > limit:
+            raise self.error(f"the post for update {delivery.update_id} is {length} characters, "
+                             f"over the limit of {limit}: cut at least {length - limit} "
+                             "characters (run `publisher check`); nothing was sent", False)
+
+    # -- outbox ------------------------------------------------------------------------------
+    def to_outbox(self, delivery: Delivery, text: str, previous: Receipt | None) -> Receipt:
+        """Write a paste-ready post (or its edited text) for a person to publish by hand."""
+        folder = (self.project.root / str(self.options["outbox"]) / self.name).resolve()
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = (delivery.update_id or delivery.key).replace("/", "_")
+        if delivery.lang:
+            stem += f".{delivery.lang}"
+        if previous is not None:
+            stem += f".edit-{delivery.content_hash[:8]}"
+        path = folder / f"{stem}.txt"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(text + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+        shown = os.path.relpath(path, self.project.root)
+        action = "replace the text of the post made for it with this file" if previous \
+            else "post this file by hand"
+        return Receipt(f"{OUTBOX_PREFIX}{shown}", None,
+                       {"outbox": shown, "why": self.why_outbox(), "todo": action})
+
+
+def social_views(config: Config, site: Any, now: datetime) -> PublishContext:
+    """A PublishContext for checking (no site is built: nothing is published)."""
+    from publisher.site import localized
+
+    return PublishContext(config=config, site=site, now=now, views=localized(config, site, now),
+                          site_dir=config.dir("output"), dry_run=True)
+
+
+def check_social(config: Config, result: Any, now: datetime) -> list[Diagnostic]:
+    """`publisher check`: every enabled social channel's posts fit its limit, tokens named."""
+    from publisher.channels import channel_types
+
+    social = [c for c in config.channels if c.enabled]
+    if not social:
+        return []
+    types = channel_types()
+    found: list[Diagnostic] = []
+    ctx: PublishContext | None = None
+    for ch in social:
+        cls = types.get(ch.type)
+        if cls is None or not issubclass(cls, SocialChannel):
+            continue
+        ctx = ctx or social_views(config, result.site, now)
+        found.extend(cls(ch, config).check(ctx))
+    return found
+
+
+__all__ = ["SocialChannel", "Composed", "Planned", "check_social", "tidy", "normalized",
+           "OUTBOX_PREFIX", "COMMON_OPTIONS"]
