@@ -1,0 +1,22 @@
+"""Loopback HTTP emulators of the channel APIs (Facebook Graph, Mastodon, WordPress REST).
+
+Spec: /work/shared/research/channel-apis.md. Each emulator binds 127.0.0.1 on an ephemeral port;
+see base.Emulator for the shared knobs (inject(), requests, reset(), clock).
+"""
+
+from __future__ import annotations
+
+from .base import Clock, Delay, Drop, Emulator, HttpFault, RecordedRequest, Response
+from .facebook import FacebookEmulator, fb_error
+
+__all__ = [
+    "Clock",
+    "Delay",
+    "Drop",
+    "Emulator",
+    "FacebookEmulator",
+    "HttpFault",
+    "RecordedRequest",
+    "Response",
+    "fb_error",
+]
