@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .base import Clock, Delay, Drop, Emulator, HttpFault, RecordedRequest, Response
 from .facebook import FacebookEmulator, fb_error
+from .mastodon import MastodonEmulator, masto_error
 
 __all__ = [
     "Clock",
@@ -16,7 +17,9 @@ __all__ = [
     "Emulator",
     "FacebookEmulator",
     "HttpFault",
+    "MastodonEmulator",
     "RecordedRequest",
     "Response",
     "fb_error",
+    "masto_error",
 ]

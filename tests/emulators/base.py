@@ -87,6 +87,9 @@ class RecordedRequest:
     time: datetime
     route: str | None = None
     json_error: bool = False
+    # Scratch space for the emulator (e.g. the rate-limit bucket a precheck charged), so that
+    # finalize() can add matching headers.
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def header(self, name: str, default: str | None = None) -> str | None:
         lname = name.lower()
