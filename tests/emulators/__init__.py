@@ -9,6 +9,7 @@ from __future__ import annotations
 from .base import Clock, Delay, Drop, Emulator, HttpFault, RecordedRequest, Response
 from .facebook import FacebookEmulator, fb_error
 from .mastodon import MastodonEmulator, masto_error
+from .wordpress import WordPressEmulator, html_fault, wp_error
 
 __all__ = [
     "Clock",
@@ -20,6 +21,9 @@ __all__ = [
     "MastodonEmulator",
     "RecordedRequest",
     "Response",
+    "WordPressEmulator",
     "fb_error",
+    "html_fault",
     "masto_error",
+    "wp_error",
 ]

@@ -310,8 +310,10 @@ class Emulator:
         server = _Server((self.host, 0), _RequestHandler)
         server.emulator = self
         self._server = server
+        # A short poll interval: shutdown() waits up to one interval, on every test teardown.
         self._thread = threading.Thread(
-            target=server.serve_forever, name=f"{type(self).__name__}", daemon=True
+            target=server.serve_forever, kwargs={"poll_interval": 0.02},
+            name=type(self).__name__, daemon=True,
         )
         self._thread.start()
         return self
