@@ -184,13 +184,15 @@ def test_fb_versions_and_header_echo(fb: FacebookEmulator) -> None:
     assert r.json()["error"]["message"] == "Unknown path components: /me"
 
 
-@pytest.mark.parametrize("where", ["query", "body", "bearer", "oauth"])
+@pytest.mark.parametrize("where", ["query", "body", "json", "bearer", "oauth"])
 def test_fb_token_locations(fb: FacebookEmulator, where: str) -> None:
     url, kw = f"{fb.base_url}/v26.0/{PAGE}/feed", {"data": {"message": f"via {where}"}}
     if where == "query":
         kw["params"] = {"access_token": "PAGE_TOKEN"}
     elif where == "body":
         kw["data"]["access_token"] = "PAGE_TOKEN"
+    elif where == "json":
+        kw = {"json": {"message": "via json", "access_token": "PAGE_TOKEN"}}
     else:
         kw["headers"] = {"Authorization": f"{where.capitalize()} PAGE_TOKEN"}
     r = requests.post(url, timeout=5, **kw)
@@ -597,6 +599,9 @@ def test_wp_pages_roles_and_validation(wp: WordPressEmulator, clock: Clock) -> N
     r = requests.post(wp.base_url + "/wp-json/wp/v2/posts", auth=("contrib", "password"),
                       json={"title": "x", "status": "publish"}, timeout=5)
     assert (r.status_code, r.json()["code"]) == (403, "rest_cannot_publish")
+    me = requests.get(wp.base_url + "/wp-json/wp/v2/users/me", auth=("contrib", "password"),
+                      timeout=5).json()
+    assert me["capabilities"] == {"read": True, "edit_posts": True}
     r = requests.post(wp.base_url + "/wp-json/wp/v2/posts", auth=AUTH,
                       json={"title": "x", "status": "live"}, timeout=5)
     assert r.json()["data"]["params"]["status"].startswith("status is not one of")

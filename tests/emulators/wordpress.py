@@ -3,7 +3,7 @@
 For fault tests of the WordPress channel; the real WordPress is tested elsewhere. Routes live
 under `/wp-json/` and `/?rest_route=` (only the latter when pretty_permalinks=False, as on a
 site with plain permalinks). Auth is HTTP Basic with application passwords (spaces ignored).
-Route names for inject(): index, users.me, pll.languages and, for T in posts and pages,
+Route names for inject(): users.me, pll.languages and, for T in posts and pages,
 T.list, T.create, T.get, T.update, T.delete.
 """
 
@@ -38,8 +38,6 @@ ERRORS: dict[str, tuple[int, str]] = {
     "rest_missing_callback_param": (400, "Missing parameter(s): id"),
     "rest_invalid_json": (400, "Invalid JSON body passed."),
     "rest_already_trashed": (410, "The post has already been deleted."),
-    "rest_trash_not_supported": (501, "The post does not support trashing. Set 'force=true' "
-                                      "to delete."),
     "rest_no_route": (404, "No route was found matching the URL and request method."),
     "rest_post_invalid_page_number": (400, "The page number requested is larger than the "
                                            "number of pages available."),
@@ -153,7 +151,6 @@ class WordPressEmulator(Emulator):
         self.languages, self.share_slugs = languages, share_slugs
         self.strip_authorization = strip_authorization
         super().__init__(clock=clock)
-        self.add_route("index", "GET", r"/", self._index)
         self.add_route("users.me", "GET", r"/wp/v2/users/me", self._me)
         self.add_route("pll.languages", "GET", r"/pll/v1/languages", self._languages)
         for coll in ("posts", "pages"):
@@ -424,23 +421,14 @@ class WordPressEmulator(Emulator):
                 self._items[member_id].translations = dict(group)
 
     # -- handlers --------------------------------------------------------------------------
-    def _index(self, req: RecordedRequest, m: Any) -> Response:
-        return Response(200, {
-            "name": "Emulated WordPress", "description": "", "url": self.site_url,
-            "home": self.site_url, "gmt_offset": self.tz.utcoffset(None).total_seconds() / 3600,
-            "timezone_string": "", "namespaces": ["oembed/1.0", "wp/v2"]
-            + (["pll/v1"] if self.multilingual else []),
-            "authentication": {"application-passwords": {"endpoints": {
-                "authorization": f"{self.site_url}/wp-admin/authorize-application.php"}}},
-            "routes": {}})
-
     def _me(self, req: RecordedRequest, m: Any) -> Response:
         user = self._who(req)
         if user is None:
             return self._err("rest_not_logged_in")
-        caps = {c: True for c in ("read", "edit_posts", "publish_posts", "edit_pages")
-                if c == "read" or c.split("_")[0] in _CAPS[user.role]
-                or (c == "edit_pages" and "pages" in _CAPS[user.role])}
+        have = _CAPS[user.role]
+        caps = {"read": True, "edit_posts": "edit" in have, "publish_posts": "publish" in have,
+                "edit_pages": "pages" in have, "publish_pages": "pages" in have}
+        caps = {k: True for k, v in caps.items() if v}
         return self._respond(req, {
             "id": user.id, "name": user.name, "slug": user.username,
             "link": f"{self.site_url}/author/{user.username}/", "roles": [user.role],
@@ -483,8 +471,7 @@ class WordPressEmulator(Emulator):
         return item if item is not None and item.type == m["coll"][:-1] else None
 
     def _get(self, req: RecordedRequest, m: Any) -> Response:
-        user = self._who(req)
-        item = self._find(m)
+        user, item = self._who(req), self._find(m)
         if item is None:
             return self._err("rest_post_invalid_id")
         context = str(req.param("context") or "view")
@@ -495,8 +482,7 @@ class WordPressEmulator(Emulator):
         return self._respond(req, self.to_json(item, context))
 
     def _update(self, req: RecordedRequest, m: Any) -> Response:
-        user = self._who(req)
-        item = self._find(m)
+        user, item = self._who(req), self._find(m)
         if item is None:
             return self._err("rest_post_invalid_id")
         if user is None or not self._can(user, "edit", item.type, item):
@@ -511,8 +497,7 @@ class WordPressEmulator(Emulator):
         return self._respond(req, self.to_json(draft, "edit"))
 
     def _delete(self, req: RecordedRequest, m: Any) -> Response:
-        user = self._who(req)
-        item = self._find(m)
+        user, item = self._who(req), self._find(m)
         if item is None:
             return self._err("rest_post_invalid_id")
         if not self._can(user, "delete", item.type, item):
@@ -558,8 +543,7 @@ class WordPressEmulator(Emulator):
         try:
             per_page, page = int(req.param("per_page") or 10), int(req.param("page") or 1)
         except ValueError:
-            return self._err("rest_invalid_param", user,
-                             message="Invalid parameter(s): per_page")
+            per_page, page = 0, 1
         if not 1 <= per_page <= 100:
             return self._err("rest_invalid_param", user, message="Invalid parameter(s): per_page",
                              params={"per_page": "per_page must be between 1 (inclusive) and "
