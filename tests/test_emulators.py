@@ -139,6 +139,8 @@ def test_base_headers_clock_and_reset(clock: Clock) -> None:
         assert emu.requests == [] and emu.pending_faults("echo") == 0
         with pytest.raises(KeyError):
             emu.inject("no-such-route", Drop())
+        with pytest.raises(TypeError):
+            emu.inject("echo", {"status": 500})  # type: ignore[arg-type]
 
 
 def test_base_fault_queue_counts_and_wildcard() -> None:

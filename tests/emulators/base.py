@@ -361,6 +361,11 @@ class Emulator:
     def inject(self, route: str, fault: Fault, times: int = 1) -> None:
         """The next `times` calls to `route` (a route name, or "*" for any request) fail with
         `fault`. Faults queue up in order of injection."""
+        if not isinstance(fault, HttpFault | Delay | Drop):
+            # Typically the package imported twice (as `emulators` and `tests.emulators`, both
+            # on pytest's pythonpath): the classes differ and the fault would be ignored.
+            raise TypeError(f"not a fault of this module: {fault!r}; import both the emulator "
+                            "and the fault from the same package path")
         if route != "*" and route not in {r.name for r in self._routes}:
             raise KeyError(f"unknown route {route!r}; known: {self.route_names()}")
         with self._lock:
