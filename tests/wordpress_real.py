@@ -91,9 +91,7 @@ class RealWordPress:
         )
 
     # -- raw requests ------------------------------------------------------------------------
-    def request(
-        self, method: str, path: str, *, auth: Any = "default", **kwargs: Any
-    ) -> requests.Response:
+    def request(self, method: str, path: str, *, auth: Any = "default", **kwargs: Any) -> requests.Response:
         """Request ``api_url + path`` with the app password (``auth=None``: anonymous)."""
         kwargs.setdefault("timeout", TIMEOUT)
         if auth == "default":
@@ -180,9 +178,7 @@ def _unavailable(reason: str) -> None:
     reason = "real WordPress unavailable: " + reason
     if _is_ci():
         pytest.fail(reason + " (CI=true: failing instead of skipping)", pytrace=False)
-    pytest.skip(
-        reason + " (start it with: sudo scripts/wordpress-up, or set PUBLISHER_START_WORDPRESS=1)"
-    )
+    pytest.skip(reason + " (start it with: sudo scripts/wordpress-up, or set PUBLISHER_START_WORDPRESS=1)")
 
 
 def _connect() -> tuple[RealWordPress | None, str]:
