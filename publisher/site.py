@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from publisher import urls
+from publisher.cache import RenderCache, cached_pages
 from publisher.config import Config
 from publisher.localize import IncidentView, localize_incident
 from publisher.model import Site
@@ -41,16 +42,45 @@ def alternates(config: Config, path_for: Callable[..., str], *args: str) -> dict
     return {lang: path_for(lang, *args) for lang in config.languages}
 
 
-def localized(config: Config, site: Site, now: datetime) -> dict[str, list[IncidentView]]:
+def localized(config: Config, site: Site, now: datetime,
+              cache: RenderCache | None = None) -> dict[str, list[IncidentView]]:
     """Every language's views of what is due at `now` (future updates stay unpublished)."""
     locales = config.dir("locales")
     due = [i.visible(now) for i in site.incidents]
     due = [i for i in due if i.updates]
-    return {lang: [localize_incident(i, lang, locales) for i in due] for lang in config.languages}
+    views: dict[str, list[IncidentView]] = {}
+    for lang in config.languages:
+        views[lang] = []
+        for incident in due:
+            key = cache.key(incident, lang) if cache else None
+            view = cache.get(key, "view") if cache and key else None
+            if view is None:
+                view = localize_incident(incident, lang, locales)
+                if cache and key:
+                    cache.put(key, "view", view)
+            views[lang].append(view)
+    return views
+
+
+def incident_pages(config: Config, renderer: Renderer, lang: str, iv: IncidentView) -> list[Page]:
+    """Every page that depends on one incident only (cached as a unit, see publisher.cache)."""
+    iid = iv.incident.id
+    path = urls.incident(lang, iid)
+    html = renderer.render("web/incident.html", lang, page=path, canonical=None,
+                           alternates=alternates(config, urls.incident, iid), iv=iv)
+    result = [Page(path, html.encode())]
+    for view in iv.updates:
+        stem = view.update.stem
+        path = urls.update(lang, iid, stem)
+        html = renderer.render("web/update.html", lang, page=path, canonical=None,
+                               alternates=alternates(config, urls.update, iid, stem),
+                               iv=iv, view=view)
+        result.append(Page(path, html.encode()))
+    return result
 
 
 def pages(config: Config, views: dict[str, list[IncidentView]],
-          renderer: Renderer | None = None) -> Iterator[Page]:
+          renderer: Renderer | None = None, cache: RenderCache | None = None) -> Iterator[Page]:
     renderer = renderer or Renderer(config)
     for lang, incident_views in views.items():
         active = [iv for iv in incident_views if iv.incident.is_active]
@@ -66,20 +96,12 @@ def pages(config: Config, views: dict[str, list[IncidentView]],
                                    past=past)
             yield Page("index.html", root.encode())
         for iv in incident_views:
-            iid = iv.incident.id
-            path = urls.incident(lang, iid)
-            html = renderer.render("web/incident.html", lang, page=path, canonical=None,
-                                   alternates=alternates(config, urls.incident, iid),
-                                   iv=iv)
-            yield Page(path, html.encode())
-            for view in iv.updates:
-                stem = view.update.stem
-                path = urls.update(lang, iid, stem)
-                html = renderer.render(
-                    "web/update.html", lang, page=path, canonical=None,
-                    alternates=alternates(config, urls.update, iid, stem),
-                    iv=iv, view=view)
-                yield Page(path, html.encode())
+            cached = cached_pages(cache, lang, iv.incident.id)
+            if cached is None:
+                cached = incident_pages(config, renderer, lang, iv)
+                if cache is not None:
+                    cache.put(cache.keys[(lang, iv.incident.id)], "pages", cached)
+            yield from cached
     yield Page(urls.STYLESHEET, stylesheet(config))
 
 
@@ -90,10 +112,13 @@ def stylesheet(config: Config) -> bytes:
 
 
 def build(config: Config, site: Site, now: datetime | None = None,
-          output: Path | None = None) -> BuildResult:
+          output: Path | None = None, use_cache: bool = True) -> BuildResult:
     now = now or utc_now()
     output = output or config.dir("output")
     output.parent.mkdir(parents=True, exist_ok=True)
-    views = localized(config, site, now)
-    count, written = publish_tree(pages(config, views), output)
+    cache = RenderCache(config.dir("state") / "cache" / "render", config) if use_cache else None
+    views = localized(config, site, now, cache)
+    count, written = publish_tree(pages(config, views, cache=cache), output)
+    if cache is not None:
+        cache.prune()
     return BuildResult(output, count, written, views)

@@ -1,0 +1,112 @@
+"""Render cache: an unchanged incident is never localized or rendered again.
+
+Rendering is a pure function of (content, catalogs, templates, config, publisher's code).
+The cache key of an incident in one language hashes exactly those inputs: the incident
+file, each visible update file (so a future update becoming due changes the key), the
+incident's content catalog for that language, and a fingerprint of everything global
+(templates, UI catalogs, stylesheet, config, publisher's own source). A hit gives back the
+localized view (for the home page and feeds) and the incident's rendered pages.
+
+Entries are pickles under ``<state>/cache/render/``; a damaged or unreadable entry is a
+miss, never an error, and entries not used by the latest build are deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from publisher.config import Config
+from publisher.i18n.catalogs import content_po_path
+from publisher.model import Incident
+
+VERSION = "1"
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _stamp(path: Path) -> str:
+    try:
+        st = path.stat()
+    except OSError:
+        return f"{path}:absent"
+    return f"{path}:{st.st_mtime_ns}:{st.st_size}"
+
+
+def _tree_stamps(root: Path) -> Iterable[str]:
+    if not root.is_dir():
+        return []
+    found = []
+    for directory, _dirs, files in os.walk(root):
+        for name in files:
+            if not name.endswith((".pyc", ".mo")):
+                found.append(_stamp(Path(directory) / name))
+    return sorted(found)
+
+
+def fingerprint(config: Config) -> str:
+    """Everything global a page depends on; any change invalidates the whole cache."""
+    h = hashlib.sha256(VERSION.encode())
+    h.update(repr(sorted((s, sorted(v.items())) for s, v in config.raw.items())).encode())
+    for root in (PACKAGE_DIR, config.dir("templates")):
+        for stamp in _tree_stamps(root):
+            h.update(stamp.encode())
+    locales = config.dir("locales")
+    for lang in config.languages:
+        h.update(_stamp(locales / lang / "LC_MESSAGES" / "messages.po").encode())
+    return h.hexdigest()
+
+
+class RenderCache:
+    def __init__(self, directory: Path, config: Config) -> None:
+        self.directory = directory
+        self.config = config
+        self.global_fingerprint = fingerprint(config)
+        self.keys: dict[tuple[str, str], str] = {}  # (lang, incident id) -> key
+        self.used: set[str] = set()
+
+    def key(self, incident: Incident, lang: str) -> str:
+        h = hashlib.sha256(self.global_fingerprint.encode())
+        h.update(f"{lang}\0{incident.id}\0{incident.source_hash}".encode())
+        for u in incident.updates:
+            h.update(f"\0{u.stem}:{u.source_hash}".encode())
+        h.update(_stamp(content_po_path(self.config.dir("locales"), lang, incident.id)).encode())
+        key = h.hexdigest()[:40]
+        self.keys[(lang, incident.id)] = key
+        self.used.add(key)
+        return key
+
+    def _path(self, key: str, part: str) -> Path:
+        return self.directory / f"{key}.{part}.pickle"
+
+    def get(self, key: str, part: str) -> Any | None:
+        try:
+            with open(self._path(key, part), "rb") as f:
+                return pickle.load(f)
+        except Exception:  # a missing or damaged entry is a miss, never a failure
+            return None
+
+    def put(self, key: str, part: str, value: Any) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        tmp = self._path(key, part).with_suffix(f".tmp{os.getpid()}")
+        with open(tmp, "wb") as f:
+            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self._path(key, part))
+
+    def prune(self) -> None:
+        """Delete entries this build did not use (old versions of changed incidents)."""
+        if not self.directory.is_dir():
+            return
+        for path in self.directory.iterdir():
+            if path.name.split(".", 1)[0] not in self.used:
+                path.unlink(missing_ok=True)
+
+
+def cached_pages(cache: RenderCache | None, lang: str, incident_id: str) -> Sequence[Any] | None:
+    if cache is None:
+        return None
+    key = cache.keys.get((lang, incident_id))
+    return None if key is None else cache.get(key, "pages")
