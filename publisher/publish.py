@@ -225,7 +225,8 @@ class Job:
             return LazyViews(self.config, selection.site, self.now)
         from publisher.site import build
 
-        built = build(self.config, selection.site, self.now, output=site_dir)
+        built = build(self.config, selection.site, self.now, output=site_dir,
+                      use_cache=not self.dry_run)
         if ledger is not None and not self.dry_run:
             ledger.set_meta("site_fingerprint", fp)
         return LazyViews(self.config, selection.site, self.now, built.views)
