@@ -103,6 +103,21 @@ def pages(config: Config, views: dict[str, list[IncidentView]],
                     cache.put(cache.keys[(lang, iv.incident.id)], "pages", cached)
             yield from cached
     yield Page(urls.STYLESHEET, stylesheet(config))
+    yield from extra_pages(config, views, renderer)
+
+
+# Build hooks: "module:function" taking (config, views, renderer) and yielding Pages; each
+# owns its pages (print notices, banner…) so this module stays the site's skeleton.
+PAGE_HOOKS: list[str] = ["publisher.printing:pages", "publisher.banner:pages"]
+
+
+def extra_pages(config: Config, views: dict[str, list[IncidentView]],
+                renderer: Renderer) -> Iterator[Page]:
+    import importlib
+
+    for target in PAGE_HOOKS:
+        module, _, name = target.partition(":")
+        yield from getattr(importlib.import_module(module), name)(config, views, renderer)
 
 
 def stylesheet(config: Config) -> bytes:

@@ -1,0 +1,64 @@
+"""A banner for the organisation's main site, pointing to the incident in progress.
+
+``banner/<lang>.html`` is a self-contained snippet (inline styles, no script) to include
+server-side or paste into a CMS block; it is an HTML comment when nothing is in progress, so
+it can be included unconditionally. ``banner/banner.json`` carries the same facts for a
+site that renders its own banner (titles, status labels and URLs in every language).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from publisher import urls
+from publisher.config import Config
+from publisher.localize import IncidentView
+from publisher.render import Renderer, iso_utc
+
+if TYPE_CHECKING:
+    from publisher.site import Page
+
+JSON_PATH = "banner/banner.json"
+
+
+def snippet_path(lang: str) -> str:
+    return f"banner/{lang}.html"
+
+
+def banner_data(config: Config, views: dict[str, list[IncidentView]],
+                renderer: Renderer) -> dict[str, Any]:
+    source = views.get(config.source_lang, [])
+    incidents = []
+    for index, iv in enumerate(source):
+        if not iv.incident.is_active:
+            continue
+        latest = iv.incident.latest
+        per_lang = {lang: views[lang][index] for lang in config.languages}
+        labels = {lang: str(renderer.env(lang).get_template("web/macros.html").module
+                            .status_label(iv.incident.status)) for lang in config.languages}
+        incidents.append({
+            "id": iv.incident.id,
+            "status": iv.incident.status,
+            "impact": iv.incident.impact,
+            "updated_at": iso_utc(latest.publish_at) if latest else None,
+            "next_update": iso_utc(latest.next_update) if latest and latest.next_update else None,
+            "title": {lang: v.title for lang, v in per_lang.items()},
+            "status_label": labels,
+            "url": {lang: urls.absolute(config.base_url, urls.incident(lang, iv.incident.id))
+                    for lang in config.languages},
+        })
+    return {"site": config.base_url, "active": bool(incidents), "incidents": incidents}
+
+
+def pages(config: Config, views: dict[str, list[IncidentView]], renderer: Renderer) -> Iterator[Page]:
+    from publisher.site import Page
+
+    data = banner_data(config, views, renderer)
+    yield Page(JSON_PATH, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode())
+    for lang in config.languages:
+        active = [iv for iv in views.get(lang, []) if iv.incident.is_active]
+        html = renderer.render("banner/snippet.html", lang, active=active, urls=urls,
+                               page=snippet_path(lang))
+        yield Page(snippet_path(lang), html.encode())
