@@ -27,6 +27,11 @@ def snippet_path(lang: str) -> str:
     return f"banner/{lang}.html"
 
 
+def _macro(renderer: Renderer, lang: str, name: str) -> Any:
+    """A macro of web/macros.html, so the banner says exactly what the site says."""
+    return getattr(renderer.env(lang).get_template("web/macros.html").module, name)
+
+
 def banner_data(config: Config, views: dict[str, list[IncidentView]],
                 renderer: Renderer) -> dict[str, Any]:
     source = views.get(config.source_lang, [])
@@ -36,8 +41,8 @@ def banner_data(config: Config, views: dict[str, list[IncidentView]],
             continue
         latest = iv.incident.latest
         per_lang = {lang: views[lang][index] for lang in config.languages}
-        labels = {lang: str(renderer.env(lang).get_template("web/macros.html").module
-                            .status_label(iv.incident.status)) for lang in config.languages}
+        labels = {lang: str(_macro(renderer, lang, "status_label")(iv.incident.status))
+                  for lang in config.languages}
         incidents.append({
             "id": iv.incident.id,
             "status": iv.incident.status,

@@ -45,7 +45,7 @@ def qr_svg(url: str, size_mm: int = 50) -> Markup:
     import segno
 
     qr = segno.make(url, error="m", micro=False)
-    rows = list(qr.matrix_iter(scale=1, border=4))
+    rows = [list(row) for row in qr.matrix_iter(scale=1, border=4)]
     size = len(rows)
     runs = []
     for y, row in enumerate(rows):
