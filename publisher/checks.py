@@ -24,6 +24,7 @@ CHECKERS: list[str] = [
     "publisher.lints:internal_links", "publisher.lints:translations", "publisher.lints:guidance",
     "publisher.lints:statements",
     "publisher.channels.social:check_social",  # social posts fit their limits, tokens named
+    "publisher.i18n.checker:check_translations",
 ]
 
 

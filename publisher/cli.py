@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "publish": ("publisher.commands.publish", "deliver what is due to every channel, exactly once (cron)"),
     "status": ("publisher.commands.status", "what is published where, pending, failing or held"),
     "rollback": ("publisher.commands.rollback", "put the website back to its previous release"),
+    "i18n": ("publisher.commands.i18n", "translators: extract, update, compile catalogs; stats"),
 }
 
 

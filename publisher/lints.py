@@ -202,11 +202,12 @@ def translations(config: Config, result: LoadResult, now: datetime) -> list[Diag
     locales = config.dir("locales")
     for incident in result.site.incidents:
         for lang in config.languages:
-            if lang == incident.lang:
-                continue
+            # Even on the incident's own language pages: an update written in another
+            # language (English-first) is translated through this language's catalog.
             catalog = content_catalog(locales, lang, incident.id).catalog
             po = display_path(content_po_path(locales, lang, incident.id), config.root)
-            state = _state(catalog, markup.normalize(incident.title), "title")
+            state = _state(catalog, markup.normalize(incident.title), "title") if (
+                lang != incident.lang) else None
             if state:
                 found.append(Diagnostic(
                     incident.path, incident.title_line,

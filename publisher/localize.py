@@ -101,8 +101,10 @@ def _starts_block(line: str) -> bool:
 
 
 def localize_incident(incident: Incident, lang: str, locales_dir: Path) -> IncidentView:
-    catalog = ContentCatalog(None) if incident.lang == lang else content_catalog(
-        locales_dir, lang, incident.id)
+    # Any unit written in another language (the incident's title or an English-first update
+    # on the French page) is looked up in this language's catalog of the incident.
+    needs_catalog = incident.lang != lang or any(u.lang != lang for u in incident.updates)
+    catalog = content_catalog(locales_dir, lang, incident.id) if needs_catalog else ContentCatalog(None)
     title, title_lang = incident.title, incident.lang
     if incident.lang != lang and (t := catalog.usable(markup.normalize(incident.title), "title")):
         title, title_lang = t, lang

@@ -1,0 +1,51 @@
+"""publisher i18n extract|update|compile|stats: the translator workflow (docs/translating.md)."""
+
+from __future__ import annotations
+
+import argparse
+
+from publisher.commands.common import load, project, report
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = sub.add_parser("extract", help="write the templates (.pot) of the UI and of every incident")
+    p.add_argument("--package", action="store_true",
+                   help="maintainers: write publisher/locales/messages.pot from the package alone")
+    p = sub.add_parser("update", help="merge the templates into every language's .po "
+                       "(new, fuzzy when changed, obsolete when removed)")
+    p.add_argument("--lang", metavar="LANG", help="only this language (default: every enabled one)")
+    p.add_argument("--check", action="store_true",
+                   help="change nothing; exit 1 if a catalog is out of date (for CI)")
+    p.add_argument("--package", action="store_true",
+                   help="maintainers: merge into publisher/locales/<lang>/LC_MESSAGES/messages.po")
+    sub.add_parser("compile", help="validate every .po and compile the UI catalogs to .mo")
+    p = sub.add_parser("stats", help="what is translated, fuzzy, missing; which updates are "
+                       "publishable in each language")
+    p.add_argument("--lang", metavar="LANG", help="only this language")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def run(args: argparse.Namespace) -> int:
+    config = project(args)
+    if args.action == "extract":
+        from publisher.i18n import extract
+
+        return extract.run(config, package=args.package)
+    if args.action == "update":
+        from publisher.i18n import update
+
+        return update.run(config, lang=args.lang, check=args.check, package=args.package)
+    if args.action == "compile":
+        from publisher.i18n import compile as compile_
+
+        return compile_.run(config)
+    from publisher.i18n import stats
+
+    if args.lang is not None and args.lang not in config.languages:
+        print(f"publisher: --lang {args.lang}: not an enabled language; enabled: "
+              f"{', '.join(config.languages)}")
+        return 2
+    result = load(config)
+    report(result.diagnostics)
+    return stats.run(config, result.site, args.lang, args.json)

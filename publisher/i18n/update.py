@@ -1,0 +1,218 @@
+"""`publisher i18n update`: merge every template (.pot) into every target language's .po.
+
+The merge is Babel's ``Catalog.update`` (research/i18n-workflow.md §4.3): a new source entry
+is added empty; a changed source entry gets the closest old translation as a suggestion and is
+marked fuzzy (fuzzy entries are never published); a removed entry becomes obsolete (``#~``)
+and an exact match later revives its translation (Babel does not, we do). Nothing else in a
+.po is touched: translators and their tools own msgstr, comments and the header.
+
+Content entries go only into the catalogs of languages they are not written in (an
+English-first update lands in the French catalog). A project's UI catalog is created only
+when the site uses a string that publisher's built-in catalog does not translate; it starts
+filled with the built-in translations so a translator sees only what is left to do.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from babel import Locale
+from babel.messages.catalog import Catalog, Message
+
+from publisher.config import Config
+from publisher.errors import Diagnostic, display_path
+from publisher.i18n import pofiles
+from publisher.i18n.catalogs import PACKAGE_LOCALES, content_po_path
+
+
+@dataclass
+class Change:
+    path: Path
+    data: bytes
+    created: bool
+    new: int = 0
+    fuzzy: int = 0
+    obsolete: int = 0
+    revived: int = 0
+
+    def describe(self) -> str:
+        parts = [f"{self.new} new", f"{self.fuzzy} newly fuzzy", f"{self.obsolete} obsolete"]
+        if self.revived:
+            parts.append(f"{self.revived} revived")
+        return ", ".join(parts)
+
+
+def _key(m: Message) -> tuple[str, str | None]:
+    mid = m.id if isinstance(m.id, str) else m.id[0]
+    return mid, m.context
+
+
+def for_language(template: Catalog, lang: str) -> Catalog:
+    """The template restricted to the entries a `lang` catalog translates (content only)."""
+    result = copy.deepcopy(template)
+    for m in list(result):
+        if m.id and lang in pofiles.source_langs(m) and not pofiles.source_langs(m) - {lang}:
+            result.delete(m.id, m.context)
+    return result
+
+
+def revive(po: Catalog) -> int:
+    """An obsolete entry whose exact source is back gives its translation back."""
+    revived = 0
+    for key, old in list(po.obsolete.items()):
+        current = po.get(old.id, old.context)
+        if current is None:
+            continue
+        del po.obsolete[key]
+        if pofiles.filled(old) and (current.fuzzy or not pofiles.filled(current)):
+            current.string = old.string
+            current.flags.discard("fuzzy")
+            current.flags |= old.flags & {"fuzzy"}
+            current.user_comments = list(old.user_comments)
+            revived += 1
+    return revived
+
+
+def merge(template: Catalog, po_path: Path, lang: str, content: bool, shown: str,
+          now: datetime, seed: Catalog | None = None) -> Change:
+    """The new bytes of `po_path` after merging `template` (a CatalogError if it is broken)."""
+    if not po_path.exists():
+        po = copy.deepcopy(template)
+        po.locale = Locale.parse(lang)
+        po.fuzzy = False
+        po.revision_date = now
+        what = f"the incident {po_path.stem}" if content else "the status site's UI strings"
+        po.header_comment = (f"# {Locale.parse(lang).english_name} translation of {what}.\n"
+                             "# Edit it with Poedit, Weblate or any gettext editor; "
+                             "see docs/translating.md.\n#")
+        if seed is not None:
+            for m in po:
+                found = seed.get(m.id, m.context)
+                if m.id and found is not None and pofiles.filled(found) and not found.fuzzy:
+                    m.string = found.string
+        if content:
+            pofiles.fix_content_flags(po)
+        return Change(po_path, pofiles.render(po), True,
+                      new=sum(1 for m in po if m.id and not pofiles.filled(m)))
+    po = pofiles.read(po_path, lang, shown, content=content)
+    before = {_key(m): m.fuzzy for m in po if m.id}
+    old_obsolete = {_key(m) for m in po.obsolete.values()}
+    po.update(template, no_fuzzy_matching=False, update_header_comment=False,
+              keep_user_comments=True, update_creation_date=True)
+    revived = revive(po)
+    if content:
+        pofiles.fix_content_flags(po)
+    after = [m for m in po if m.id]
+    return Change(
+        po_path, pofiles.render(po), False,
+        new=sum(1 for m in after if _key(m) not in before and not pofiles.filled(m)),
+        fuzzy=sum(1 for m in after if m.fuzzy and not before.get(_key(m), False)),
+        obsolete=sum(1 for m in po.obsolete.values() if _key(m) not in old_obsolete),
+        revived=revived)
+
+
+def _read_template(path: Path, lang: str, root: Path, out: list[Diagnostic]) -> Catalog | None:
+    try:
+        return pofiles.read(path, lang, display_path(path, root))
+    except pofiles.CatalogError as exc:
+        out.append(exc.diagnostic)
+        return None
+
+
+def _package_seed(lang: str) -> Catalog | None:
+    path = pofiles.ui_po_path(PACKAGE_LOCALES, lang)
+    return pofiles.read(path, lang, str(path), content=False) if path.exists() else None
+
+
+def _ui_needs_project_catalog(template: Catalog, seed: Catalog | None) -> bool:
+    for m in template:
+        if not m.id:
+            continue
+        found = seed.get(m.id, m.context) if seed is not None else None
+        if found is None or found.fuzzy or not pofiles.filled(found):
+            return True
+    return False
+
+
+def plan(config: Config, langs: Iterable[str], package: bool = False,
+         now: datetime | None = None) -> tuple[list[Change], list[Diagnostic]]:
+    """Every file `update` would write (only those whose bytes change) and the problems."""
+    now = now or datetime.now(UTC)
+    langs = tuple(langs)
+    root = config.root
+    locales = PACKAGE_LOCALES if package else config.dir("locales")
+    problems: list[Diagnostic] = []
+    jobs: list[tuple[Catalog, Path, str, bool, Catalog | None]] = []
+    ui_pot = pofiles.ui_pot_path(locales)
+    if not ui_pot.exists():
+        problems.append(Diagnostic(display_path(ui_pot, root), 0, "no UI template",
+                                   "run `publisher i18n extract` first"))
+    for lang in pofiles.ui_languages(langs):
+        template = _read_template(ui_pot, lang, root, problems) if ui_pot.exists() else None
+        if template is None:
+            continue
+        po_path = pofiles.ui_po_path(locales, lang)
+        seed = None if package else _package_seed(lang)
+        if po_path.exists() or package or _ui_needs_project_catalog(template, seed):
+            jobs.append((template, po_path, lang, False, seed))
+    pot_dir = locales / pofiles.CONTENT_POT_DIR
+    for pot_path in sorted(pot_dir.glob("*.pot")) if not package and pot_dir.is_dir() else []:
+        for lang in langs:
+            template = _read_template(pot_path, lang, root, problems)
+            if template is None:
+                continue
+            template = for_language(template, lang)
+            po_path = content_po_path(locales, lang, pot_path.stem)
+            if len(template) or po_path.exists():
+                jobs.append((template, po_path, lang, True, None))
+    changes = []
+    for template, po_path, lang, content, seed in jobs:
+        shown = display_path(po_path, root)
+        try:
+            change = merge(template, po_path, lang, content, shown, now, seed)
+        except pofiles.CatalogError as exc:
+            problems.append(exc.diagnostic)
+            continue
+        if change.created or change.data != po_path.read_bytes():
+            changes.append(change)
+    return changes, problems
+
+
+def package_languages() -> tuple[str, ...]:
+    return tuple(sorted(p.parent.parent.name for p in PACKAGE_LOCALES.glob("*/LC_MESSAGES/messages.po")))
+
+
+def run(config: Config, lang: str | None = None, check: bool = False, package: bool = False) -> int:
+    import sys
+
+    if package:
+        langs = package_languages() + ((lang,) if lang and lang not in package_languages() else ())
+        langs = tuple(x for x in langs if lang is None or x == lang)
+    else:
+        if lang is not None and lang not in config.languages:
+            print(f"publisher: --lang {lang}: not an enabled language; enabled: "
+                  f"{', '.join(config.languages)} (see [languages] in publisher.toml)", file=sys.stderr)
+            return 2
+        langs = (lang,) if lang else config.languages
+    changes, problems = plan(config, langs, package)
+    for d in problems:
+        print(d, file=sys.stderr)
+    for change in changes:
+        shown = display_path(change.path, config.root)
+        if check:
+            print(f"would {'create' if change.created else 'update'} {shown}: {change.describe()}")
+        else:
+            pofiles.write_if_changed(change.path, change.data)
+            print(f"{'created' if change.created else 'updated'} {shown}: {change.describe()}")
+    if problems:
+        return 2
+    if check and changes:
+        print(f"{len(changes)} catalog(s) out of date: run `publisher i18n update`", file=sys.stderr)
+        return 1
+    if not changes:
+        print("every catalog is up to date")
+    return 0
