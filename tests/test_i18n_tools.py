@@ -306,16 +306,19 @@ def test_check_refuses_a_language_whose_ui_catalog_is_incomplete(example: Path, 
     assert "Emergency hotline" in (example / "public/en/index.html").read_text()
 
 
-def test_check_warns_which_updates_fall_back(example: Path, cli: Cli) -> None:
+def test_check_warns_which_updates_fall_back_in_either_direction(example: Path, cli: Cli) -> None:
     poedit_save(example / PO, lambda e: e.flags.append("fuzzy") if e.msgid.startswith("Merci à tous")
                 else None)
+    (example / UPDATES / "20191123T1000.md").write_text(ENGLISH_FIRST)
     r = run(cli, example, "check")
-    assert r.code == 0
+    assert r.code == 0, r.err
     line = line_of(example / UPDATES / "20191116T1130.md", "Merci à tous")
-    assert (f"{UPDATES}/20191116T1130.md:{line}: warning: {INCIDENT}/20191116T1130: publishable "
-            "in en: no (1 block missing, 1 of them fuzzy); the en page shows this update in fr "
-            "with a notice") in r.err
-    assert "1 warning(s)" in r.out
+    assert (f"{UPDATES}/20191116T1130.md:{line}: warning: en: 1 of 6 blocks have no usable "
+            "translation (fuzzy): the en pages will show this update in fr") in r.err
+    # An English-first update without its French catalog is reported for the French pages.
+    assert (f"{UPDATES}/20191123T1000.md:7: warning: fr: 2 of 2 blocks have no usable "
+            "translation (missing): the fr pages will show this update in en") in r.err
+    assert r.err.count("have no usable translation") == 2  # once each, not once per checker
 
 
 @pytest.mark.parametrize("option", ["--lang", "--lang=de"])
