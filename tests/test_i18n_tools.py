@@ -326,3 +326,33 @@ def test_unknown_language_is_refused(example: Path, cli: Cli, option: str) -> No
     args = ["i18n", "update", *(option.split("=") if "=" in option else [option, "xx"])]
     r = run(cli, example, *args)
     assert r.code == 2 and "not an enabled language" in r.err
+
+
+def test_extract_skips_code_blocks_and_hints_what_to_keep(example: Path, cli: Cli) -> None:
+    (example / UPDATES / "20191123T1000.md").write_text("""---
+status: resolved
+publish_at: "2019-11-23T10:00"
+approved_by: Direction
+---
+## Pour les professionnels
+
+Reconnectez-vous avec `vpn.chu-rouen.fr` puis ouvrez la [procédure](https://intranet.example/vpn).
+
+```
+ipconfig /flushdns
+```
+""")
+    r = run(cli, example, "i18n", "extract")
+    assert r.code == 0 and f"wrote {POT} (31 messages)" in r.out
+    pot = polib.pofile(str(example / POT))
+    assert not [e for e in pot if "flushdns" in e.msgid]
+    heading = pot.find("Pour les professionnels")
+    assert heading.comment == "heading h2\nsource language: fr"
+    assert heading.occurrences == [(f"content/incidents/{INCIDENT}/20191123T1000.md", "6")]
+    para = pot.find("Reconnectez-vous avec `vpn.chu-rouen.fr` puis ouvrez la "
+                    "[procédure](https://intranet.example/vpn).")
+    assert "keep these link targets exactly: https://intranet.example/vpn" in para.comment
+    assert "keep these code spans exactly: `vpn.chu-rouen.fr`" in para.comment
+    title = pot.find("Cyberattaque contre le système informatique du CHU de Rouen", msgctxt="title")
+    assert title is not None and title.occurrences == [(f"content/incidents/{INCIDENT}/incident.md", "2")]
+    assert pot.find(pot[1].msgid, msgctxt="summary") is not None
