@@ -1,0 +1,272 @@
+"""Website target: a WordPress site, one post (or page) per incident and language, REST API.
+
+Facts this follows (``research/channel-apis.md`` §4, ``wordpress-on-loopback.md``):
+
+* Auth is an Application Password over HTTP Basic. The password is read from the environment
+  variable named by ``password_env``; it never reaches the config, the ledger or a log.
+* WordPress 6.1 serves a wrong password as *anonymous* (public GETs answer 200), so the
+  credentials are checked first with ``GET /wp/v2/users/me`` (401 = bad credentials).
+* Create ``POST /wp/v2/<posts|pages>`` → 201; edit in place ``POST /wp/v2/<type>/<id>`` → 200.
+  The remote id is the key of every later edit; the slug is only for finding the object
+  again after a crash (``GET ?slug=…&status=…&context=edit``), WordPress may append ``-2``.
+* Each sent body ends with an HTML comment naming the delivery's idempotency key (comments
+  survive kses for every role), so ``reconcile`` can tell whether an interrupted create or
+  edit did arrive, without relying on timestamps (``modified`` has 1 s resolution).
+* Errors: transport errors, 429 and 5xx are transient (``Retry-After`` honoured); 401/403 and
+  400 need a person. Bodies may be HTML (hosts, WAFs): never assume JSON.
+
+Config::
+
+    [channels.cms]
+    type = "wordpress"
+    base_url = "https://www.chu-exemple.fr"     # the site; the API is <base_url>/wp-json
+    user = "communication"
+    password_env = "WP_APP_PASSWORD"            # the variable holding the application password
+    post_type = "post"                          # or "page"
+    status = "publish"                          # or "draft" / "pending" to review in WordPress
+    slug_prefix = "incident-"                   # optional
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import requests
+
+from publisher import __version__, urls
+from publisher.channels.base import Delivery, DeliveryError, PublishContext, Receipt
+from publisher.config import ChannelConfig, Config
+from publisher.errors import Diagnostic, did_you_mean
+
+REQUIRED = ("base_url", "user", "password_env")
+OPTIONS: dict[str, type] = {"base_url": str, "user": str, "password_env": str,
+                            "post_type": str, "status": str, "slug_prefix": str,
+                            "api_url": str, "timeout": float}
+POST_TYPES = {"post": "posts", "page": "pages"}
+STATUSES = ("publish", "draft", "pending", "private")
+FIND_STATUSES = "publish,future,draft,pending,private"
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def marker(idempotency_key: str) -> str:
+    return f"<!-- publisher:{idempotency_key} -->"
+
+
+class WordPressChannel:
+    kind: ClassVar[str] = "website"
+
+    def __init__(self, config: ChannelConfig, project: Config) -> None:
+        o = config.options
+        self.name = config.name
+        self.project = project
+        self.base_url = str(o["base_url"]).rstrip("/")
+        self.api_url = str(o.get("api_url") or self.base_url + "/wp-json").rstrip("/")
+        self.user = str(o["user"])
+        self.password_env = str(o["password_env"])
+        self.collection = POST_TYPES[str(o.get("post_type", "post"))]
+        self.status = str(o.get("status", "publish"))
+        self.slug_prefix = str(o.get("slug_prefix", ""))
+        self.timeout = float(o.get("timeout", 20))
+        self._session: requests.Session | None = None
+        self._checked = False
+        # A failed credential check or an unreachable site fails every later call of this
+        # pass at once, instead of waiting for a timeout once per delivery.
+        self._down: DeliveryError | None = None
+
+    @classmethod
+    def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+        problems: list[tuple[str, str, str]] = []
+        for key in REQUIRED:
+            if key not in options:
+                example = {"base_url": '"https://www.example.org"', "user": '"communication"',
+                           "password_env": '"WP_APP_PASSWORD"'}[key]
+                problems.append((key, f"missing '{key}'", f"add {key} = {example}"))
+        for key, value in options.items():
+            kind = OPTIONS.get(key)
+            if kind is None:
+                problems.append((key, f"unknown option '{key}'",
+                                 f"{did_you_mean(key, tuple(OPTIONS))}wordpress options: "
+                                 + ", ".join(OPTIONS)))
+            elif kind is float and not (isinstance(value, int | float)
+                                        and not isinstance(value, bool)):
+                problems.append((key, f"{key} must be a number of seconds", "e.g. timeout = 20"))
+            elif kind is str and not isinstance(value, str):
+                problems.append((key, f"{key} must be a string", f'e.g. {key} = "…"'))
+        if isinstance(options.get("base_url"), str) and not re.match(r"^https?://",
+                                                                    options["base_url"]):
+            problems.append(("base_url", "base_url must start with http:// or https://",
+                             'e.g. base_url = "https://www.example.org"'))
+        if isinstance(options.get("password_env"), str) and not ENV_NAME.match(
+                options["password_env"]):
+            problems.append(("password_env", "password_env is the *name* of an environment "
+                             "variable, not the password", 'e.g. password_env = "WP_APP_PASSWORD"'
+                             " and export WP_APP_PASSWORD in the job's environment"))
+        if options.get("post_type", "post") not in POST_TYPES:
+            problems.append(("post_type", f"post_type must be one of {', '.join(POST_TYPES)}",
+                             'e.g. post_type = "post"'))
+        if options.get("status", "publish") not in STATUSES:
+            problems.append(("status", f"status must be one of {', '.join(STATUSES)}",
+                             'e.g. status = "publish"'))
+        return problems
+
+    # -- the protocol ----------------------------------------------------------------------
+
+    def plan(self, ctx: PublishContext) -> list[Delivery]:
+        from publisher.render import Renderer
+
+        renderer = Renderer(ctx.config)
+        deliveries = []
+        for lang in ctx.config.languages:
+            for iv in ctx.views.get(lang, []):
+                incident = iv.incident
+
+                def update_url(u: Any, lang: str = lang, iid: str = incident.id) -> str:
+                    return urls.absolute(ctx.config.base_url, urls.update(lang, iid, u.stem))
+
+                content = renderer.render("wordpress/incident.html", lang, iv=iv,
+                                          update_url=update_url, page="")
+                payload = {"title": iv.title, "content": content.strip() + "\n",
+                           "status": self.status, "slug": self.slug(incident.id, lang)}
+                deliveries.append(Delivery(
+                    self.name, f"{incident.id}/{lang}", Delivery.hash_payload(payload),
+                    payload, lang=lang, summary=f"{self.collection[:-1]} '{iv.title}' ({lang})"))
+        return deliveries
+
+    def send(self, delivery: Delivery, previous: Receipt | None, idempotency_key: str) -> Receipt:
+        self.check_credentials()
+        body = dict(delivery.payload)
+        body["content"] = str(body["content"]) + marker(idempotency_key) + "\n"
+        if previous is not None:
+            r = self.request("POST", f"/wp/v2/{self.collection}/{previous.remote_id}", json=body)
+            if r.status_code in (404, 410):
+                # Deleted in WordPress by someone: publish it again rather than lose it.
+                r = self.request("POST", f"/wp/v2/{self.collection}", json=body)
+        else:
+            r = self.request("POST", f"/wp/v2/{self.collection}", json=body)
+        if r.status_code not in (200, 201):
+            raise self.error(r, "publishing " + delivery.key)
+        return self.receipt(self.json(r))
+
+    def reconcile(self, delivery: Delivery, idempotency_key: str) -> Receipt | None:
+        self.check_credentials()
+        wanted = marker(idempotency_key)
+        slug = str(delivery.payload.get("slug", ""))
+        for params in ({"slug": slug}, {"search": f"publisher:{idempotency_key}"}):
+            r = self.request("GET", f"/wp/v2/{self.collection}",
+                             params={**params, "status": FIND_STATUSES, "context": "edit",
+                                     "per_page": 20})
+            if r.status_code != 200:
+                raise self.error(r, "looking up " + delivery.key)
+            items = self.json(r)
+            for item in items if isinstance(items, list) else []:
+                raw = (item.get("content") or {}).get("raw") or ""
+                if wanted in raw:
+                    return self.receipt(item)
+        return None
+
+    def check(self, ctx: PublishContext) -> list[Diagnostic]:
+        if not os.environ.get(self.password_env):
+            return [Diagnostic("publisher.toml", 0,
+                               f"[channels.{self.name}] the environment variable "
+                               f"{self.password_env} is not set",
+                               f"export {self.password_env}=<application password of "
+                               f"'{self.user}'> in the environment of the publishing job")]
+        return []
+
+    # -- HTTP ------------------------------------------------------------------------------
+
+    def slug(self, incident_id: str, lang: str) -> str:
+        return f"{self.slug_prefix}{incident_id}-{lang}".lower()
+
+    @property
+    def session(self) -> requests.Session:
+        if self._session is None:
+            password = os.environ.get(self.password_env)
+            if not password:
+                raise DeliveryError(
+                    f"the environment variable {self.password_env} is not set: export it with "
+                    f"the application password of WordPress user '{self.user}' (WordPress: "
+                    "Users → Profile → Application Passwords)", transient=False)
+            s = requests.Session()
+            s.auth = (self.user, password)
+            s.headers.update({"User-Agent": f"publisher/{__version__}",
+                              "Accept": "application/json"})
+            self._session = s
+        return self._session
+
+    def request(self, method: str, route: str, **kwargs: Any) -> requests.Response:
+        url = self.api_url + route
+        try:
+            return self.session.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.Timeout as exc:
+            raise DeliveryError(f"WordPress at {self.base_url} did not answer within "
+                                f"{self.timeout:g} s", transient=True) from exc
+        except requests.RequestException as exc:
+            reason = type(exc).__name__
+            raise DeliveryError(f"WordPress at {self.base_url} is unreachable ({reason})",
+                                transient=True) from exc
+
+    def check_credentials(self) -> None:
+        """Once per pass: a wrong password is served as anonymous, so ask who we are."""
+        if self._down is not None:
+            raise self._down
+        if self._checked:
+            return
+        try:
+            self._check_credentials()
+        except DeliveryError as exc:
+            self._down = exc
+            raise
+
+    def _check_credentials(self) -> None:
+        r = self.request("GET", "/wp/v2/users/me", params={"context": "edit"})
+        if r.status_code == 401:
+            raise DeliveryError(
+                f"WordPress at {self.base_url} did not accept the application password of user "
+                f"'{self.user}' (401 {self.code(r)}): create a new one in WordPress (Users → "
+                f"Profile → Application Passwords) and put it in {self.password_env}; over "
+                "plain http WordPress also needs WP_ENVIRONMENT_TYPE=local", transient=False)
+        if r.status_code != 200:
+            raise self.error(r, "checking the credentials")
+        self._checked = True
+
+    @staticmethod
+    def json(r: requests.Response) -> Any:
+        try:
+            return r.json()
+        except ValueError as exc:
+            raise DeliveryError(f"WordPress answered {r.status_code} with a body that is not "
+                                "JSON (a proxy or maintenance page?)", transient=True) from exc
+
+    @staticmethod
+    def code(r: requests.Response) -> str:
+        try:
+            data = r.json()
+        except ValueError:
+            return "non-JSON answer"
+        return str(data.get("code", "")) if isinstance(data, dict) else ""
+
+    def error(self, r: requests.Response, doing: str) -> DeliveryError:
+        code = self.code(r)
+        where = f"WordPress at {self.base_url} answered {r.status_code} {code} while {doing}"
+        if r.status_code == 429 or r.status_code >= 500:
+            retry_after = r.headers.get("Retry-After", "")
+            return DeliveryError(where + "; will retry", transient=True,
+                                 retry_after=float(retry_after) if retry_after.isdigit() else None)
+        if r.status_code in (401, 403):
+            return DeliveryError(where + f": user '{self.user}' may not do this; give it the "
+                                 "Editor role (or Author for posts) in WordPress", transient=False)
+        try:
+            message = str(r.json().get("message", ""))
+        except (ValueError, AttributeError):
+            message = ""
+        return DeliveryError(where + (f": {message}" if message else ""), transient=False)
+
+    def receipt(self, item: Any) -> Receipt:
+        if not isinstance(item, dict) or "id" not in item:
+            raise DeliveryError("WordPress answered without a post id", transient=True)
+        return Receipt(str(item["id"]), item.get("link"),
+                       {"slug": item.get("slug"), "type": self.collection})
