@@ -23,7 +23,9 @@ from tests.publishing import (
     set_config,
     write_update,
 )
-from tests.wordpress_real import RealWordPress, clean_wordpress, real_wordpress  # noqa: F401
+from tests.wordpress_real import RealWordPress
+
+pytest_plugins = ["tests.wordpress_real"]
 
 PASSWORD_ENV = "PUBLISHER_TEST_WP_PASSWORD"
 NEW_TEXT = "Les consultations reprennent normalement dès lundi."
@@ -57,7 +59,7 @@ def publish(project: Path, env: dict[str, str], *args: str) -> subprocess.Comple
 
 
 @pytest.fixture
-def wp(clean_wordpress: RealWordPress) -> RealWordPress:  # noqa: F811
+def wp(clean_wordpress: RealWordPress) -> RealWordPress:
     return clean_wordpress
 
 
