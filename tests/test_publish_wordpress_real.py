@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -23,7 +24,9 @@ from tests.publishing import (
     set_config,
     write_update,
 )
-from tests.wordpress_real import RealWordPress
+
+if TYPE_CHECKING:
+    from tests.wordpress_real import RealWordPress
 
 pytest_plugins = ["tests.wordpress_real"]
 
