@@ -8,10 +8,13 @@ back an urgent statement in another.
 from __future__ import annotations
 
 import hashlib
+import os
+import pickle
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -128,23 +131,88 @@ class _FileReader:
                            "links may only be http(s)://, mailto:, tel: or relative to the site")
 
 
-def load_site(config: Config, only: Callable[[Path], bool] | None = None) -> LoadResult:
-    """Load every incident under content/incidents (newest incident first)."""
+class ParseCache:
+    """Parsed files, keyed by (path, mtime, size): the cron path never re-parses an
+    unchanged file. Stored as one pickle under the state dir; unreadable means empty."""
+
+    def __init__(self, path: Path, config: Config) -> None:
+        self.path = path
+        self.key = repr((CACHE_VERSION, str(config.root), config.zone.key, config.languages,
+                         config.source_lang))
+        self.entries: dict[str, tuple[tuple[int, int], Any, list[Diagnostic]]] = {}
+        self.used: set[str] = set()
+        self.dirty = False
+        try:
+            with open(path, "rb") as f:
+                key, entries = pickle.load(f)
+            if key == self.key:
+                self.entries = entries
+        except Exception:  # absent, damaged or from another version: start empty
+            pass
+
+    def parse(self, path: Path, out: list[Diagnostic], fn: Callable[[list[Diagnostic]], Any]) -> Any:
+        st = path.stat()
+        stamp = (st.st_mtime_ns, st.st_size)
+        name = str(path)
+        self.used.add(name)
+        hit = self.entries.get(name)
+        if hit is not None and hit[0] == stamp:
+            out.extend(hit[2])
+            return hit[1]
+        found: list[Diagnostic] = []
+        result = fn(found)
+        out.extend(found)
+        self.entries[name] = (stamp, result, found)
+        self.dirty = True
+        return result
+
+    def save(self) -> None:
+        stale = set(self.entries) - self.used
+        if not self.dirty and not stale:
+            return
+        for name in stale:
+            del self.entries[name]
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(f".tmp{os.getpid()}")
+        with open(tmp, "wb") as f:
+            pickle.dump((self.key, self.entries), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.path)
+
+
+class _NoCache:
+    def parse(self, path: Path, out: list[Diagnostic], fn: Callable[[list[Diagnostic]], Any]) -> Any:
+        return fn(out)
+
+
+CACHE_VERSION = 1
+
+
+def load_site(config: Config, use_cache: bool = False) -> LoadResult:
+    """Load every incident under content/incidents (newest incident first).
+
+    With `use_cache`, parsed files are kept under the state dir and reused while their
+    mtime and size are unchanged (the scheduled job and preview; `check` reads everything).
+    """
     incidents_dir = config.dir("content") / "incidents"
     out: list[Diagnostic] = []
     incidents: list[Incident] = []
+    cache = ParseCache(config.dir("state") / "cache" / "content.pickle", config) \
+        if use_cache else None
     if incidents_dir.is_dir():
         for directory in sorted(incidents_dir.iterdir(), reverse=True):
             if directory.is_dir() and not directory.name.startswith("."):
-                incident = load_incident(directory, config, out)
+                incident = load_incident(directory, config, out, cache)
                 if incident is not None:
                     incidents.append(incident)
+    if cache is not None:
+        cache.save()
     return LoadResult(Site(tuple(incidents)), out)
 
 
-def load_incident(directory: Path, config: Config, out: list[Diagnostic]) -> Incident | None:
-    root, zone, languages = config.root, config.zone, config.languages
-    shown_dir = display_path(directory, root)
+def load_incident(directory: Path, config: Config, out: list[Diagnostic],
+                  cache: ParseCache | None = None) -> Incident | None:
+    parser = cache or _NoCache()
+    shown_dir = display_path(directory, config.root)
     if not INCIDENT_ID.match(directory.name):
         out.append(Diagnostic(shown_dir, 0, f"incident directory name '{directory.name}' is not "
                               "<YYYY-MM-DD>-<slug>",
@@ -155,7 +223,17 @@ def load_incident(directory: Path, config: Config, out: list[Diagnostic]) -> Inc
         out.append(Diagnostic(shown_dir, 0, f"no {INCIDENT_FILE} in incident directory",
                               f"create {shown_dir}/{INCIDENT_FILE} with a title and an impact"))
         return None
-    reader = _FileReader(index, root, zone, out)
+    header: Incident | None = parser.parse(
+        index, out, lambda found: _incident_header(directory, config, found))
+    if header is None:
+        return None
+    return replace(header, updates=_load_updates(directory, config, header.lang, out, parser))
+
+
+def _incident_header(directory: Path, config: Config, out: list[Diagnostic]) -> Incident | None:
+    """incident.md alone (no updates): what the parse cache keeps for it."""
+    root, zone, languages = config.root, config.zone, config.languages
+    reader = _FileReader(directory / INCIDENT_FILE, root, zone, out)
     read = reader.read()
     if read is None:
         return None
@@ -169,11 +247,9 @@ def load_incident(directory: Path, config: Config, out: list[Diagnostic]) -> Inc
     reader.check_links(doc.body, doc.body_line)
     if not reader.ok or title is None or impact is None:
         return None
-    updates = _load_updates(directory, config, lang, out)
     return Incident(id=directory.name, path=reader.shown, title=title, title_line=title_line,
                     summary=doc.body.strip(), summary_line=doc.body_line + _leading_blank(doc.body),
-                    impact=impact, lang=lang, services=services, updates=updates,
-                    source_hash=digest)
+                    impact=impact, lang=lang, services=services, updates=(), source_hash=digest)
 
 
 def _leading_blank(body: str) -> int:
@@ -181,13 +257,14 @@ def _leading_blank(body: str) -> int:
 
 
 def _load_updates(directory: Path, config: Config, incident_lang: str,
-                  out: list[Diagnostic]) -> tuple[Update, ...]:
+                  out: list[Diagnostic], parser: ParseCache | _NoCache) -> tuple[Update, ...]:
     updates: list[Update] = []
     seen: dict[datetime, Update] = {}
     for path in sorted(directory.glob("*.md")):
         if path.name == INCIDENT_FILE:
             continue
-        update = load_update(path, directory.name, config, incident_lang, out)
+        update: Update | None = parser.parse(path, out, partial(
+            load_update, path, directory.name, config, incident_lang))
         if update is None:
             continue
         if update.publish_at in seen:

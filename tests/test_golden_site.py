@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from golden import compare_tree
-
 from publisher.config import load_config
 from publisher.content import load_site
 from publisher.site import localized, pages
 from publisher.timeutil import parse_local
+from tests.golden import compare_tree
 
 
 def test_example_site_matches_golden_files(example: Path) -> None:

@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
             f"{config.get('paths', 'output')} is the live site deployed by `publisher publish` "
             "(a symlink to a release): building into it would bypass approval and the ledger. "
             "Run `publisher publish`, or `publisher publish --dry-run` to see what it would do")
-    result = load(config)
+    result = load(config, use_cache=True)
     report(result.diagnostics)
     built = build(config, result.site, resolve_now(config, args.now))
     updates = sum(len(iv.updates) for iv in next(iter(built.views.values()), []))

@@ -16,8 +16,9 @@ def project(args: argparse.Namespace) -> Config:
     return load_config(args.project)
 
 
-def load(config: Config) -> LoadResult:
-    return load_site(config)
+def load(config: Config, use_cache: bool = False) -> LoadResult:
+    """The project's content; `use_cache` keeps parsed files under the state dir."""
+    return load_site(config, use_cache=use_cache)
 
 
 def report(diagnostics: list[Diagnostic]) -> None:

@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.dry_run:
         lock.acquire(None if args.wait < 0 else args.wait)
     try:
-        report = run_pass(config, load(config), now, log, dry_run=args.dry_run,
+        report = run_pass(config, load(config, use_cache=not args.dry_run), now, log, dry_run=args.dry_run,
                           retry=args.retry, replan=args.replan)
     finally:
         lock.release()
