@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("publisher.commands.check", "report every problem in content, translations and config"),
     "init": ("publisher.commands.init", "create a new project: config, statement library, locales"),
     "new": ("publisher.commands.new", "create an incident, or an update from a pre-approved statement"),
+    "preview": ("publisher.commands.preview", "live preview on 127.0.0.1: site, print, social posts, check"),
     "publish": ("publisher.commands.publish", "deliver what is due to every channel, exactly once (cron)"),
     "status": ("publisher.commands.status", "what is published where, pending, failing or held"),
     "rollback": ("publisher.commands.rollback", "put the website back to its previous release"),

@@ -1,4 +1,4 @@
-"""The first hour, as a comms officer lives it: init, new incident, new update --from, build."""
+"""The first hour, as a comms officer lives it: init, new incident, new update --from, publish."""
 
 from __future__ import annotations
 
@@ -54,8 +54,9 @@ def test_init_then_three_commands_give_a_bilingual_published_update(tmp_path: Pa
     assert po.percent_translated() == 100
     assert po.find("Panne informatique", msgctxt="title").msgstr == "IT outage"
 
-    r = cli("-C", project, "build", "--now", "2026-11-30T14:10")
-    assert r.code == 0, r.err
+    r = cli("-C", project, "publish", "--now", "2026-11-30T14:10")  # what cron runs
+    assert r.code == 0, r.err + r.out
+    assert "created      website" in r.out
     en = (project / "public/en/incidents/2026-11-30-panne-informatique/index.html").read_text()
     assert "Since 2 pm, an IT outage has been disrupting CH de Test." in en
     assert "outpatient clinics" in en and "IT outage" in en
