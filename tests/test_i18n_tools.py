@@ -356,3 +356,24 @@ ipconfig /flushdns
     title = pot.find("Cyberattaque contre le système informatique du CHU de Rouen", msgctxt="title")
     assert title is not None and title.occurrences == [(f"content/incidents/{INCIDENT}/incident.md", "2")]
     assert pot.find(pot[1].msgid, msgctxt="summary") is not None
+
+
+def test_a_malformed_catalog_is_never_guessed_at(example: Path, cli: Cli) -> None:
+    # Babel alone would read this file, cutting the string and keeping one of two msgstr.
+    po = example / PO
+    edit(po, 'msgstr "Thank you all for your patience and understanding."',
+         'msgstr "Thank you all for your patience and understanding.\nmsgstr "Thanks."')
+    r = run(cli, example, "check")
+    assert r.code == 2
+    bad = line_of(po, 'msgstr "Thanks."')
+    assert f"{PO}:{bad - 1}: error: not a valid gettext catalog: unterminated or badly escaped " \
+           "string" in r.err
+    assert run(cli, example, "build").code == 0
+    en = (example / "public/en/incidents" / INCIDENT / "20191116T1130.html").read_text()
+    assert "Merci à tous pour votre patience" in en and "Thanks." not in en
+    assert "Translation in progress" in en
+
+
+def test_syntax_check_is_linear_on_a_long_unterminated_string() -> None:
+    text = 'msgid "a"\nmsgstr "' + "x" * 200_000 + "\n"
+    assert pofiles.syntax_problems(text) == [(2, "unterminated or badly escaped string")]

@@ -40,13 +40,26 @@ def _stamp(path: Path) -> tuple[str, int, int]:
 
 
 @lru_cache(maxsize=4096)
-def _read_po_cached(stamp: tuple[str, int, int], lang: str) -> Catalog:
-    with open(stamp[0], "rb") as f:
-        return read_po(f, locale=lang)
+def _read_po_cached(stamp: tuple[str, int, int], lang: str) -> Catalog | None:
+    from publisher.i18n.pofiles import syntax_problems
+
+    data = Path(stamp[0]).read_bytes()
+    try:
+        broken = bool(syntax_problems(data.decode("utf-8")))
+    except UnicodeDecodeError:
+        broken = True
+    if broken:
+        # Babel's lenient parser would guess (a cut string, the wrong msgstr): publish none
+        # of it. `publisher check` / `i18n compile` report the file:line to fix.
+        return None
+    return read_po(io.BytesIO(data), locale=lang)
 
 
 def read_catalog(path: Path, lang: str) -> Catalog | None:
-    """A parsed .po, cached per (path, mtime, size) so a preview server re-reads only changes."""
+    """A parsed .po, cached per (path, mtime, size) so a preview server re-reads only changes.
+
+    None when the file is missing or malformed (its texts are then shown untranslated).
+    """
     if not path.exists():
         return None
     return _read_po_cached(_stamp(path), lang)
@@ -93,7 +106,8 @@ def ui_translations(locales_dir: Path, lang: str) -> NullTranslations:
     result: NullTranslations | None = None
     for path in ui_po_paths(locales_dir, lang):
         catalog = read_catalog(path, lang)
-        assert catalog is not None
+        if catalog is None:
+            continue  # malformed: reported by `check`; the next catalog in line answers
         buf = io.BytesIO()
         write_mo(buf, catalog, use_fuzzy=False)
         buf.seek(0)

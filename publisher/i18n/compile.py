@@ -81,12 +81,16 @@ def content_problems(m: Message, statement: bool = False) -> list[str]:
     return problems
 
 
-def validate(path: Path, lang: str, shown: str) -> tuple[Catalog | None, list[Diagnostic]]:
-    """Parse and check one .po; every problem is an error at the entry's line."""
+def validate(path: Path, lang: str, shown: str,
+             entries: bool = True) -> tuple[Catalog | None, list[Diagnostic]]:
+    """Parse and check one .po (its entries too unless `entries` is False); every problem is
+    an error at the entry's line."""
     try:
         catalog = pofiles.read(path, lang, shown)
     except pofiles.CatalogError as exc:
         return None, [exc.diagnostic]
+    if not entries:
+        return catalog, []
     kind = pofiles.kind(path)
     out: list[Diagnostic] = []
     babel_errors = {id(m): errs for m, errs in catalog.check()}
@@ -118,9 +122,12 @@ class Checked:
 
 
 def check_all(config: Config, statements: bool = True) -> Checked:
-    """Every project catalog and the built-in UI catalogs of the enabled languages."""
-    files = [p for p in pofiles.po_files(config.dir("locales"))
-             if statements or pofiles.kind(p) != "statement"]
+    """Every project catalog and the built-in UI catalogs of the enabled languages.
+
+    statements=False: statement catalogs are only parsed (their entries are checked by
+    publisher.lints:statements in `publisher check`).
+    """
+    files = pofiles.po_files(config.dir("locales"))
     for lang in pofiles.ui_languages(config.languages):
         builtin = pofiles.ui_po_path(PACKAGE_LOCALES, lang)
         if builtin.exists():
@@ -128,7 +135,8 @@ def check_all(config: Config, statements: bool = True) -> Checked:
     catalogs: dict[Path, Catalog] = {}
     problems: list[Diagnostic] = []
     for path in files:
-        catalog, found = validate(path, pofiles.lang_of(path), shown_path(path, config))
+        catalog, found = validate(path, pofiles.lang_of(path), shown_path(path, config),
+                                  entries=statements or pofiles.kind(path) != "statement")
         problems += found
         if catalog is not None:
             catalogs[path] = catalog

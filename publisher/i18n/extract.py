@@ -19,6 +19,7 @@ extract from a cron job or a pre-commit hook does not make noise in version cont
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -137,18 +138,21 @@ def content_template(config: Config, incident: Incident) -> Catalog:
     return pot
 
 
+_CREATED = re.compile(rb'^"POT-Creation-Date: (\d{4}-\d\d-\d\d \d\d:\d\d[+-]\d{4})\\n"$', re.M)
+
+
 def pot_bytes(pot: Catalog, path: Path, now: datetime) -> bytes:
-    """The file to write: same bytes (and date) as the existing one unless messages changed."""
-    if path.exists():
-        try:
-            old = pofiles.read(path, None, str(path), content=False)
-        except pofiles.CatalogError:
-            old = None
-        if old is not None:
-            pot.creation_date = old.creation_date
-            data = pofiles.render(pot)
-            if data == path.read_bytes():
-                return data
+    """The file to write: same bytes (and date) as the existing one unless messages changed.
+
+    The old date is read from the header line alone: re-rendering with it and comparing
+    bytes costs far less than parsing the old file, and a hand-edited file is rewritten.
+    """
+    old = path.read_bytes() if path.exists() else b""
+    if m := _CREATED.search(old):
+        pot.creation_date = datetime.strptime(m.group(1).decode(), "%Y-%m-%d %H:%M%z")
+        data = pofiles.render(pot)
+        if data == old:
+            return data
     pot.creation_date = now
     return pofiles.render(pot)
 

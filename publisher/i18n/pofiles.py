@@ -108,7 +108,8 @@ def fix_content_flags(catalog: Catalog, keep_braces: bool = False) -> None:
             message.flags.add("no-python-format")
 
 
-_STRING = re.compile(r'"(?:[^"\\]|\\[\\"ntrabfv?\'0-7x])*"\s*$')
+# Possessive quantifiers: no backtracking, so an unterminated long string fails in linear time.
+_STRING = re.compile(r'"(?:[^"\\]++|\\[\\"ntrabfv?\'0-7x])*+"\s*$')
 _KEYWORD = re.compile(r"(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)\s+(.*)$")
 _NEXT = {None: ("msgctxt", "msgid"), "msgctxt": ("msgid",), "msgid": ("msgid_plural", "msgstr"),
          "msgid_plural": ("msgstr[",), "msgstr": ("msgctxt", "msgid"),
