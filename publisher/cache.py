@@ -82,6 +82,9 @@ class RenderCache:
     def _path(self, key: str, part: str) -> Path:
         return self.directory / f"{key}.{part}.pickle"
 
+    def has(self, key: str, part: str) -> bool:
+        return self._path(key, part).exists()
+
     def get(self, key: str, part: str) -> Any | None:
         try:
             with open(self._path(key, part), "rb") as f:

@@ -1,0 +1,68 @@
+"""Render cache misses on every core.
+
+A cold build (first run, new templates, a new release of publisher) localizes and renders
+every incident in every language. Those units are independent, so when there are enough of
+them they are spread over worker processes, which write their results straight into the
+render cache; the build then reads them back like any warm entry. The cron path (a few
+misses) never starts a pool.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+
+from publisher.cache import RenderCache
+from publisher.config import Config
+from publisher.model import Incident
+
+# Below this many misses a pool costs more (fork, template compile per worker) than it saves.
+MIN_MISSES = 64
+
+_worker: tuple[Config, RenderCache, object] | None = None
+
+
+def _start(config: Config, cache: RenderCache) -> None:
+    global _worker
+    from publisher.render import Renderer
+
+    _worker = (config, cache, Renderer(config))
+
+
+def _fill(task: tuple[str, Incident, str]) -> None:
+    from publisher.localize import localize_incident
+    from publisher.render import Renderer
+    from publisher.site import incident_pages
+
+    assert _worker is not None
+    config, cache, renderer = _worker
+    assert isinstance(renderer, Renderer)
+    lang, incident, key = task
+    view = localize_incident(incident, lang, config.dir("locales"))
+    cache.put(key, "view", view)
+    cache.put(key, "pages", incident_pages(config, renderer, lang, view))
+
+
+def workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def prefill(config: Config, cache: RenderCache, due: Sequence[Incident]) -> int:
+    """Render every missing (language, incident) in parallel; returns how many."""
+    tasks = []
+    for lang in config.languages:
+        for incident in due:
+            key = cache.key(incident, lang)
+            if not cache.has(key, "pages"):
+                tasks.append((lang, incident, key))
+    count = workers()
+    if len(tasks) < MIN_MISSES or count < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return 0  # the sequential build fills these as it goes
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(count, mp_context=context, initializer=_start,
+                             initargs=(config, cache)) as pool:
+        for _ in pool.map(_fill, tasks, chunksize=max(1, len(tasks) // (count * 8))):
+            pass
+    return len(tasks)
