@@ -63,3 +63,19 @@ def test_damaged_cache_entry_is_a_miss(example: Path) -> None:
         entry.write_bytes(b"not a pickle")
     build_now(example)
     assert "A&amp;E remains open" in en_page(example)
+
+
+def test_parallel_cold_build_gives_the_same_site(example: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from publisher import fanout
+
+    monkeypatch.setattr(fanout, "MIN_MISSES", 1)
+    monkeypatch.setattr(fanout, "workers", lambda: 2)
+    config = load_config(example)
+    site = load_site(config).site
+    assert fanout.prefill(config, fanout.RenderCache(example / "c1", config),
+                          list(site.incidents)) == 2
+    parallel = build_now(example)
+    sequential = build_now(example, output=example / "seq", use_cache=False)
+    a = {p.relative_to(parallel.output): p.read_bytes() for p in parallel.output.rglob("*.html")}
+    b = {p.relative_to(sequential.output): p.read_bytes() for p in sequential.output.rglob("*.html")}
+    assert a == b
