@@ -25,6 +25,7 @@ CHECKERS: list[str] = [
     "publisher.lints:statements",
     "publisher.channels.social:check_social",  # social posts fit their limits, tokens named
     "publisher.i18n.checker:check_translations",
+    "publisher.accessibility:check_contact",
 ]
 
 

@@ -20,10 +20,33 @@ from publisher.errors import ConfigError, Diagnostic, did_you_mean, display_path
 
 CONFIG_NAME = "publisher.toml"
 
+
+class LocalizedText:
+    """Type marker: a string (written in the source language) or a table language → string.
+
+    ``title = "CHU de Rouen"`` or ``title = { fr = "CHU de Rouen", en = "Rouen University
+    Hospital" }``. A language missing from the table gets the source-language text, marked
+    with its ``lang`` on the page (WCAG 3.1.2).
+    """
+
+
+class LocalizedList:
+    """Type marker: a list of strings, or a table language → list of strings."""
+
+
+TYPE_NAMES: dict[type, str] = {
+    str: "string", int: "integer", bool: "boolean (true or false)", list: "list of strings",
+    LocalizedText: "string, or a table of language = string",
+    LocalizedList: "list of strings, or a table of language = list of strings",
+}
+
+CONFORMITY = ("full", "partial", "none")
+
 # section -> key -> (type, default, help)
 SCHEMA: dict[str, dict[str, tuple[type, Any, str]]] = {
     "site": {
-        "title": (str, "Service status", "site title shown on every page"),
+        "title": (LocalizedText, {"en": "Service status", "fr": "État du service"},
+                  "site title shown on every page; a string or a table per language"),
         "organisation": (str, "", "who speaks (shown in the footer and social posts)"),
         "base_url": (str, "http://localhost:8000/", "public URL of the status site"),
         "contact": (str, "", "contact line for the accessibility statement and footer"),
@@ -47,6 +70,22 @@ SCHEMA: dict[str, dict[str, tuple[type, Any, str]]] = {
         "require_approval": (bool, True, "hold updates without approved_by"),
         "ledger": (str, ".publisher/ledger.db", "SQLite ledger path"),
         "max_attempts": (int, 10, "give up a delivery after this many failures"),
+    },
+    # The accessibility statement (déclaration d'accessibilité, RGAA / décret 2019-768),
+    # linked from every page's footer. Defaults are the honest ones: without an audit, a
+    # site is "non conforme" whatever automated tests say.
+    "accessibility": {
+        "conformity": (str, "none", "full | partial | none (totalement/partiellement/non conforme)"),
+        "standard": (str, "RGAA 4.1", "the reference the statement is made against"),
+        "statement_date": (str, "", "date the statement was made, YYYY-MM-DD"),
+        "audit_date": (str, "", "date of the last accessibility audit, YYYY-MM-DD ('' = none)"),
+        "auditor": (str, "", "who carried out the audit"),
+        "compliance_rate": (str, "", "audit result, e.g. \"87 %\" of RGAA criteria met"),
+        "contact_email": (str, "", "address to report a problem or ask for an alternative"),
+        "contact_url": (str, "", "web form to report a problem (http or https)"),
+        "non_accessible": (LocalizedList, [], "known non-compliant content, one line each"),
+        "derogations": (LocalizedList, [], "content exempted for disproportionate burden"),
+        "plan_url": (str, "", "link to the multi-year accessibility plan (schéma pluriannuel)"),
     },
     "lint": {key: (list, words, "phrases check warns about") for key, words in lintwords.LISTS.items()},
     "print": {
@@ -77,7 +116,28 @@ class Config:
     # The names every stage uses, so no module spells a section/key pair itself.
     @property
     def site_title(self) -> str:
-        return str(self.get("site", "title"))
+        """The site title in the source language (see :meth:`site_title_for`)."""
+        return self.site_title_for(self.source_lang)[0]
+
+    def site_title_for(self, lang: str) -> tuple[str, str]:
+        """(title, language it is written in) for a page in `lang`."""
+        text, text_lang = self.localized("site", "title", lang)
+        return str(text), text_lang
+
+    def localized(self, section: str, key: str, lang: str) -> tuple[Any, str]:
+        """A LocalizedText/LocalizedList value for `lang`, and the language it is in.
+
+        A plain value is in the source language; a table falls back to its source-language
+        entry (then to its first entry) when `lang` is missing.
+        """
+        value = self.get(section, key)
+        if not isinstance(value, dict):
+            return value, self.source_lang
+        for candidate in (lang, self.source_lang):
+            if candidate in value:
+                return value[candidate], candidate
+        first = next(iter(value))
+        return value[first], first
 
     @property
     def base_url(self) -> str:
@@ -132,6 +192,14 @@ def line_of(text: str, section: str, key: str | None = None) -> int:
 
 
 def _check_type(value: Any, expected: type) -> bool:
+    if expected is LocalizedText:
+        return isinstance(value, str) or (
+            isinstance(value, dict) and bool(value)
+            and all(isinstance(v, str) for v in value.values()))
+    if expected is LocalizedList:
+        return _check_type(value, list) or (
+            isinstance(value, dict) and bool(value)
+            and all(_check_type(v, list) for v in value.values()))
     if expected is int:
         return isinstance(value, int) and not isinstance(value, bool)
     if expected is list:
@@ -181,8 +249,9 @@ def load_config(root: Path, path: Path | None = None) -> Config:
             if not _check_type(value, kind):
                 problems.append(Diagnostic(
                     shown, line_of(text, section, key),
-                    f"[{section}] {key} must be a {kind.__name__}, not {type(value).__name__}",
-                    f"for example: {key} = {default!r}".replace("'", '"').replace("True", "true")))
+                    f"[{section}] {key} must be a {TYPE_NAMES.get(kind, kind.__name__)}, "
+                    f"not {type(value).__name__}",
+                    _example(key, default)))
                 value = default
             raw[section][key] = value
     try:
@@ -195,10 +264,82 @@ def load_config(root: Path, path: Path | None = None) -> Config:
         problems.append(Diagnostic(shown, line_of(text, "site", "base_url"),
                                    "base_url must start with http:// or https://",
                                    'e.g. base_url = "https://status.example.org/"'))
+    _check_localized(raw, text, shown, problems)
+    _check_accessibility(raw["accessibility"], text, shown, problems)
     channels = _channels(data.get("channels", {}), text, shown, problems)
     if problems:
         raise ConfigError(problems)
     return Config(root=root, path=path, raw=raw, channels=channels)
+
+
+def _example(key: str, default: Any) -> str:
+    if isinstance(default, dict):
+        default = next(iter(default.values()))
+    return f"for example: {key} = {default!r}".replace("'", '"').replace("True", "true")
+
+
+def _check_localized(raw: dict[str, dict[str, Any]], text: str, shown: str,
+                     problems: list[Diagnostic]) -> None:
+    """Per-language tables name configured languages and include the source language."""
+    languages = [raw["languages"]["source"], *raw["languages"]["targets"]]
+    for section, keys in SCHEMA.items():
+        for key, (kind, default, _help) in keys.items():
+            value = raw[section][key]
+            if kind not in (LocalizedText, LocalizedList) or not isinstance(value, dict):
+                continue
+            if value is default:
+                continue  # the built-in defaults carry more languages than a site uses
+            line = line_of(text, section, key)
+            if line == line_of(text, section):  # written as a [section.key] sub-table
+                line = line_of(text, f"{section}.{key}")
+            for lang in value:
+                if lang not in languages:
+                    problems.append(Diagnostic(
+                        shown, line, f"[{section}] {key} has an entry for '{lang}', "
+                        "which is not a configured language",
+                        f"{did_you_mean(lang, languages)}configured languages: "
+                        f"{', '.join(languages)} (see [languages])"))
+            if languages[0] not in value:
+                problems.append(Diagnostic(
+                    shown, line, f"[{section}] {key} has no entry for the source language "
+                    f"'{languages[0]}'",
+                    f"add {languages[0]} = \"...\": other languages fall back to it"))
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _check_accessibility(given: dict[str, Any], text: str, shown: str,
+                         problems: list[Diagnostic]) -> None:
+    if given["conformity"] not in CONFORMITY:
+        problems.append(Diagnostic(
+            shown, line_of(text, "accessibility", "conformity"),
+            f"[accessibility] conformity must be one of {', '.join(CONFORMITY)}, "
+            f"not '{given['conformity']}'",
+            f"{did_you_mean(given['conformity'], CONFORMITY)}'none' until an audit has been "
+            "made, then what the audit found"))
+    for key in ("statement_date", "audit_date"):
+        value = given[key]
+        if value and not _DATE.match(value):
+            problems.append(Diagnostic(
+                shown, line_of(text, "accessibility", key),
+                f"[accessibility] {key} must be a date written YYYY-MM-DD, not '{value}'",
+                f'e.g. {key} = "2026-11-30"'))
+    for key in ("contact_url", "plan_url"):
+        value = given[key]
+        if value and not re.match(r"^https?://", value):
+            problems.append(Diagnostic(
+                shown, line_of(text, "accessibility", key),
+                f"[accessibility] {key} must start with http:// or https://",
+                f'e.g. {key} = "https://www.example.org/accessibilite"'))
+    if given["conformity"] in ("full", "partial") and not given["audit_date"]:
+        # RGAA: without a valid audit a site is declared "non conforme".
+        problems.append(Diagnostic(
+            shown, line_of(text, "accessibility", "conformity"),
+            f"[accessibility] conformity = \"{given['conformity']}\" needs the audit that "
+            "established it",
+            "set audit_date (and auditor, compliance_rate), or conformity = \"none\": "
+            "automated tests alone do not establish conformity"))
 
 
 def _channels(given: Any, text: str, shown: str,

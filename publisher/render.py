@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt_
 import posixpath
+import re
 from datetime import UTC
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +19,7 @@ import jinja2
 from babel import Locale
 from babel.dates import format_date, format_time, get_timezone_location
 
+from publisher import urls
 from publisher.config import Config
 from publisher.i18n.catalogs import ui_translations
 
@@ -61,6 +63,10 @@ class Formatter:
             text = self._("%(datetime)s (%(city)s time)") % {"datetime": text, "city": self.city}
         return text
 
+    def day(self, iso_date: str) -> str:
+        """A calendar date from the config (YYYY-MM-DD), e.g. 30 November 2026."""
+        return format_date(dt_.date.fromisoformat(iso_date), "long", locale=self.locale)
+
     def short(self, dt: dt_.datetime) -> str:
         return format_date(self.local(dt), "d MMM y", locale=self.locale) + " " + self.time(dt)
 
@@ -81,6 +87,22 @@ def relative(target: str, page: str) -> str:
     return posixpath.relpath(target, base)
 
 
+_HEADING = re.compile(r"<(/?)h([1-6])\b")
+
+
+def demote_headings(html: str, parent: int) -> str:
+    """Shift the headings of rendered Markdown below a `parent`-level heading.
+
+    An author's ``## Pour lundi`` is a section of the update it belongs to, whatever level
+    the page gives that update's own heading, so the outline never skips a level (RGAA 9.1).
+    """
+    levels = [int(m.group(2)) for m in _HEADING.finditer(html)]
+    if not levels:
+        return html
+    shift = parent + 1 - min(levels)
+    return _HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift)}", html)
+
+
 class Renderer:
     """Builds and caches the Jinja environment for each (kind, language)."""
 
@@ -89,9 +111,13 @@ class Renderer:
         self._envs: dict[tuple[str, str], jinja2.Environment] = {}
 
     def loader(self) -> jinja2.BaseLoader:
+        builtin = jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES))
         return jinja2.ChoiceLoader([
             jinja2.FileSystemLoader(str(self.config.dir("templates"))),
-            jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES)),
+            builtin,
+            # "publisher/web/base.html" always names the built-in template, so a project's
+            # own web/base.html can extend it and replace one block (docs/theming.md).
+            jinja2.PrefixLoader({"publisher": builtin}),
         ])
 
     def env(self, lang: str, kind: str = "web") -> jinja2.Environment:
@@ -111,13 +137,16 @@ class Renderer:
         translations = ui_translations(self.config.dir("locales"), lang)
         env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
         fmt = Formatter(lang, self.config.zone, translations.gettext)
+        site_title, site_title_lang = self.config.site_title_for(lang)
         env.globals.update(
-            fmt=fmt, lang=lang, config=self.config, site_title=self.config.site_title,
+            fmt=fmt, lang=lang, config=self.config, site_title=site_title,
+            site_title_lang=site_title_lang, urls=urls,
             base_url=self.config.base_url, languages=self.config.languages,
             source_lang=self.config.source_lang, iso_utc=iso_utc,
             language_name=language_name,
         )
         env.filters["relative"] = relative
+        env.filters["demote_headings"] = demote_headings
         self._envs[key] = env
         return env
 

@@ -108,7 +108,9 @@ def pages(config: Config, views: dict[str, list[IncidentView]],
 
 # Build hooks: "module:function" taking (config, views, renderer) and yielding Pages; each
 # owns its pages (print notices, banner…) so this module stays the site's skeleton.
-PAGE_HOOKS: list[str] = ["publisher.printing:pages", "publisher.banner:pages"]
+PAGE_HOOKS: list[str] = ["publisher.printing:pages", "publisher.banner:pages",
+                         "publisher.accessibility:pages", "publisher.feeds:pages",
+                         "publisher.jsondocs:pages", "publisher.sitemap:pages"]
 
 
 def extra_pages(config: Config, views: dict[str, list[IncidentView]],

@@ -19,7 +19,24 @@ def accessibility(lang: str) -> str:
     return f"{lang}/accessibility.html"
 
 
+def feed(lang: str) -> str:
+    """Atom feed of every update in `lang`, newest first."""
+    return f"{lang}/feed.xml"
+
+
+def incident_feed(lang: str, incident_id: str) -> str:
+    return f"{lang}/incidents/{incident_id}/feed.xml"
+
+
+def incident_json(incident_id: str) -> str:
+    """One JSON document per incident, every language inside (docs/json.md)."""
+    return f"incidents/{incident_id}.json"
+
+
 STYLESHEET = "style.css"
+STATUS_JSON = "status.json"
+SITEMAP = "sitemap.xml"
+ROBOTS = "robots.txt"
 
 
 def absolute(base_url: str, path: str) -> str:

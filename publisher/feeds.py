@@ -1,0 +1,125 @@
+"""Atom feeds (RFC 4287): one per language with every update, and one per incident.
+
+Journalists' feed readers and other systems follow the crisis through these, so each entry
+is a whole update: its id is the update's permalink in that language (stable across
+rebuilds), its content the same HTML the page shows, and its ``xml:lang`` the language the
+text is actually in, so an English feed carrying a not-yet-translated French update says so.
+Feeds are built with ElementTree, which escapes everything, never with string templates.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from publisher import urls
+from publisher.config import Config
+from publisher.i18n.catalogs import ui_translations
+from publisher.localize import IncidentView, UpdateView
+from publisher.render import Renderer, iso_utc
+
+if TYPE_CHECKING:
+    from publisher.site import Page
+
+ATOM = "http://www.w3.org/2005/Atom"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+MEDIA_TYPE = "application/atom+xml"
+# An empty feed still needs <updated>; the epoch says "nothing yet" and keeps rebuilds
+# byte-identical (a build time would rewrite the file every minute for nothing).
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    child = ET.SubElement(parent, tag, attrs)
+    if text is not None:
+        child.text = text
+    return child
+
+
+class FeedWriter:
+    """Builds the feeds of one language."""
+
+    def __init__(self, config: Config, renderer: Renderer, lang: str) -> None:
+        self.config = config
+        self.lang = lang
+        # The templates' own macros, so status labels and update markup match the pages.
+        self.macros: Any = renderer.env(lang).get_template("web/macros.html").make_module(
+            {"page": ""})
+        self._ = ui_translations(config.dir("locales"), lang).gettext
+        self.title, self.title_lang = config.site_title_for(lang)
+        self.author = str(config.get("site", "organisation")) or self.title
+
+    def url(self, path: str) -> str:
+        return urls.absolute(self.config.base_url, path)
+
+    def feed(self, path: str, title: str, title_lang: str, subtitle: str, page: str,
+             entries: Iterable[tuple[IncidentView, UpdateView]]) -> bytes:
+        # Unqualified tags under a literal default xmlns: ElementTree would otherwise invent
+        # "ns0:" prefixes, which some feed readers mishandle.
+        root = ET.Element("feed", {"xmlns": ATOM, XML_LANG: self.lang})
+        _el(root, "id", self.url(path))
+        title_el = _el(root, "title", title)
+        if title_lang != self.lang:
+            title_el.set(XML_LANG, title_lang)
+        _el(root, "subtitle", subtitle)
+        _el(root, "link", rel="self", type=MEDIA_TYPE, href=self.url(path))
+        _el(root, "link", rel="alternate", type="text/html", hreflang=self.lang,
+            href=self.url(page))
+        author = _el(root, "author")
+        _el(author, "name", self.author)
+        _el(root, "generator", "publisher")
+        items = sorted(entries, key=lambda e: e[1].update.publish_at, reverse=True)
+        newest = items[0][1].update.publish_at if items else EPOCH
+        _el(root, "updated", iso_utc(newest))
+        for iv, view in items:
+            self.entry(root, iv, view)
+        ET.indent(root)
+        return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+    def entry(self, root: ET.Element, iv: IncidentView, view: UpdateView) -> None:
+        u = view.update
+        permalink = self.url(urls.update(self.lang, u.incident_id, u.stem))
+        entry = _el(root, "entry")
+        entry.set(XML_LANG, view.text_lang)
+        _el(entry, "id", permalink)
+        label = str(self.macros.status_label(u.status)).strip()
+        title = _el(entry, "title", f"{label} — {iv.title}")
+        if iv.title_lang != view.text_lang:
+            # The title is mostly the incident's title: say which language that is in.
+            title.set(XML_LANG, iv.title_lang)
+        _el(entry, "link", rel="alternate", type="text/html", hreflang=self.lang,
+            href=permalink)
+        _el(entry, "published", iso_utc(u.publish_at))
+        _el(entry, "updated", iso_utc(u.publish_at))
+        _el(entry, "category", term=u.status, label=label)
+        # The page's own article markup: the fallback notice, next-update promise and
+        # lang attributes come with it, so the feed says exactly what the page says.
+        html = str(self.macros.update_article(view, heading="h2", link=False)).strip()
+        content = _el(entry, "content", html, type="html")
+        content.set(XML_BASE, permalink)
+
+    def site_feed(self, views: list[IncidentView]) -> bytes:
+        return self.feed(
+            urls.feed(self.lang), self.title, self.title_lang,
+            self._("All updates, newest first"), urls.home(self.lang),
+            ((iv, v) for iv in views for v in iv.updates))
+
+    def incident_feed(self, iv: IncidentView) -> bytes:
+        return self.feed(
+            urls.incident_feed(self.lang, iv.incident.id), f"{iv.title} — {self.title}",
+            iv.title_lang, self._("Updates on this incident, newest first"),
+            urls.incident(self.lang, iv.incident.id), ((iv, v) for v in iv.updates))
+
+
+def pages(config: Config, views: dict[str, list[IncidentView]],
+          renderer: Renderer) -> Iterator[Page]:
+    from publisher.site import Page
+
+    for lang, incident_views in views.items():
+        writer = FeedWriter(config, renderer, lang)
+        yield Page(urls.feed(lang), writer.site_feed(incident_views))
+        for iv in incident_views:
+            yield Page(urls.incident_feed(lang, iv.incident.id), writer.incident_feed(iv))
