@@ -55,7 +55,7 @@ def test_root_index_is_readable_from_disk(example: Path) -> None:
     root = (out / "index.html").read_text()
     assert "Cyberattaque contre le système informatique du CHU de Rouen" in root
     for href in re.findall(r'href="([^"]+)"', root):
-        if not href.startswith(("http", "#", "tel:", "mailto:")):
+        if not href.startswith(("http", "#", "tel:", "mailto:", "data:")):
             assert (out / href).exists(), href
 
 
