@@ -22,7 +22,7 @@ CHECKERS: list[str] = [
     # translations, guidance lints, statement library
     "publisher.lints:approval", "publisher.lints:promises", "publisher.lints:placeholders_left",
     "publisher.lints:internal_links", "publisher.lints:translations", "publisher.lints:guidance",
-    "publisher.lints:statements",
+    "publisher.lints:statements", "publisher.corrections:unnoted_changes",
     "publisher.channels.social:check_social",  # social posts fit their limits, tokens named
     "publisher.i18n.checker:check_translations",
     "publisher.accessibility:check_contact",

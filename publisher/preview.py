@@ -100,6 +100,7 @@ class Preview:
     def _build(self, config: Config, now: datetime) -> None:
         from publisher.checks import run_checks
         from publisher.content import load_site
+        from publisher.corrections import prepare as prepare_notes
         from publisher.release import publish_tree
         from publisher.render import Renderer
         from publisher.site import Page, localized, pages
@@ -107,6 +108,7 @@ class Preview:
         result = load_site(config)
         findings = run_checks(config, result, now)
         views = localized(config, result.site, now)
+        prepare_notes(config, views, now, archive=False)  # a preview publishes nothing
         renderer = Renderer(config)
         posts = social_posts(config, result.site, now, views, self.output)
         held = [u for i in result.site.incidents for u in i.visible(now).updates

@@ -10,7 +10,7 @@ import datetime as dt_
 import posixpath
 import re
 from datetime import UTC
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -145,6 +145,9 @@ class Renderer:
             source_lang=self.config.source_lang, iso_utc=iso_utc,
             language_name=language_name,
         )
+        from publisher.corrections import notes_for  # visible corrections and retractions
+
+        env.globals["update_notes"] = partial(notes_for, self.config)
         env.filters["relative"] = relative
         env.filters["demote_headings"] = demote_headings
         self._envs[key] = env

@@ -14,6 +14,7 @@ from pathlib import Path
 from publisher import urls
 from publisher.cache import RenderCache, cached_pages
 from publisher.config import Config
+from publisher.corrections import prepare as prepare_notes
 from publisher.localize import IncidentView, localize_incident
 from publisher.model import Site
 from publisher.release import publish_tree
@@ -110,7 +111,8 @@ def pages(config: Config, views: dict[str, list[IncidentView]],
 # owns its pages (print notices, banner…) so this module stays the site's skeleton.
 PAGE_HOOKS: list[str] = ["publisher.printing:pages", "publisher.banner:pages",
                          "publisher.accessibility:pages", "publisher.feeds:pages",
-                         "publisher.jsondocs:pages", "publisher.sitemap:pages"]
+                         "publisher.jsondocs:pages", "publisher.sitemap:pages",
+                         "publisher.corrections:pages"]
 
 
 def extra_pages(config: Config, views: dict[str, list[IncidentView]],
@@ -139,6 +141,9 @@ def build(config: Config, site: Site, now: datetime | None = None,
 
         prefill(config, cache, [i for i in (i.visible(now) for i in site.incidents) if i.updates])
     views = localized(config, site, now, cache)
+    # Keep every published text and compute correction/retraction notes; a dry run (no
+    # cache) archives nothing (publisher/corrections.py).
+    prepare_notes(config, views, now, archive=use_cache)
     count, written = publish_tree(pages(config, views, cache=cache), output)
     if cache is not None:
         cache.prune()

@@ -1,0 +1,189 @@
+"""Visible corrections and retractions: nothing published is silently rewritten.
+
+Every build that publishes (``publisher build``, ``publisher publish``; not a dry run, not
+the preview) archives the text of each visible update the first time it sees that text:
+``<state>/archive/<incident id>/<stem>/`` holds ``versions.json`` (the order in which texts
+went out, each with the time it was first published) and one ``<hash>.json`` per text with
+its rendered HTML in every language. When the text of an update changes, its page shows
+"Corrected on <date>" with the ``correction:`` note, and every previous text stays readable
+at a stable address, ``<lang>/incidents/<id>/<stem>/v-<hash>.html``. ``publisher check``
+refuses a changed text without a ``correction:`` note (GOV.UK change notes; ANSSI: a
+silent change is discovered and amplifies the crisis).
+
+A retraction (``retracts: <stem>`` in a later update) is linked both ways: the withdrawn
+update says when and by which update, the new one links the one it withdraws.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from publisher.config import Config
+from publisher.content import LoadResult
+from publisher.errors import Diagnostic
+from publisher.localize import IncidentView
+from publisher.model import Update
+from publisher.render import Renderer, iso_utc
+
+if TYPE_CHECKING:
+    from publisher.site import Page
+
+
+def body_hash(update: Update) -> str:
+    return hashlib.sha256(update.body.strip().encode()).hexdigest()[:16]
+
+
+def version_path(lang: str, incident_id: str, stem: str, digest: str) -> str:
+    return f"{lang}/incidents/{incident_id}/{stem}/v-{digest}.html"
+
+
+def archive_dir(config: Config, update: Update) -> Path:
+    return config.dir("state") / "archive" / update.incident_id / update.stem
+
+
+@dataclass(frozen=True)
+class Version:
+    digest: str
+    published: datetime  # first published
+    replaced: datetime | None  # when the next text went out (None: current)
+
+
+@dataclass
+class Notes:
+    """What a reader is told about one update, beyond its text."""
+
+    corrected: datetime | None = None  # when the current text replaced an earlier one
+    previous: list[Version] = field(default_factory=list)  # newest first
+    retracted_by: Update | None = None
+    retracts: Update | None = None
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def versions(config: Config, update: Update) -> list[Version]:
+    """Every text this update went out with, oldest first (empty when never archived)."""
+    entries = _read_json(archive_dir(config, update) / "versions.json") or []
+    found = []
+    for i, entry in enumerate(entries):
+        nxt = entries[i + 1]["published"] if i + 1 < len(entries) else None
+        found.append(Version(entry["hash"], datetime.fromisoformat(entry["published"]),
+                             datetime.fromisoformat(nxt) if nxt else None))
+    return found
+
+
+def record(config: Config, views: dict[str, list[IncidentView]], now: datetime) -> int:
+    """Archive every visible update whose current text is not the last archived one."""
+    written = 0
+    source = views.get(config.source_lang, [])
+    for index, iv in enumerate(source):
+        for k, view in enumerate(iv.updates):
+            u = view.update
+            digest = body_hash(u)
+            folder = archive_dir(config, u)
+            entries = _read_json(folder / "versions.json") or []
+            if entries and entries[-1]["hash"] == digest:
+                continue
+            html = {lang: {"html": views[lang][index].updates[k].html,
+                           "text_lang": views[lang][index].updates[k].text_lang}
+                    for lang in config.languages}
+            if not (folder / f"{digest}.json").exists():
+                _write_json(folder / f"{digest}.json", {
+                    "update": u.id, "status": u.status, "publish_at": iso_utc(u.publish_at),
+                    "correction": u.correction, "body": u.body, "html": html})
+            entries.append({"hash": digest, "published": now.isoformat()})
+            _write_json(folder / "versions.json", entries)
+            written += 1
+    return written
+
+
+# The notes of the site being rendered, per project: set by prepare() before pages render.
+_PREPARED: dict[Path, dict[str, Notes]] = {}
+
+
+def prepare(config: Config, views: dict[str, list[IncidentView]], now: datetime,
+            archive: bool) -> None:
+    """Archive (when publishing) and compute every visible update's notes for the templates."""
+    if archive:
+        record(config, views, now)
+    notes: dict[str, Notes] = {}
+    for iv in views.get(config.source_lang, []):
+        by_stem = {v.update.stem: v.update for v in iv.updates}
+        for view in iv.updates:
+            u = view.update
+            n = notes.setdefault(u.id, Notes())
+            history = versions(config, u)
+            if history and history[-1].digest == body_hash(u) and len(history) > 1:
+                n.corrected = history[-1].published
+                n.previous = [v for v in reversed(history[:-1]) if v.digest != history[-1].digest]
+            if u.retracts and u.retracts in by_stem:
+                n.retracts = by_stem[u.retracts]
+                notes.setdefault(by_stem[u.retracts].id, Notes()).retracted_by = u
+    _PREPARED[config.root] = notes
+
+
+def notes_for(config: Config, update: Update) -> Notes:
+    """Template global: the notes of `update` in the site being built."""
+    return _PREPARED.get(config.root, {}).get(update.id) or Notes()
+
+
+def pages(config: Config, views: dict[str, list[IncidentView]], renderer: Renderer) -> Iterator[Page]:
+    """Build hook: every previous text of every corrected update, at its stable address."""
+    from publisher.site import Page
+
+    for lang, incident_views in views.items():
+        for iv in incident_views:
+            for view in iv.updates:
+                u = view.update
+                for version in notes_for(config, u).previous:
+                    data = _read_json(archive_dir(config, u) / f"{version.digest}.json")
+                    if not data:
+                        continue
+                    text = data["html"].get(lang) or data["html"][u.lang]
+                    path = version_path(lang, iv.incident.id, u.stem, version.digest)
+                    html = renderer.render("web/version.html", lang, page=path, canonical=None,
+                                           alternates={code: version_path(code, iv.incident.id,
+                                                                          u.stem, version.digest)
+                                                       for code in config.languages},
+                                           iv=iv, view=view, version=version, data=data,
+                                           text=text)
+                    yield Page(path, html.encode())
+
+
+def unnoted_changes(config: Config, result: LoadResult, now: datetime) -> list[Diagnostic]:
+    """Checker: a published text changed without a correction note."""
+    from publisher.lints import field_line
+
+    found = []
+    for incident in result.site.incidents:
+        for u in incident.updates:
+            history = versions(config, u)
+            if not history or u.correction:
+                continue
+            if history[-1].digest != body_hash(u) or len(history) > 1:
+                when = history[0].published.astimezone(config.zone).strftime("%Y-%m-%d %H:%M")
+                found.append(Diagnostic(
+                    u.path, field_line(config, u.path, "status"),
+                    f"the text of this update changed after it was published ({when}) and it "
+                    "has no correction note",
+                    "add 'correction: <what changed and why>' to the front matter: readers see "
+                    "it with the date, and the previous text stays readable"))
+    return found
