@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 from publisher.config import Config
 from publisher.content import LoadResult
 from publisher.errors import Diagnostic
-from publisher.localize import IncidentView
-from publisher.model import Update
+from publisher.localize import IncidentView, UpdateView
+from publisher.model import Incident, Site, Update
 from publisher.render import Renderer, iso_utc
 
 if TYPE_CHECKING:
@@ -90,20 +90,28 @@ def versions(config: Config, update: Update) -> list[Version]:
     return found
 
 
-def record(config: Config, views: dict[str, list[IncidentView]], now: datetime) -> int:
-    """Archive every visible update whose current text is not the last archived one."""
+def record(config: Config, incidents: list[Incident], now: datetime) -> int:
+    """Archive every visible update whose current text is not the last archived one.
+
+    Only a changed text is localized here (rare), so the every-minute path pays one stat
+    and one small JSON read per update.
+    """
+    from publisher.localize import localize_incident
+
     written = 0
-    source = views.get(config.source_lang, [])
-    for index, iv in enumerate(source):
-        for k, view in enumerate(iv.updates):
-            u = view.update
+    for incident in incidents:
+        localized: dict[str, dict[str, UpdateView]] | None = None
+        for u in incident.updates:
             digest = body_hash(u)
             folder = archive_dir(config, u)
             entries = _read_json(folder / "versions.json") or []
             if entries and entries[-1]["hash"] == digest:
                 continue
-            html = {lang: {"html": views[lang][index].updates[k].html,
-                           "text_lang": views[lang][index].updates[k].text_lang}
+            if localized is None:
+                localized = {lang: {v.update.stem: v for v in localize_incident(
+                    incident, lang, config.dir("locales")).updates} for lang in config.languages}
+            html = {lang: {"html": localized[lang][u.stem].html,
+                           "text_lang": localized[lang][u.stem].text_lang}
                     for lang in config.languages}
             if not (folder / f"{digest}.json").exists():
                 _write_json(folder / f"{digest}.json", {
@@ -119,16 +127,19 @@ def record(config: Config, views: dict[str, list[IncidentView]], now: datetime) 
 _PREPARED: dict[Path, dict[str, Notes]] = {}
 
 
-def prepare(config: Config, views: dict[str, list[IncidentView]], now: datetime,
-            archive: bool) -> None:
-    """Archive (when publishing) and compute every visible update's notes for the templates."""
+def prepare(config: Config, site: Site, now: datetime, archive: bool) -> None:
+    """Archive (when publishing) and compute every visible update's notes for the templates.
+
+    Runs before any page is rendered, including by the build's worker processes (forked
+    after this, so they inherit the notes).
+    """
+    incidents = [i for i in (i.visible(now) for i in site.incidents) if i.updates]
     if archive:
-        record(config, views, now)
+        record(config, incidents, now)
     notes: dict[str, Notes] = {}
-    for iv in views.get(config.source_lang, []):
-        by_stem = {v.update.stem: v.update for v in iv.updates}
-        for view in iv.updates:
-            u = view.update
+    for incident in incidents:
+        by_stem = {u.stem: u for u in incident.updates}
+        for u in incident.updates:
             n = notes.setdefault(u.id, Notes())
             history = versions(config, u)
             if history and history[-1].digest == body_hash(u) and len(history) > 1:

@@ -108,7 +108,7 @@ class Preview:
         result = load_site(config)
         findings = run_checks(config, result, now)
         views = localized(config, result.site, now)
-        prepare_notes(config, views, now, archive=False)  # a preview publishes nothing
+        prepare_notes(config, result.site, now, archive=False)  # a preview publishes nothing
         renderer = Renderer(config)
         posts = social_posts(config, result.site, now, views, self.output)
         held = [u for i in result.site.incidents for u in i.visible(now).updates

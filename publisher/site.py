@@ -136,14 +136,14 @@ def build(config: Config, site: Site, now: datetime | None = None,
     output = output or config.dir("output")
     output.parent.mkdir(parents=True, exist_ok=True)
     cache = RenderCache(config.dir("state") / "cache" / "render", config) if use_cache else None
+    # Keep every published text and compute correction/retraction notes before anything is
+    # rendered; a dry run (no cache) archives nothing (publisher/corrections.py).
+    prepare_notes(config, site, now, archive=use_cache)
     if cache is not None:
         from publisher.fanout import prefill
 
         prefill(config, cache, [i for i in (i.visible(now) for i in site.incidents) if i.updates])
     views = localized(config, site, now, cache)
-    # Keep every published text and compute correction/retraction notes; a dry run (no
-    # cache) archives nothing (publisher/corrections.py).
-    prepare_notes(config, views, now, archive=use_cache)
     count, written = publish_tree(pages(config, views, cache=cache), output)
     if cache is not None:
         cache.prune()

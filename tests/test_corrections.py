@@ -96,3 +96,15 @@ def test_a_retraction_links_both_ways(example: Path, cli) -> None:
     # before the retraction is due, nothing is said
     assert cli("-C", example, "build", "--now", "2019-11-16T12:30").code == 0
     assert "Retiré le" not in page(example, "fr")
+
+
+def test_notes_reach_pages_rendered_by_parallel_workers(example: Path, cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from publisher import fanout
+
+    monkeypatch.setattr(fanout, "MIN_MISSES", 1)
+    monkeypatch.setattr(fanout, "workers", lambda: 2)
+    assert cli("-C", example, "build", "--now", "2019-11-16T12:00").code == 0
+    edit(example, UPDATE, OLD, NEW)
+    edit(example, UPDATE, "status: identified\n", "status: identified\ncorrection: Heure corrigée.\n")
+    assert cli("-C", example, "build", "--now", "2019-11-16T13:00").code == 0
+    assert "Corrigé le" in page(example, "fr") and "Version précédente" in page(example, "fr")
