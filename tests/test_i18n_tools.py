@@ -377,3 +377,48 @@ def test_a_malformed_catalog_is_never_guessed_at(example: Path, cli: Cli) -> Non
 def test_syntax_check_is_linear_on_a_long_unterminated_string() -> None:
     text = 'msgid "a"\nmsgstr "' + "x" * 200_000 + "\n"
     assert pofiles.syntax_problems(text) == [(2, "unterminated or badly escaped string")]
+
+
+def test_update_refuses_a_template_older_than_the_content(example: Path, cli: Cli) -> None:
+    edit(example / UPDATES / "20191122T1700.md", "Ce point est le dernier", "Ce message est le dernier")
+    before = (example / PO).read_bytes()
+    r = run(cli, example, "i18n", "update")
+    assert r.code == 2
+    assert (f"{POT}: error: out of date: the content changed since it was extracted (1 new "
+            "text(s), 1 gone); its catalogs were not updated") in r.err
+    assert "fix: run `publisher i18n extract`, then `publisher i18n update` again" in r.err
+    assert (example / PO).read_bytes() == before
+
+
+def test_project_ui_catalog_holds_only_overrides_and_additions(tmp_path: Path, cli: Cli) -> None:
+    project = tmp_path / "hopital"
+    assert cli("init", project).code == 0
+    ui = project / "locales/fr/LC_MESSAGES/messages.po"
+    scaffold = ui.read_bytes()
+    assert run(cli, project, "i18n", "extract").code == 0
+    r = run(cli, project, "i18n", "update")
+    assert r.code == 0, r.err
+    assert ui.read_bytes() == scaffold  # publisher's own catalog answers everything
+    # The organisation prefers its own wording for one string (copied as the file says).
+    ui.write_text(ui.read_text() + '\nmsgid "Skip to content"\nmsgstr "Aller directement au contenu"\n')
+    r = run(cli, project, "i18n", "update")
+    assert "updated locales/fr/LC_MESSAGES/messages.po: 0 new, 0 newly fuzzy, 0 obsolete" in r.out
+    po = polib.pofile(str(ui))
+    assert [(e.msgid, e.msgstr) for e in po] == [("Skip to content", "Aller directement au contenu")]
+    assert po[0].occurrences == [("publisher/templates/web/base.html", po[0].occurrences[0][1])]
+    msgfmt_check(ui)
+    assert run(cli, project, "check").code == 0
+
+
+def test_adding_a_language_publisher_does_not_ship(example: Path, cli: Cli) -> None:
+    edit(example / "publisher.toml", 'targets = ["en"]', 'targets = ["en", "de"]')
+    assert run(cli, example, "i18n", "extract").code == 0
+    r = run(cli, example, "i18n", "update")
+    assert r.code == 0, r.err
+    required = ui_status(load_config(example), "de").required
+    assert f"created locales/de/LC_MESSAGES/messages.po: {required} new" in r.out
+    assert f"created locales/de/LC_MESSAGES/incidents/{INCIDENT}.po: 29 new" in r.out
+    r = run(cli, example, "check")
+    assert r.code == 2
+    assert f"language 'de' is enabled but {required} of {required} UI strings have no translation" in r.err
+    assert "language 'fr'" not in r.err

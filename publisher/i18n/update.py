@@ -7,9 +7,9 @@ and an exact match later revives its translation (Babel does not, we do). Nothin
 .po is touched: translators and their tools own msgstr, comments and the header.
 
 Content entries go only into the catalogs of languages they are not written in (an
-English-first update lands in the French catalog). A project's UI catalog is created only
-when the site uses a string that publisher's built-in catalog does not translate; it starts
-filled with the built-in translations so a translator sees only what is left to do.
+English-first update lands in the French catalog). A project's UI catalog holds only its
+overrides and the strings publisher's built-in catalog does not translate (see
+project_ui_template), so a translator sees only what is theirs to do.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def revive(po: Catalog) -> int:
 
 
 def merge(template: Catalog, po_path: Path, lang: str, content: bool, shown: str,
-          now: datetime, seed: Catalog | None = None) -> Change:
+          now: datetime) -> Change:
     """The new bytes of `po_path` after merging `template` (a CatalogError if it is broken)."""
     if not po_path.exists():
         po = copy.deepcopy(template)
@@ -89,11 +89,6 @@ def merge(template: Catalog, po_path: Path, lang: str, content: bool, shown: str
         po.header_comment = (f"# {Locale.parse(lang).english_name} translation of {what}.\n"
                              "# Edit it with Poedit, Weblate or any gettext editor; "
                              "see docs/translating.md.\n#")
-        if seed is not None:
-            for m in po:
-                found = seed.get(m.id, m.context)
-                if m.id and found is not None and pofiles.filled(found) and not found.fuzzy:
-                    m.string = found.string
         if content:
             pofiles.fix_content_flags(po)
         return Change(po_path, pofiles.render(po), True,
@@ -123,19 +118,58 @@ def _read_template(path: Path, lang: str, root: Path, out: list[Diagnostic]) -> 
         return None
 
 
-def _package_seed(lang: str) -> Catalog | None:
+def _builtin_catalog(lang: str) -> Catalog | None:
     path = pofiles.ui_po_path(PACKAGE_LOCALES, lang)
     return pofiles.read(path, lang, str(path), content=False) if path.exists() else None
 
 
-def _ui_needs_project_catalog(template: Catalog, seed: Catalog | None) -> bool:
-    for m in template:
-        if not m.id:
+def _own_entries(po_path: Path, lang: str, shown: str) -> set[tuple[str, str | None]]:
+    if not po_path.exists():
+        return set()
+    po = pofiles.read(po_path, lang, shown, content=False)
+    return {_key(m) for m in [*po, *po.obsolete.values()] if m.id}
+
+
+def project_ui_template(template: Catalog, builtin: Catalog | None, po_path: Path, lang: str,
+                        shown: str) -> Catalog:
+    """What a project's UI catalog holds: its own overrides (entries it already has) and
+    the strings publisher's built-in catalog does not translate (the project's templates,
+    a language publisher does not ship). Everything else is answered by the built-in one."""
+    own = _own_entries(po_path, lang, shown)
+    result = copy.deepcopy(template)
+    for m in list(result):
+        if not m.id or _key(m) in own:
             continue
-        found = seed.get(m.id, m.context) if seed is not None else None
-        if found is None or found.fuzzy or not pofiles.filled(found):
-            return True
-    return False
+        found = builtin.get(m.id, m.context) if builtin is not None else None
+        if found is not None and pofiles.filled(found) and not found.fuzzy:
+            result.delete(m.id, m.context)
+    return result
+
+
+def _current_texts(config: Config) -> dict[str, set[tuple[str, str | None]]]:
+    """(msgid, msgctxt) of every incident as the content stands now."""
+    from publisher.content import load_site
+    from publisher.i18n.extract import content_template
+
+    site = load_site(config).site
+    return {i.id: {(str(m.id), m.context) for m in content_template(config, i) if m.id}
+            for i in site.incidents}
+
+
+def _stale(template: Catalog, now: set[tuple[str, str | None]] | None, shown: str,
+           problems: list[Diagnostic]) -> bool:
+    """A template older than the content would make fresh translations (written by
+    `publisher new update`) obsolete: refuse to merge it and say what to run."""
+    if now is None:
+        return False
+    was = {(str(m.id), m.context) for m in template if m.id}
+    if was == now:
+        return False
+    problems.append(Diagnostic(
+        shown, 0, f"out of date: the content changed since it was extracted ({len(now - was)} "
+        f"new text(s), {len(was - now)} gone); its catalogs were not updated",
+        "run `publisher i18n extract`, then `publisher i18n update` again"))
+    return True
 
 
 def plan(config: Config, langs: Iterable[str], package: bool = False,
@@ -146,7 +180,7 @@ def plan(config: Config, langs: Iterable[str], package: bool = False,
     root = config.root
     locales = PACKAGE_LOCALES if package else config.dir("locales")
     problems: list[Diagnostic] = []
-    jobs: list[tuple[Catalog, Path, str, bool, Catalog | None]] = []
+    jobs: list[tuple[Catalog, Path, str, bool]] = []
     ui_pot = pofiles.ui_pot_path(locales)
     if not ui_pot.exists():
         problems.append(Diagnostic(display_path(ui_pot, root), 0, "no UI template",
@@ -156,24 +190,35 @@ def plan(config: Config, langs: Iterable[str], package: bool = False,
         if template is None:
             continue
         po_path = pofiles.ui_po_path(locales, lang)
-        seed = None if package else _package_seed(lang)
-        if po_path.exists() or package or _ui_needs_project_catalog(template, seed):
-            jobs.append((template, po_path, lang, False, seed))
+        if not package:
+            try:
+                template = project_ui_template(template, _builtin_catalog(lang), po_path, lang,
+                                               display_path(po_path, root))
+            except pofiles.CatalogError as exc:
+                problems.append(exc.diagnostic)
+                continue
+        # A project catalog with no entries of its own (as `publisher init` creates it) is
+        # left alone until there is something to put in it.
+        if package or len(template) or _own_entries(po_path, lang, display_path(po_path, root)):
+            jobs.append((template, po_path, lang, False))
     pot_dir = locales / pofiles.CONTENT_POT_DIR
+    current = {} if package else _current_texts(config)
     for pot_path in sorted(pot_dir.glob("*.pot")) if not package and pot_dir.is_dir() else []:
         for lang in langs:
             template = _read_template(pot_path, lang, root, problems)
             if template is None:
                 continue
+            if _stale(template, current.get(pot_path.stem), display_path(pot_path, root), problems):
+                break
             template = for_language(template, lang)
             po_path = content_po_path(locales, lang, pot_path.stem)
             if len(template) or po_path.exists():
-                jobs.append((template, po_path, lang, True, None))
+                jobs.append((template, po_path, lang, True))
     changes = []
-    for template, po_path, lang, content, seed in jobs:
+    for template, po_path, lang, content in jobs:
         shown = display_path(po_path, root)
         try:
-            change = merge(template, po_path, lang, content, shown, now, seed)
+            change = merge(template, po_path, lang, content, shown, now)
         except pofiles.CatalogError as exc:
             problems.append(exc.diagnostic)
             continue
