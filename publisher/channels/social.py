@@ -162,12 +162,12 @@ class SocialChannel:
         return urls.absolute(self.project.base_url, urls.update(lang, update.incident_id, update.stem))
 
     def _post_text(self, iv: IncidentView, view: UpdateView, blocks: list[str],
-                   shortened: bool) -> str:
+                   shortened: bool, compact: bool = False) -> str:
         lang = view.lang
         return tidy(self.renderer().render(
             "social/post.txt", lang, "social", title=iv.title, update=view.update,
             body="\n\n".join(blocks), shortened=shortened, fallback=view.is_fallback,
-            url=self.page_url(lang, view.update)))
+            compact=compact, url=self.page_url(lang, view.update)))
 
     def compose(self, iv: IncidentView, view: UpdateView,
                 retracted_by: Update | None = None) -> Composed:
@@ -177,17 +177,22 @@ class SocialChannel:
         blocks = [text for _kind, text in parts]
         lead = str(self.options.get("overflow", "error")) == "lead"
         limit = self.limit()
-        # Try the whole text, then (lead mode) fewer leading blocks; a retraction notice can
-        # drop the original text entirely, a normal post keeps at least its first block.
+        # Try the whole text, then (lead mode) fewer leading blocks, then without the "next
+        # update" line; a retraction notice can drop the original text entirely, a normal post
+        # keeps at least its first block.
         floor = 0 if retracted_by else 1
-        counts = list(range(len(blocks), floor - 1, -1)) if lead else [len(blocks)]
+        tries = [(n, False) for n in range(len(blocks), floor - 1, -1)] if lead \
+            else [(len(blocks), False)]
+        if lead:
+            tries.append((floor, True))
         text = ""
-        for n in counts:
+        for n, compact in tries:
             kept = blocks[:n]
             while kept and n < len(blocks) and parts[len(kept) - 1][0] == "heading":
                 kept = kept[:-1]  # never end a shortened post on a dangling heading
             shortened = n < len(blocks)
-            post = self._post_text(iv, view, kept, shortened) if (kept or not retracted_by) else ""
+            post = self._post_text(iv, view, kept, shortened, compact) \
+                if (kept or not retracted_by) else ""
             text = post
             if retracted_by is not None:
                 text = tidy(self.renderer().render(
