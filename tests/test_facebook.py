@@ -140,6 +140,12 @@ def test_rate_limits_and_outages_are_transient(project: Path, fb: FacebookEmulat
     assert info.value.transient and f"code {code}" in str(info.value)
     assert info.value.retry_after == (420 if code == 80001 else None)
     assert fb.posts == []
+    if code not in (1, 2):  # a rate limit: the rest of this pass waits, no call is made
+        count = len(fb.requests)
+        with pytest.raises(DeliveryError) as again:
+            ch.send(d, None, idempotency_key(d))
+        assert again.value.transient and len(fb.requests) == count
+        ch, d = first(project)  # the next pass
     assert ch.send(d, None, idempotency_key(d)).remote_id  # the retry goes through
     assert len(fb.posts) == 1
 

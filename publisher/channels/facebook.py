@@ -43,6 +43,8 @@ DEFAULT_BASE = "https://graph.facebook.com/"
 MODES = ("combined", "per-language")
 READ_BACK = 100  # recent posts compared when looking a post up again
 TRANSIENT_CODES = {1, 2, 4, 17, 32, 341, 613, 80001}
+# Codes about the token, the app or the Page rather than one post: stop the pass's calls.
+CHANNEL_WIDE = {4, 10, 17, 32, 190, 200, 341, 613, 2500, 80001}
 TOKEN_SUBCODES = {
     463: "the token has expired",
     467: "the token's user logged out",
@@ -175,7 +177,11 @@ class FacebookChannel(SocialChannel):
         try:
             return self.graph().request(f"{self.version}/{path}", args=args, post_args=post_args)
         except Exception as exc:  # classified below; the original (with its URL) is dropped
-            raise GraphError(self.classify(exc), _code(exc)) from None
+            code = _code(exc)
+            error = GraphError(self.classify(exc), code)
+            if code in CHANNEL_WIDE or (code is not None and 200 <= code <= 299):
+                self.block(error)
+            raise error from None
 
     def find(self, text: str) -> Receipt | None:
         """A post of the Page's recent ones whose text is `text` (after a crash or a retry)."""
@@ -201,6 +207,7 @@ class FacebookChannel(SocialChannel):
         if by_hand or self.token() is None:
             # A post first made by hand stays managed by hand: its edit goes to the outbox too.
             return self.to_outbox(delivery, text, previous)
+        self.raise_if_blocked()
         if previous is None:
             found = self.find(text)  # a post that reached the Page before a crash or timeout
             if found is not None:
@@ -218,6 +225,7 @@ class FacebookChannel(SocialChannel):
     def reconcile(self, delivery: Delivery, idempotency_key: str) -> Receipt | None:
         if self.token() is None:
             return None  # outbox files are simply written again
+        self.raise_if_blocked()
         return self.find(str(delivery.payload["message"]))
 
     # -- errors ------------------------------------------------------------------------------

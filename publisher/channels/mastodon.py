@@ -230,6 +230,7 @@ class MastodonChannel(SocialChannel):
         if by_hand or self.token() is None or not self.instance:
             return self.to_outbox(delivery, text, previous)
         self.refuse_if_over_instance(delivery, text)
+        self.raise_if_blocked()
         api = self.api()
         try:
             if previous is None:
@@ -239,12 +240,18 @@ class MastodonChannel(SocialChannel):
             else:
                 st = api.status_update(previous.remote_id, status=text)
         except Exception as exc:  # classified; the original is dropped from the chain
-            raise self.classify(exc, editing=previous) from None
+            error = self.classify(exc, editing=previous)
+            status = exc.args[1] if len(exc.args) > 1 else None
+            if type(exc).__name__ in ("MastodonRatelimitError", "MastodonUnauthorizedError") \
+                    or status == 403:
+                self.block(error)  # the token or the rate window, not this post
+            raise error from None
         return Receipt(str(st["id"]), st.get("url"))
 
     def reconcile(self, delivery: Delivery, idempotency_key: str) -> Receipt | None:
         if self.token() is None or not self.instance:
             return None  # outbox files are simply written again
+        self.raise_if_blocked()
         return self.find(str(delivery.payload["status"]))
 
     # -- errors ------------------------------------------------------------------------------

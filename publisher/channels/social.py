@@ -94,6 +94,18 @@ class SocialChannel:
         self.options: dict[str, Any] = {
             key: config.options.get(key, default) for key, (_t, default, _h) in self.OPTIONS.items()}
         self._renderer: Any = None
+        self._blocked: DeliveryError | None = None
+
+    # A token refused or a rate limit hit concerns every post of this pass: the channel stops
+    # calling the network and fails the rest with the same reason (they are retried later).
+    def block(self, exc: DeliveryError) -> DeliveryError:
+        self._blocked = exc
+        return exc
+
+    def raise_if_blocked(self) -> None:
+        if self._blocked is not None:
+            exc = self._blocked
+            raise DeliveryError(f"not sent in this pass: {exc}", exc.transient, exc.retry_after)
 
     # -- options -----------------------------------------------------------------------------
     @classmethod
@@ -137,7 +149,7 @@ class SocialChannel:
         return text
 
     def error(self, message: str, transient: bool, retry_after: float | None = None) -> DeliveryError:
-        return DeliveryError(self.scrub(f"{self.name}: {message}"), transient, retry_after)
+        return DeliveryError(self.scrub(message), transient, retry_after)
 
     def why_outbox(self) -> str:
         if not self.token_env:
@@ -309,7 +321,8 @@ class SocialChannel:
         shown = os.path.relpath(path, self.project.root)
         action = "replace the text of the post made for it with this file" if previous \
             else "post this file by hand"
-        return Receipt(f"{OUTBOX_PREFIX}{shown}", None,
+        # The url is the file: the job's log line then says where the post waits.
+        return Receipt(f"{OUTBOX_PREFIX}{shown}", shown,
                        {"outbox": shown, "why": self.why_outbox(), "todo": action})
 
 
