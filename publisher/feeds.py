@@ -14,10 +14,11 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from publisher import urls
+from publisher import corrections, urls
 from publisher.config import Config
 from publisher.i18n.catalogs import ui_translations
 from publisher.localize import IncidentView, UpdateView
+from publisher.model import Update
 from publisher.render import Renderer, iso_utc
 
 if TYPE_CHECKING:
@@ -72,12 +73,16 @@ class FeedWriter:
         _el(author, "name", self.author)
         _el(root, "generator", "publisher")
         items = sorted(entries, key=lambda e: e[1].update.publish_at, reverse=True)
-        newest = items[0][1].update.publish_at if items else EPOCH
+        newest = max((self.updated(v.update) for _iv, v in items), default=EPOCH)
         _el(root, "updated", iso_utc(newest))
         for iv, view in items:
             self.entry(root, iv, view)
         ET.indent(root)
         return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+    def updated(self, update: Update) -> datetime:
+        """A corrected update keeps its id and gets a new <updated>, so readers refresh it."""
+        return corrections.notes_for(self.config, update).corrected or update.publish_at
 
     def entry(self, root: ET.Element, iv: IncidentView, view: UpdateView) -> None:
         u = view.update
@@ -93,7 +98,7 @@ class FeedWriter:
         _el(entry, "link", rel="alternate", type="text/html", hreflang=self.lang,
             href=permalink)
         _el(entry, "published", iso_utc(u.publish_at))
-        _el(entry, "updated", iso_utc(u.publish_at))
+        _el(entry, "updated", iso_utc(self.updated(u)))
         _el(entry, "category", term=u.status, label=label)
         # The page's own article markup: the fallback notice, next-update promise and
         # lang attributes come with it, so the feed says exactly what the page says.

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from publisher import urls
+from publisher import corrections, urls
 from publisher.config import Config
 from publisher.i18n.catalogs import ui_translations
 from publisher.localize import IncidentView
@@ -50,6 +50,7 @@ class Documents:
         return str(self.macros[lang].status_label(status)).strip()
 
     def update(self, iid: str, update: Update) -> dict[str, Any]:
+        notes = corrections.notes_for(self.config, update)
         content = {}
         for lang, iv in self.by_id[iid].items():
             view = next(v for v in iv.updates if v.update.stem == update.stem)
@@ -67,7 +68,9 @@ class Documents:
             "published_at": iso_utc(update.publish_at),
             "next_update_at": iso_utc(update.next_update) if update.next_update else None,
             "correction": update.correction,
+            "corrected_at": iso_utc(notes.corrected) if notes.corrected else None,
             "retracts": f"{iid}/{update.retracts}" if update.retracts else None,
+            "retracted_by": notes.retracted_by.id if notes.retracted_by else None,
             "source_lang": update.lang,
             "content": content,
         }

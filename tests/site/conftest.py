@@ -1,10 +1,11 @@
 """Fixtures for the public-site tests: the example built in two states, served over HTTP.
 
 ``final``  the example as it stands today: one resolved incident, everything translated.
-``crisis`` the example at 16 Nov 2019 12:00, mid-crisis, plus what a real crisis brings:
+``crisis`` the example at 16 Nov 2019 12:30, mid-crisis, plus what a real crisis brings:
            a French update not yet translated (the English pages show it in French, marked
-           ``lang="fr"``), a Markdown heading inside an update, and a second incident written
-           in English whose title the French pages show untranslated (``lang="en"``).
+           ``lang="fr"``), a Markdown heading inside an update, a second incident written
+           in English whose title the French pages show untranslated (``lang="en"``), and a
+           correction made at 12:30 to the 11:30 update after a first build at 12:00.
 
 Tools the tests need (Chromium, chromedriver, Java, axe-core) are installed by
 scripts/test; a test that needs a missing one skips locally and FAILS under CI=true.
@@ -28,6 +29,7 @@ from sitetools import (
     UNTRANSLATED,
     build,
     copy_example,
+    correct,
     missing,
 )
 
@@ -44,8 +46,10 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     second.mkdir()
     (second / "incident.md").write_text(SECOND_INCIDENT, encoding="utf-8")
     (second / "20191116T1000.md").write_text(SECOND_UPDATE, encoding="utf-8")
+    build(crisis, "2019-11-16T12:00")
+    correct(crisis)
     return {"final": build(final, "2026-01-01T00:00"),
-            "crisis": build(crisis, "2019-11-16T12:00")}
+            "crisis": build(crisis, "2019-11-16T12:30")}
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):

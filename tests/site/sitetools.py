@@ -26,6 +26,29 @@ approved_by: Direction de la communication
 Les consultations de lundi 18 novembre sont maintenues. Munissez-vous de vos ordonnances.
 """
 
+# A correction made at 12:30 to the update of 11:30: its text changes (and the English
+# catalog follows), so the site shows "Corrected on", keeps the previous text readable and
+# the feeds give the entry a new <updated>.
+CORRECTED_STEM = "20191116T1130"
+CORRECTED_FROM = "Merci à tous pour votre patience et votre compréhension."
+CORRECTED_TO = ("Merci à tous pour votre patience et votre compréhension. "
+                "Nous vous tiendrons informés ici.")
+CORRECTED_TO_EN = "Thank you all for your patience and understanding. We will keep you informed here."
+CORRECTION_NOTE = "Ajout de l’adresse où suivre les informations."
+
+
+def correct(project: Path) -> None:
+    update = project / "content" / "incidents" / INCIDENT / f"{CORRECTED_STEM}.md"
+    text = update.read_text(encoding="utf-8")
+    assert CORRECTED_FROM in text
+    text = text.replace(CORRECTED_FROM, CORRECTED_TO)
+    text = text.replace("---\n", f"---\ncorrection: {CORRECTION_NOTE}\n", 1)
+    update.write_text(text, encoding="utf-8")
+    po = project / "locales" / "en" / "LC_MESSAGES" / "incidents" / f"{INCIDENT}.po"
+    with po.open("a", encoding="utf-8") as f:
+        f.write(f'\nmsgid "{CORRECTED_TO}"\nmsgstr "{CORRECTED_TO_EN}"\n')
+
+
 SECOND_INCIDENT = """---
 title: Switchboard overloaded
 impact: minor

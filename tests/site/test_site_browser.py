@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sitetools import INCIDENT, SECOND
+from sitetools import CORRECTED_STEM, INCIDENT, SECOND
 
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
@@ -57,6 +57,19 @@ def test_axe_finds_no_wcag21_aa_violation(browser: Any, axe_source: str,
     path = PAGES[kind].format(lang=lang, stem=STEMS[state])
     violations = run_axe(browser, axe_source, served[state] + path)
     assert violations == [], f"{state} {path}:\n{describe(violations)}"
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_axe_on_a_corrected_update_and_its_previous_version(
+        browser: Any, axe_source: str, served: dict[str, str], sites: dict[str, Path],
+        lang: str) -> None:
+    folder = sites["crisis"] / lang / "incidents" / INCIDENT
+    versions = sorted((folder / CORRECTED_STEM).glob("v-*.html"))
+    assert len(versions) == 1
+    for page in (folder / f"{CORRECTED_STEM}.html", versions[0]):
+        path = page.relative_to(sites["crisis"]).as_posix()
+        violations = run_axe(browser, axe_source, served["crisis"] + path)
+        assert violations == [], f"{path}:\n{describe(violations)}"
 
 
 def test_axe_reports_a_broken_page(browser: Any, axe_source: str, tmp_path: Path) -> None:

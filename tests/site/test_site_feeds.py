@@ -89,3 +89,22 @@ def test_feeds_are_rebuilt_byte_identical(sites: dict[str, Path], tmp_path: Path
     again = build(copy_example(tmp_path / "again"), "2026-01-01T00:00")
     for name in ("fr/feed.xml", "status.json", "sitemap.xml", f"incidents/{INCIDENT}.json"):
         assert (again / name).read_bytes() == (sites["final"] / name).read_bytes(), name
+
+
+def test_a_corrected_update_keeps_its_id_and_gets_a_new_updated(sites: dict[str, Path]) -> None:
+    from sitetools import CORRECTED_STEM, CORRECTED_TO_EN
+
+    site = sites["crisis"]
+    for lang in ("fr", "en"):
+        for feed in (site / lang / "feed.xml", site / lang / "incidents" / INCIDENT / "feed.xml"):
+            parsed = feedparser.parse(feed.read_bytes())
+            entries = [e for e in parsed.entries if e.id.endswith(f"/{CORRECTED_STEM}.html")]
+            assert len(entries) == 1, feed  # one entry, not a second one for the new text
+            entry = entries[0]
+            assert entry.published == "2019-11-16T10:30:00Z"
+            assert entry.updated == "2019-11-16T11:30:00Z"  # the 12:30 Paris rebuild
+            assert parsed.feed.updated == "2019-11-16T11:30:00Z", feed
+    en = feedparser.parse((site / "en" / "feed.xml").read_bytes())
+    corrected = next(e for e in en.entries if e.id.endswith(f"/{CORRECTED_STEM}.html"))
+    assert CORRECTED_TO_EN in corrected.content[0].value
+    assert "Corrected on" in corrected.content[0].value

@@ -88,3 +88,15 @@ def test_incident_json_holds_every_update_newest_first(sites: dict[str, Path]) -
     assert doc["started_at"] == "2019-11-15T20:30:00Z"
     assert all(u["content"]["en"]["translated"] for u in doc["updates"])
     assert doc["updates"][1]["next_update_at"] == "2019-11-22T17:00:00Z"
+
+
+def test_a_corrected_update_says_when_in_json(sites: dict[str, Path]) -> None:
+    from sitetools import CORRECTED_STEM, CORRECTION_NOTE
+
+    doc = load(sites["crisis"] / "incidents" / f"{INCIDENT}.json")["incident"]
+    by_id = {u["id"]: u for u in doc["updates"]}
+    corrected = by_id[f"{INCIDENT}/{CORRECTED_STEM}"]
+    assert corrected["corrected_at"] == "2019-11-16T11:30:00Z"
+    assert corrected["correction"] == CORRECTION_NOTE
+    assert corrected["content"]["en"]["translated"] is True
+    assert all(u["corrected_at"] is None for k, u in by_id.items() if k != corrected["id"])
