@@ -23,7 +23,7 @@ from publisher.config import Config
 from publisher.content import LoadResult
 from publisher.errors import Diagnostic, display_path
 from publisher.i18n.catalogs import content_catalog, content_po_path, markup_problems, read_catalog
-from publisher.model import Incident, Update
+from publisher.model import Incident, Site, Update
 from publisher.statements import PLACEHOLDER, check_statements
 
 # ---------------------------------------------------------------- helpers
@@ -92,6 +92,22 @@ def approval(config: Config, result: LoadResult, now: datetime) -> list[Diagnost
     return found
 
 
+def overdue(config: Config, site: Site, now: datetime) -> list[dict[str, str]]:
+    """Incidents in progress whose latest visible update promised a next update now past
+    (for `publisher status`)."""
+    found = []
+    for incident in site.incidents:
+        shown = incident.visible(now)
+        latest = shown.latest
+        if latest is None or not shown.is_active or latest.next_update is None:
+            continue
+        if latest.next_update < now:
+            found.append({"incident": incident.id, "update": latest.id, "path": latest.path,
+                          "promised": _local(config, latest.next_update),
+                          "late": _duration(now - latest.next_update)})
+    return found
+
+
 def promises(config: Config, result: LoadResult, now: datetime) -> list[Diagnostic]:
     """next_update is a promise to readers: an impossible or broken one is an error."""
     found = []
@@ -102,18 +118,12 @@ def promises(config: Config, result: LoadResult, now: datetime) -> list[Diagnost
                     u.path, field_line(config, u.path, "next_update"),
                     "next_update is not after publish_at",
                     "promise a time after this update's own time, or remove next_update"))
-        shown = incident.visible(now)
-        latest = shown.latest
-        if latest is None or not shown.is_active or latest.next_update is None:
-            continue
-        if latest.next_update < now:
-            late = _duration(now - latest.next_update)
-            found.append(Diagnostic(
-                latest.path, field_line(config, latest.path, "next_update"),
-                f"overdue: readers were promised an update at {_local(config, latest.next_update)} "
-                f"({late} ago)",
-                f"publish an update now (publisher new update {incident.id} --from <statement>), "
-                "or if the plan changed, say so in a new update with a new next_update"))
+    for late in overdue(config, result.site, now):
+        found.append(Diagnostic(
+            late["path"], field_line(config, late["path"], "next_update"),
+            f"overdue: readers were promised an update at {late['promised']} ({late['late']} ago)",
+            f"publish an update now (publisher new update {late['incident']} --from <statement>), "
+            "or if the plan changed, say so in a new update with a new next_update"))
     return found
 
 

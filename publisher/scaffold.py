@@ -28,6 +28,7 @@ class Answers:
     title: str = ""
     base_url: str = "https://statut.example.org/"
     phone: str = ""
+    email: str = ""
 
 
 def _toml_text(value: str) -> str:
@@ -52,7 +53,8 @@ def init_project(target: Path, answers: Answers) -> list[Path]:
             title = answers.title or f"{answers.organisation} — information"
             text = source.read_text(encoding="utf-8")
             for marker, value in (("@ORGANISATION@", answers.organisation), ("@TITLE@", title),
-                                  ("@BASE_URL@", answers.base_url), ("@PHONE@", answers.phone)):
+                                  ("@BASE_URL@", answers.base_url), ("@PHONE@", answers.phone),
+                                  ("@EMAIL@", answers.email)):
                 text = text.replace(marker, _toml_text(value))
             dest.write_text(text, encoding="utf-8")
         else:

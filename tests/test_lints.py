@@ -157,3 +157,13 @@ def test_example_project_checks_clean_but_for_guidance_warnings(example: Path, c
     r = cli("-C", example, "check", "--now", "2019-11-23T12:00")
     assert r.code == 0, r.err
     assert all(f[2] == "warning" and "ransom" in f[3] for f in findings(r.err)), r.err
+
+
+def test_status_flags_an_overdue_promise(bad: Path, cli) -> None:
+    for stem in ("1000", "1030"):
+        (bad / f"{INC}/20261130T{stem}.md").unlink()
+    assert "Overdue" not in cli("-C", bad, "status", "--now", "2026-11-30T10:59").out
+    r = cli("-C", bad, "status", "--now", "2026-11-30T12:20")
+    assert "Overdue: readers were promised an update:" in r.out
+    assert (f"2026-11-30-panne  promised for 2026-11-30 11:00 (1 h 20 min ago) by "
+            f"{INC}/20261130T0900.md") in r.out

@@ -20,7 +20,7 @@ STATEMENTS = ("back-to-normal", "cyberattack", "data-leak", "it-outage", "phones
 def _project(tmp_path: Path, cli) -> Path:
     target = tmp_path / "hopital"
     r = cli("init", target, "--organisation", "CH de Test", "--url", "https://statut.ch-test.example/",
-            "--phone", "02 00 00 00 00")
+            "--phone", "02 00 00 00 00", "--email", "accessibilite@ch-test.example")
     assert r.code == 0, r.err
     return target
 
@@ -32,6 +32,7 @@ def test_init_then_three_commands_give_a_bilingual_published_update(tmp_path: Pa
                   if p.stem != "README") == list(STATEMENTS)
     r = cli("-C", project, "check")
     assert r.code == 0, r.err
+    assert "0 error(s), 0 warning(s)" in r.out  # a fresh project is clean
 
     r = cli("-C", project, "new", "incident", "Panne informatique", "--title", "en=IT outage",
             "--now", "2026-11-30T14:00")

@@ -14,13 +14,15 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", default="https://statut.example.org/",
                         help="public address of the status site")
     parser.add_argument("--phone", default="", help="fallback phone number for the public")
+    parser.add_argument("--email", default="", help="contact address for the accessibility statement")
 
 
 def run(args: argparse.Namespace) -> int:
     from publisher.scaffold import Answers, init_project
 
     target = args.directory if args.directory.is_absolute() else args.project / args.directory
-    written = init_project(target, Answers(args.organisation, args.title, args.url, args.phone))
+    written = init_project(target, Answers(args.organisation, args.title, args.url, args.phone,
+                                                 args.email))
     print(f"created {target} ({len(written)} files): publisher.toml, content/statements/ "
           "(5 pre-approved statements, translated in locales/en/), templates/, .gitignore")
     print(f"next: cd {args.directory} && edit publisher.toml (base_url, phone), then\n"

@@ -55,6 +55,9 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
                         data["published"].append(entry)
                 elif row.state in ("pending", "sending"):
                     data["pending"].append(entry)
+    from publisher.lints import overdue
+
+    data["overdue"] = overdue(config, selection.site, now)  # promises readers saw, now late
     for u in selection.held:
         data["held"].append({"update": u.id, "path": u.path, "due": iso(u.publish_at)})
     for u in selection.scheduled:
@@ -88,6 +91,9 @@ def run(args: argparse.Namespace) -> int:
         + f"\n      {e['error']}"))
     section("Pending (the next run delivers them)", data["pending"], lambda e: (
         f"{e['channel']:<10} {e['key']}{lang(e)}  {e['state']}"))
+    section("Overdue: readers were promised an update", data["overdue"], lambda e: (
+        f"{e['incident']}  promised for {e['promised']} ({e['late']} ago) by {e['path']}: "
+        f"publish an update (publisher new update {e['incident']} --from <statement>)"))
     section("Waiting for approval", data["held"], lambda e: (
         f"{e['update']}  due since {e['due']}: add 'approved_by: <name>' to {e['path']}"))
     section("Scheduled", data["scheduled"], lambda e: (
