@@ -303,3 +303,18 @@ def test_ledger_from_a_newer_publisher_is_refused(example, cli):
     db.close()
     result = cli("-C", example, "publish", "--now", AFTER_ALL)
     assert result.code == 2 and "newer publisher" in result.err
+
+
+def test_new_release_shares_unchanged_files_and_leaves_the_old_one_intact(example, cli):
+    cli("-C", example, "publish", "--now", AFTER_ALL)
+    old = example / "public.releases" / live_release(example)
+    old_page = (old / "fr" / "incidents" / INCIDENT / "index.html").read_bytes()
+    write_update(example, "20191124T1000", "2019-11-24T10:00", NEW_TEXT)
+    cli("-C", example, "publish", "--now", "2019-11-24T12:00")
+    new = example / "public.releases" / live_release(example)
+    assert new != old
+    css_old, css_new = old / "style.css", new / "style.css"
+    assert css_old.stat().st_ino == css_new.stat().st_ino  # unchanged: hard link
+    page = Path("fr") / "incidents" / INCIDENT / "index.html"
+    assert (old / page).stat().st_ino != (new / page).stat().st_ino
+    assert (old / page).read_bytes() == old_page and NEW_TEXT in (new / page).read_text("utf-8")

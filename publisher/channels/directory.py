@@ -184,7 +184,7 @@ class DirectoryChannel:
         self.releases.mkdir(parents=True, exist_ok=True)
         release_id = self._new_id(delivery.content_hash)
         tmp = self.releases / f".tmp-{release_id}"
-        shutil.copytree(self.source, tmp)
+        self._copy(self.source, tmp)
         os.chmod(tmp, 0o755)
         final = self.releases / release_id
         marker = {"content_hash": delivery.content_hash, "idempotency_key": idempotency_key,
@@ -195,6 +195,35 @@ class DirectoryChannel:
         os.rename(marker_tmp, final.with_suffix(".json"))
         fsync_dir(self.releases)
         return Release(release_id, final, marker)
+
+    def _copy(self, source: Path, dest: Path) -> None:
+        """Copy the built site; a file identical in the live release is hard-linked instead.
+
+        Release files are never written in place (a new release is always a new directory),
+        so sharing their inodes is safe, and one new update costs a few new files, not a copy
+        of the whole site. Identity comes from the build's manifests (path -> sha256).
+        """
+        from publisher.release import read_manifest
+
+        live = self.live()
+        new = read_manifest(source)
+        old = read_manifest(live.path) if live is not None else None
+        if live is None or new is None or old is None:
+            shutil.copytree(source, dest)
+            return
+
+        def copy(src: str, dst: str) -> object:
+            rel = Path(src).relative_to(source).as_posix()
+            digest = new.get(rel)
+            if digest is not None and old.get(rel) == digest:
+                try:
+                    os.link(live.path / rel, dst)
+                    return dst
+                except OSError:
+                    pass  # another file system, or no hard links there: copy
+            return shutil.copy2(src, dst)
+
+        shutil.copytree(source, dest, copy_function=copy)
 
     def _point_at(self, release: Release) -> None:
         """Swap the live symlink to `release` (atomic for readers)."""
