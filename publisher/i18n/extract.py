@@ -19,7 +19,6 @@ extract from a cron job or a pre-commit hook does not make noise in version cont
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -138,23 +137,18 @@ def content_template(config: Config, incident: Incident) -> Catalog:
     return pot
 
 
-_CREATED = re.compile(rb'^"POT-Creation-Date: (\d{4}-\d\d-\d\d \d\d:\d\d[+-]\d{4})\\n"$', re.M)
-
-
 def pot_bytes(pot: Catalog, path: Path, now: datetime) -> bytes:
-    """The file to write: same bytes (and date) as the existing one unless messages changed.
+    """The file to write: the existing bytes, header and date included, unless an entry changed.
 
-    The old date is read from the header line alone: re-rendering with it and comparing
-    bytes costs far less than parsing the old file, and a hand-edited file is rewritten.
+    Only the entries are compared (everything after the header's blank line), so neither a
+    new date nor a new publisher version rewrites a template whose messages are the same.
     """
-    old = path.read_bytes() if path.exists() else b""
-    if m := _CREATED.search(old):
-        pot.creation_date = datetime.strptime(m.group(1).decode(), "%Y-%m-%d %H:%M%z")
-        data = pofiles.render(pot)
-        if data == old:
-            return data
     pot.creation_date = now
-    return pofiles.render(pot)
+    data = pofiles.render(pot)
+    old = path.read_bytes() if path.exists() else b""
+    if old and old.partition(b"\n\n")[2] == data.partition(b"\n\n")[2]:
+        return old
+    return data
 
 
 def content_templates(config: Config, site: Site) -> dict[Path, Catalog]:
