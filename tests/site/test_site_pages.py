@@ -222,3 +222,41 @@ def test_accessibility_statement_content(sites: dict[str, Path]) -> None:
     assert "mailto:accessibilite@chu-rouen.example" in hrefs
     en = parse(site / "en" / "accessibility.html")
     assert en.find("h1").content() == "Accessibility statement"  # type: ignore[union-attr]
+
+
+def test_a_crisis_of_forty_updates_stays_within_budget(tmp_path: Path) -> None:
+    """A long crisis (CHU Rouen lasted a week; others months): the incident page shows the
+    latest ten updates in full and links the older ones, so no page outgrows the budget."""
+    from datetime import datetime, timedelta
+
+    from sitetools import build, copy_example
+
+    project = copy_example(tmp_path / "long")
+    folder = project / "content" / "incidents" / "2019-12-01-panne"
+    folder.mkdir()
+    (folder / "incident.md").write_text(
+        "---\ntitle: Panne prolongée du système informatique\nimpact: major\n---\n"
+        "Le système informatique est indisponible.\n", encoding="utf-8")
+    start = datetime(2019, 12, 1, 8, 0)
+    paragraph = ("Les équipes poursuivent la remise en service des applications par ordre de "
+                 "priorité. Les consultations sont maintenues ; merci de vous présenter avec vos "
+                 "ordonnances et vos derniers résultats d’examens. ") * 3
+    for i in range(40):
+        when = start + timedelta(hours=6 * i)
+        (folder / f"{when:%Y%m%dT%H%M}.md").write_text(
+            f'---\nstatus: identified\npublish_at: "{when:%Y-%m-%dT%H:%M}"\n'
+            f'approved_by: Direction\nnext_update: "{when + timedelta(hours=6):%Y-%m-%dT%H:%M}"\n'
+            f"---\n## Point n° {i + 1}\n\n{paragraph}\n\n- Urgences : ouvertes.\n"
+            "- Standard : 02 32 88 89 90.\n", encoding="utf-8")
+    site = build(project, "2019-12-12T00:00")
+    css = (site / "style.css").stat().st_size
+    for lang in LANGS:
+        page = site / lang / "incidents" / "2019-12-01-panne" / "index.html"
+        size = page.stat().st_size + css
+        assert size < BUDGET, f"{page.relative_to(site)}: {size} bytes"
+        doc = parse(page)
+        assert len(doc.find_all("article")) == 10
+        linked = {a.attrs["href"] for a in doc.find_all("a")
+                  if re.fullmatch(r"\d{8}T\d{4}\.html", a.attrs["href"])}
+        assert len(linked) == 40  # ten permalinks, and every older update one link away
+        assert all((page.parent / href).exists() for href in linked)
