@@ -12,8 +12,13 @@ of characters (23 on every known instance), ``@user@domain`` counting as ``@user
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 import re
 from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
 from urllib.parse import urljoin
 
 import regex
@@ -68,6 +73,66 @@ def blocks(markdown: str, page_url: str = "") -> list[tuple[str, str]]:
 
     Relative links are resolved against ``page_url`` (the page the text is published on).
     """
+    if _cache is not None:
+        return list(_cache.get(markdown, page_url))
+    return list(_blocks(markdown, page_url))
+
+
+class TextCache:
+    """Flattened texts kept across runs (one pickle in the state dir), keyed by the Markdown,
+    the page URL and this module's own bytes: a replan after one new update re-parses only
+    that update. Unreadable or from other code means empty; unused entries are dropped."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.version = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+        self.entries: dict[str, tuple[tuple[str, str], ...]] = {}
+        self.used: set[str] = set()
+        self.dirty = False
+        try:
+            with open(path, "rb") as f:
+                version, entries = pickle.load(f)
+            if version == self.version:
+                self.entries = entries
+        except Exception:  # absent, damaged or from another version: start empty
+            pass
+
+    def get(self, markdown: str, page_url: str) -> tuple[tuple[str, str], ...]:
+        key = hashlib.sha256(f"{page_url}\0{markdown}".encode()).hexdigest()[:32]
+        self.used.add(key)
+        hit = self.entries.get(key)
+        if hit is None:
+            hit = self.entries[key] = _blocks(markdown, page_url)
+            self.dirty = True
+        return hit
+
+    def save(self) -> None:
+        stale = set(self.entries) - self.used
+        if not self.dirty and not stale:
+            return
+        for key in stale:
+            del self.entries[key]
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(f".tmp{os.getpid()}")
+        with open(tmp, "wb") as f:
+            pickle.dump((self.version, self.entries), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.path)
+        self.dirty = False
+
+
+_cache: TextCache | None = None
+
+
+def use_cache(path: Path) -> TextCache:
+    """Make blocks() read and fill the cache at `path` (one per process and path)."""
+    global _cache
+    if _cache is None or _cache.path != path:
+        _cache = TextCache(path)
+    return _cache
+
+
+@lru_cache(maxsize=65536)  # every social channel of a pass flattens the same texts
+def _blocks(markdown: str, page_url: str) -> tuple[tuple[str, str], ...]:
     found: list[tuple[str, str]] = []
     depth = 0  # nesting inside lists/quotes
     lines: list[str] = []  # lines of the top-level list or quote being read
@@ -113,7 +178,7 @@ def blocks(markdown: str, page_url: str = "") -> list[tuple[str, str]]:
                 lines.append(text)
         elif t == "hr" and depth == 0:
             found.append(("rule", "———"))
-    return [(k, text) for k, text in found if text.strip()]
+    return tuple((k, text) for k, text in found if text.strip())
 
 
 def to_text(markdown: str, page_url: str = "") -> str:

@@ -267,7 +267,11 @@ class SocialChannel:
         raise NotImplementedError
 
     def plan(self, ctx: PublishContext) -> list[Delivery]:
-        return [p.delivery for p in self.plan_posts(ctx)]
+        cache = socialtext.use_cache(self.project.dir("state") / "cache" / "socialtext.pickle")
+        planned = [p.delivery for p in self.plan_posts(ctx)]
+        if not ctx.dry_run:  # a dry run writes nothing
+            cache.save()
+        return planned
 
     def check(self, ctx: PublishContext) -> list[Diagnostic]:
         found: list[Diagnostic] = []
