@@ -8,6 +8,7 @@ from publisher.commands.common import load, project, report
 
 
 def register(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = "The translator's guide: docs/translating.md"
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     p = sub.add_parser("extract", help="write the templates (.pot) of the UI and of every incident")
     p.add_argument("--package", action="store_true",
@@ -40,11 +41,13 @@ def run(args: argparse.Namespace) -> int:
         from publisher.i18n import compile as compile_
 
         return compile_.run(config)
+    import sys
+
     from publisher.i18n import stats
 
     if args.lang is not None and args.lang not in config.languages:
         print(f"publisher: --lang {args.lang}: not an enabled language; enabled: "
-              f"{', '.join(config.languages)}")
+              f"{', '.join(config.languages)} (see [languages] in publisher.toml)", file=sys.stderr)
         return 2
     result = load(config)
     report(result.diagnostics)
