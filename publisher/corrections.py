@@ -90,36 +90,54 @@ def versions(config: Config, update: Update) -> list[Version]:
     return found
 
 
+def _index_path(config: Config) -> Path:
+    return config.dir("state") / "archive" / "index.json"
+
+
+def load_index(config: Config) -> dict[str, list[Any]]:
+    """update id -> [last archived text hash, number of archived versions]: one read per
+    build instead of one per update (the every-minute path)."""
+    data = _read_json(_index_path(config))
+    return data if isinstance(data, dict) else {}
+
+
 def record(config: Config, incidents: list[Incident], now: datetime) -> int:
     """Archive every visible update whose current text is not the last archived one.
 
-    Only a changed text is localized here (rare), so the every-minute path pays one stat
-    and one small JSON read per update.
+    Only a changed text is localized here (rare); an unchanged one costs a hash and a
+    dictionary lookup in the archive's index.
     """
     from publisher.localize import localize_incident
 
+    index = load_index(config)
     written = 0
     for incident in incidents:
         localized: dict[str, dict[str, UpdateView]] | None = None
         for u in incident.updates:
             digest = body_hash(u)
-            folder = archive_dir(config, u)
-            entries = _read_json(folder / "versions.json") or []
-            if entries and entries[-1]["hash"] == digest:
+            known = index.get(u.id)
+            if known and known[0] == digest:
                 continue
-            if localized is None:
-                localized = {lang: {v.update.stem: v for v in localize_incident(
-                    incident, lang, config.dir("locales")).updates} for lang in config.languages}
-            html = {lang: {"html": localized[lang][u.stem].html,
-                           "text_lang": localized[lang][u.stem].text_lang}
-                    for lang in config.languages}
-            if not (folder / f"{digest}.json").exists():
-                _write_json(folder / f"{digest}.json", {
-                    "update": u.id, "status": u.status, "publish_at": iso_utc(u.publish_at),
-                    "correction": u.correction, "body": u.body, "html": html})
-            entries.append({"hash": digest, "published": now.isoformat()})
-            _write_json(folder / "versions.json", entries)
+            folder = archive_dir(config, u)
+            entries = _read_json(folder / "versions.json") or []  # index lost or behind
+            if not (entries and entries[-1]["hash"] == digest):
+                if localized is None:
+                    localized = {lang: {v.update.stem: v for v in localize_incident(
+                        incident, lang, config.dir("locales")).updates}
+                        for lang in config.languages}
+                html = {lang: {"html": localized[lang][u.stem].html,
+                               "text_lang": localized[lang][u.stem].text_lang}
+                        for lang in config.languages}
+                if not (folder / f"{digest}.json").exists():
+                    _write_json(folder / f"{digest}.json", {
+                        "update": u.id, "status": u.status, "publish_at": iso_utc(u.publish_at),
+                        "correction": u.correction, "body": u.body, "html": html})
+                entries.append({"hash": digest, "published": now.isoformat()})
+                _write_json(folder / "versions.json", entries)
+            index[u.id] = [digest, len(entries)]
             written += 1
+    if written:
+        _write_json(_index_path(config), index)
     return written
 
 
@@ -136,12 +154,15 @@ def prepare(config: Config, site: Site, now: datetime, archive: bool) -> None:
     incidents = [i for i in (i.visible(now) for i in site.incidents) if i.updates]
     if archive:
         record(config, incidents, now)
+    index = load_index(config)
     notes: dict[str, Notes] = {}
     for incident in incidents:
         by_stem = {u.stem: u for u in incident.updates}
         for u in incident.updates:
             n = notes.setdefault(u.id, Notes())
-            history = versions(config, u)
+            known = index.get(u.id)
+            # Only an update archived more than once has a history worth reading.
+            history = versions(config, u) if known is None or known[1] > 1 else []
             if history and history[-1].digest == body_hash(u) and len(history) > 1:
                 n.corrected = history[-1].published
                 n.previous = [v for v in reversed(history[:-1]) if v.digest != history[-1].digest]
@@ -184,10 +205,14 @@ def unnoted_changes(config: Config, result: LoadResult, now: datetime) -> list[D
     from publisher.lints import field_line
 
     found = []
+    index = load_index(config)
     for incident in result.site.incidents:
         for u in incident.updates:
+            known = index.get(u.id)
+            if u.correction or (known and known == [body_hash(u), 1]):
+                continue
             history = versions(config, u)
-            if not history or u.correction:
+            if not history:
                 continue
             if history[-1].digest != body_hash(u) or len(history) > 1:
                 when = history[0].published.astimezone(config.zone).strftime("%Y-%m-%d %H:%M")

@@ -14,7 +14,9 @@ progress, cached by the HTML's hash so the every-minute cron does not pay for it
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +38,7 @@ def pdf_path(incident_id: str) -> str:
     return f"print/{incident_id}.pdf"
 
 
+@lru_cache(maxsize=8)
 def qr_svg(url: str, size_mm: int = 50) -> Markup:
     """The URL as a QR code in inline SVG: one path of module runs, crisp at any size.
 
@@ -110,17 +113,56 @@ def html_to_pdf(html: str, cache_dir: Path | None = None) -> bytes:
     return data
 
 
+def _key(config: Config, global_fp: str, iv: IncidentView, with_pdf: bool) -> str:
+    """Everything one notice depends on: like the render cache's key, for every language."""
+    from publisher.i18n.catalogs import content_po_path
+
+    h = hashlib.sha256(f"{global_fp}\0{iv.incident.id}\0{iv.incident.source_hash}\0{with_pdf}"
+                       .encode())
+    for u in iv.incident.updates:
+        h.update(f"\0{u.stem}:{u.source_hash}".encode())
+    for lang in config.languages:
+        try:
+            st = os.stat(content_po_path(config.dir("locales"), lang, iv.incident.id))
+            h.update(f"\0{lang}:{st.st_mtime_ns}:{st.st_size}".encode())
+        except OSError:
+            h.update(f"\0{lang}:absent".encode())
+    return h.hexdigest()[:40]
+
+
 def pages(config: Config, views: dict[str, list[IncidentView]], renderer: Renderer) -> Iterator[Page]:
-    """Build hook: the notice of every incident, and its PDF when the extra is installed."""
+    """Build hook: the notice of every incident, and its PDF when the extra is installed.
+
+    Notices are cached under ``<state>/cache/print/`` by what they depend on, so a build
+    after one new update renders one notice, not one per incident.
+    """
+    from publisher.cache import fingerprint
     from publisher.site import Page
 
     source = views.get(config.source_lang, [])
     make_pdf = pdf_available()
+    cache = config.dir("state") / "cache" / "print"
+    global_fp = fingerprint(config)
+    used: set[str] = set()
     for index, iv in enumerate(source):
         with_pdf = make_pdf and iv.incident.is_active
         pdf = pdf_path(iv.incident.id).removeprefix("print/") if with_pdf else None
-        html = render_notice(config, views, index, renderer, pdf)
+        cached = cache / f"{_key(config, global_fp, iv, with_pdf)}.html"
+        used.add(cached.name)
+        try:
+            html = cached.read_text(encoding="utf-8")
+        except OSError:
+            html = render_notice(config, views, index, renderer, pdf)
+            cache.mkdir(parents=True, exist_ok=True)
+            tmp = cache / f".{cached.name}.{os.getpid()}.tmp"
+            tmp.write_text(html, encoding="utf-8")
+            os.replace(tmp, cached)
         yield Page(notice_path(iv.incident.id), html.encode())
         if with_pdf:
-            yield Page(pdf_path(iv.incident.id),
-                       html_to_pdf(html, config.dir("state") / "cache" / "print"))
+            pdf_file = cache / f"{hashlib.sha256(html.encode()).hexdigest()[:32]}.pdf"
+            used.add(pdf_file.name)
+            yield Page(pdf_path(iv.incident.id), html_to_pdf(html, cache))
+    if cache.is_dir():  # entries this build did not use are old versions: drop them
+        for path in cache.iterdir():
+            if path.name not in used and not path.name.startswith("."):
+                path.unlink(missing_ok=True)

@@ -150,3 +150,25 @@ def test_banner_points_to_the_incident_in_progress(example: Path, cli) -> None:
     assert json.loads((example / "public/banner/banner.json").read_text())["active"] is False
     assert (example / "public/banner/en.html").read_text().strip() == \
         "<!-- publisher banner: No incident in progress. -->"
+
+
+def test_notices_are_rendered_again_only_when_their_incident_changes(example: Path, cli,
+                                                                      monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from publisher import printing
+
+    assert cli("-C", example, "build", "--now", "2019-11-23T12:00").code == 0
+    rendered: list[str] = []
+    original = printing.render_notice
+
+    def counting(config, views, index, renderer, pdf=None):  # type: ignore[no-untyped-def]
+        rendered.append(views[config.source_lang][index].incident.id)
+        return original(config, views, index, renderer, pdf)
+
+    monkeypatch.setattr(printing, "render_notice", counting)
+    assert cli("-C", example, "build", "--now", "2019-11-23T12:00").code == 0
+    assert rendered == []  # nothing changed: every notice comes from the cache
+    update = example / f"content/incidents/{INCIDENT}/20191122T1700.md"
+    update.write_text(update.read_text().replace("Une semaine", "Sept jours"))
+    assert cli("-C", example, "build", "--now", "2019-11-23T12:00").code == 0
+    assert rendered == [INCIDENT]
+    assert "Sept jours" in (example / f"public/print/{INCIDENT}.html").read_text()
