@@ -32,6 +32,9 @@ MEDIA_TYPE = "application/atom+xml"
 # byte-identical (a build time would rewrite the file every minute for nothing).
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
+# (published, updated, serialized <entry>) of one update in one language.
+Entry = tuple[datetime, datetime, str]
+
 
 def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
     child = ET.SubElement(parent, tag, attrs)
@@ -57,7 +60,7 @@ class FeedWriter:
         return urls.absolute(self.config.base_url, path)
 
     def feed(self, path: str, title: str, title_lang: str, subtitle: str, page: str,
-             entries: Iterable[tuple[IncidentView, UpdateView]]) -> bytes:
+             entries: Iterable[Entry]) -> bytes:
         # Unqualified tags under a literal default xmlns: ElementTree would otherwise invent
         # "ns0:" prefixes, which some feed readers mishandle.
         root = ET.Element("feed", {"xmlns": ATOM, XML_LANG: self.lang})
@@ -72,23 +75,26 @@ class FeedWriter:
         author = _el(root, "author")
         _el(author, "name", self.author)
         _el(root, "generator", "publisher")
-        items = sorted(entries, key=lambda e: e[1].update.publish_at, reverse=True)
-        newest = max((self.updated(v.update) for _iv, v in items), default=EPOCH)
+        items = sorted(entries, key=lambda e: e[0], reverse=True)
+        newest = max((updated for _published, updated, _xml in items), default=EPOCH)
         _el(root, "updated", iso_utc(newest))
-        for iv, view in items:
-            self.entry(root, iv, view)
         ET.indent(root)
-        return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+        head = ET.tostring(root, encoding="unicode")
+        assert head.endswith("</feed>")
+        # Entries are serialized once per incident and language (and cached with the
+        # incident's pages): a feed is their concatenation under this header.
+        body = "".join(xml for _published, _updated, xml in items)
+        return (f'<?xml version="1.0" encoding="utf-8"?>\n{head[:-len("</feed>")]}'
+                f"{body}</feed>\n").encode()
 
     def updated(self, update: Update) -> datetime:
         """A corrected update keeps its id and gets a new <updated>, so readers refresh it."""
         return corrections.notes_for(self.config, update).corrected or update.publish_at
 
-    def entry(self, root: ET.Element, iv: IncidentView, view: UpdateView) -> None:
+    def entry(self, iv: IncidentView, view: UpdateView) -> Entry:
         u = view.update
         permalink = self.url(urls.update(self.lang, u.incident_id, u.stem))
-        entry = _el(root, "entry")
-        entry.set(XML_LANG, view.text_lang)
+        entry = ET.Element("entry", {XML_LANG: view.text_lang})
         _el(entry, "id", permalink)
         label = str(self.macros.status_label(u.status)).strip()
         title = _el(entry, "title", f"{label} — {iv.title}")
@@ -97,34 +103,50 @@ class FeedWriter:
             title.set(XML_LANG, iv.title_lang)
         _el(entry, "link", rel="alternate", type="text/html", hreflang=self.lang,
             href=permalink)
+        updated = self.updated(u)
         _el(entry, "published", iso_utc(u.publish_at))
-        _el(entry, "updated", iso_utc(self.updated(u)))
+        _el(entry, "updated", iso_utc(updated))
         _el(entry, "category", term=u.status, label=label)
         # The page's own article markup: the fallback notice, next-update promise and
         # lang attributes come with it, so the feed says exactly what the page says.
         html = str(self.macros.update_article(view, heading="h2", link=False)).strip()
         content = _el(entry, "content", html, type="html")
         content.set(XML_BASE, permalink)
+        ET.indent(entry, level=1)
+        return u.publish_at, updated, f"  {ET.tostring(entry, encoding='unicode')}\n"
 
-    def site_feed(self, views: list[IncidentView]) -> bytes:
+    def entries(self, iv: IncidentView, cache: Any) -> list[Entry]:
+        """The incident's entries in this language, from the render cache when unchanged."""
+        key = cache.keys.get((self.lang, iv.incident.id)) if cache is not None else None
+        found = cache.get(key, "atom") if key else None
+        if found is None:
+            found = [self.entry(iv, view) for view in iv.updates]
+            if key:
+                cache.put(key, "atom", found)
+        return list(found)
+
+    def site_feed(self, entries: Iterable[Entry]) -> bytes:
         return self.feed(
             urls.feed(self.lang), self.title, self.title_lang,
-            self._("All updates, newest first"), urls.home(self.lang),
-            ((iv, v) for iv in views for v in iv.updates))
+            self._("All updates, newest first"), urls.home(self.lang), entries)
 
-    def incident_feed(self, iv: IncidentView) -> bytes:
+    def incident_feed(self, iv: IncidentView, entries: Iterable[Entry]) -> bytes:
         return self.feed(
             urls.incident_feed(self.lang, iv.incident.id), f"{iv.title} — {self.title}",
             iv.title_lang, self._("Updates on this incident, newest first"),
-            urls.incident(self.lang, iv.incident.id), ((iv, v) for v in iv.updates))
+            urls.incident(self.lang, iv.incident.id), entries)
 
 
 def pages(config: Config, views: dict[str, list[IncidentView]],
           renderer: Renderer) -> Iterator[Page]:
     from publisher.site import Page
 
+    cache = getattr(renderer, "cache", None)
     for lang, incident_views in views.items():
         writer = FeedWriter(config, renderer, lang)
-        yield Page(urls.feed(lang), writer.site_feed(incident_views))
+        everything: list[Entry] = []
         for iv in incident_views:
-            yield Page(urls.incident_feed(lang, iv.incident.id), writer.incident_feed(iv))
+            entries = writer.entries(iv, cache)
+            everything.extend(entries)
+            yield Page(urls.incident_feed(lang, iv.incident.id), writer.incident_feed(iv, entries))
+        yield Page(urls.feed(lang), writer.site_feed(everything))

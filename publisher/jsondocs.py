@@ -139,6 +139,19 @@ class Documents:
     def incident_document(self, iid: str) -> dict[str, Any]:
         return {"format_version": FORMAT_VERSION, "incident": self.incident(iid, full=True)}
 
+    def incident_bytes(self, iid: str, cache: Any) -> bytes:
+        """The incident's document, from the render cache when no language of it changed."""
+        keys = [cache.keys.get((lang, iid)) for lang in self.by_id[iid]] if cache else []
+        combined = "|".join(k for k in keys if k) if keys and all(keys) else None
+        if combined:
+            found = cache.get(keys[0], "json")
+            if found is not None and found[0] == combined:
+                return bytes(found[1])
+        data = dump(self.incident_document(iid))
+        if combined:
+            cache.put(keys[0], "json", (combined, data))
+        return data
+
 
 def dump(doc: dict[str, Any]) -> bytes:
     return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode()
@@ -150,5 +163,6 @@ def pages(config: Config, views: dict[str, list[IncidentView]],
 
     docs = Documents(config, views, renderer)
     yield Page(urls.STATUS_JSON, dump(docs.status()))
+    cache = getattr(renderer, "cache", None)
     for iid in docs.by_id:
-        yield Page(urls.incident_json(iid), dump(docs.incident_document(iid)))
+        yield Page(urls.incident_json(iid), docs.incident_bytes(iid, cache))

@@ -109,6 +109,9 @@ class Renderer:
     def __init__(self, config: Config) -> None:
         self.config = config
         self._envs: dict[tuple[str, str], jinja2.Environment] = {}
+        # The build's RenderCache (publisher.cache), if any: page hooks keep what they
+        # derive from one incident there, under that incident's key.
+        self.cache: Any = None
 
     def loader(self) -> jinja2.BaseLoader:
         builtin = jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES))

@@ -83,6 +83,7 @@ def incident_pages(config: Config, renderer: Renderer, lang: str, iv: IncidentVi
 def pages(config: Config, views: dict[str, list[IncidentView]],
           renderer: Renderer | None = None, cache: RenderCache | None = None) -> Iterator[Page]:
     renderer = renderer or Renderer(config)
+    renderer.cache = cache
     for lang, incident_views in views.items():
         active = [iv for iv in incident_views if iv.incident.is_active]
         past = [iv for iv in incident_views if not iv.incident.is_active]

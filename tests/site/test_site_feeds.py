@@ -108,3 +108,28 @@ def test_a_corrected_update_keeps_its_id_and_gets_a_new_updated(sites: dict[str,
     corrected = next(e for e in en.entries if e.id.endswith(f"/{CORRECTED_STEM}.html"))
     assert CORRECTED_TO_EN in corrected.content[0].value
     assert "Corrected on" in corrected.content[0].value
+
+
+def test_unchanged_incidents_come_from_the_render_cache(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The every-minute rebuild does not re-render an unchanged incident's feed entries or
+    JSON document, and what the cache gives back is byte-identical."""
+    from sitetools import build, copy_example
+
+    from publisher import feeds, jsondocs
+
+    project = copy_example(tmp_path / "p")
+    first = build(project, "2026-01-01T00:00")
+    files = ("fr/feed.xml", "en/feed.xml", f"en/incidents/{INCIDENT}/feed.xml",
+             f"incidents/{INCIDENT}.json", "status.json")
+    before = {name: (first / name).read_bytes() for name in files}
+    cached = sorted(p.name.split(".")[1] for p in (project / ".publisher" / "cache" / "render").iterdir())
+    assert "atom" in cached and "json" in cached
+
+    def must_not_render(*args: object, **kwargs: object) -> None:
+        raise AssertionError("rendered again although nothing changed")
+
+    monkeypatch.setattr(feeds.FeedWriter, "entry", must_not_render)
+    monkeypatch.setattr(jsondocs.Documents, "incident_document", must_not_render)
+    again = build(project, "2026-01-01T00:00")
+    assert {name: (again / name).read_bytes() for name in files} == before
