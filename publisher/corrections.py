@@ -152,6 +152,7 @@ def prepare(config: Config, site: Site, now: datetime, archive: bool) -> None:
     after this, so they inherit the notes).
     """
     incidents = [i for i in (i.visible(now) for i in site.incidents) if i.updates]
+    _PUBLISHING[config.root] = archive
     if archive:
         record(config, incidents, now)
     index = load_index(config)
@@ -170,6 +171,15 @@ def prepare(config: Config, site: Site, now: datetime, archive: bool) -> None:
                 n.retracts = by_stem[u.retracts]
                 notes.setdefault(by_stem[u.retracts].id, Notes()).retracted_by = u
     _PREPARED[config.root] = notes
+
+
+# Whether the build in progress publishes (build, publish) or only shows (dry run, preview):
+# only a publishing build may write to the state directory.
+_PUBLISHING: dict[Path, bool] = {}
+
+
+def publishing(config: Config) -> bool:
+    return _PUBLISHING.get(config.root, False)
 
 
 def notes_for(config: Config, update: Update) -> Notes:

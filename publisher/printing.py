@@ -137,10 +137,20 @@ def pages(config: Config, views: dict[str, list[IncidentView]], renderer: Render
     after one new update renders one notice, not one per incident.
     """
     from publisher.cache import fingerprint
+    from publisher.corrections import publishing
     from publisher.site import Page
 
     source = views.get(config.source_lang, [])
     make_pdf = pdf_available()
+    if not publishing(config):  # a dry run or the preview writes nothing in the state dir
+        for index, iv in enumerate(source):
+            with_pdf = make_pdf and iv.incident.is_active
+            pdf = pdf_path(iv.incident.id).removeprefix("print/") if with_pdf else None
+            html = render_notice(config, views, index, renderer, pdf)
+            yield Page(notice_path(iv.incident.id), html.encode())
+            if with_pdf:
+                yield Page(pdf_path(iv.incident.id), html_to_pdf(html))
+        return
     cache = config.dir("state") / "cache" / "print"
     global_fp = fingerprint(config)
     used: set[str] = set()
