@@ -24,7 +24,8 @@ def test_warm_build_renders_nothing_and_matches_a_cold_build(example: Path) -> N
     build_now(example)
     cache_dir = example / ".publisher/cache/render"
     entries = sorted(p.name for p in cache_dir.iterdir())
-    assert len(entries) == 4  # view + pages, for fr and en
+    # view, pages and Atom entries for fr and en, and the incident's JSON document
+    assert len(entries) == 7, entries
     warm = build_now(example)
     cold = build_now(example, output=example / "cold", use_cache=False)
     a = {p.relative_to(warm.output): p.read_bytes() for p in warm.output.rglob("*.html")}
