@@ -72,6 +72,19 @@ def test_axe_on_a_corrected_update_and_its_previous_version(
         assert violations == [], f"{path}:\n{describe(violations)}"
 
 
+@pytest.mark.parametrize("state", ["final", "crisis"])
+def test_axe_on_the_pages_linked_from_incident_pages(browser: Any, axe_source: str,
+                                                    served: dict[str, str],
+                                                    sites: dict[str, Path], state: str) -> None:
+    """Every page the public reaches from an incident page: its printable notice too."""
+    pages = sorted((sites[state] / "print").glob("*.html"))
+    assert pages, "no printable notice was built"
+    for page in pages:
+        path = page.relative_to(sites[state]).as_posix()
+        violations = run_axe(browser, axe_source, served[state] + path)
+        assert violations == [], f"{state} {path}:\n{describe(violations)}"
+
+
 def test_axe_reports_a_broken_page(browser: Any, axe_source: str, tmp_path: Path) -> None:
     """The check above can fail: a page with known WCAG failures is reported."""
     import functools
