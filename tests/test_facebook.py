@@ -94,9 +94,10 @@ def test_correction_edits_the_post_and_shows_the_note(project: Path,
     assert [d.update_id for d in sent] == [FIRST]
     message = fb.get_post(post_id).message
     assert "Correction : Heure de l’attaque corrigée." in message and "vers 18 h 45" in message
-    # The English translation of the changed block is now missing: the English section keeps
-    # the original text with the notice rather than the outdated translation.
-    assert "Translation in progress: the original text is shown." in message
+    # The English translation of the changed block is now missing: the outdated English
+    # section is taken out of the post (the corrected French is right above) until the
+    # translator catches up, and then added again.
+    assert "Investigating" not in message and "———" not in message
     assert len(fb.posts) == 6 and not fb.requests_for("post.delete")
 
 

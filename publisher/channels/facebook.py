@@ -119,6 +119,9 @@ class FacebookChannel(SocialChannel):
             by = retracted.get(update.id)
             what = "withdrawn notice" if by else "post"
             if self.options["mode"] == "combined":
+                # The update's own text is in this very post: a translation that is not ready
+                # (after a correction) is left out rather than repeated with a notice.
+                langs = [lang for lang in langs if views[lang][1].translated]
                 parts = [self.compose(*views[lang], retracted_by=by) for lang in langs]
                 text = tidy(self.renderer().render("social/combined.txt", update.lang, "social",
                                                    sections=[p.text for p in parts]))

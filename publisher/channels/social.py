@@ -10,7 +10,8 @@ Which posts exist:
 * one per update and language whose text is publishable in that language (a translation is
   never guessed; the source-language post never waits for it). A corrected update whose
   translation is not ready yet still gets its other-language posts edited, with the original
-  text and the "translation in progress" notice, so no post keeps the outdated statement;
+  text and the "translation in progress" notice (a combined post drops that language until
+  the translation is ready), so no post keeps the outdated statement;
 * a post whose update is withdrawn (``retracts:`` in a later, due update) is edited to say so,
   link the new statement and keep the original text below: never deleted, never silent.
 
