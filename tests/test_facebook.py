@@ -259,7 +259,7 @@ def test_too_long_is_refused_before_any_request(example: Path, fb: FacebookEmula
         ch.send(d, None, idempotency_key(d))
     assert not info.value.transient and "cut at least" in str(info.value)
     assert fb.requests == []
-    result = cli("-C", example, "check")
+    result = cli("-C", example, "check", "--now", "2019-11-15T12:00")  # before it is due
     assert result.code == 2
     assert "facebook: the post for update 2019-11-15-cyberattaque/20191115T2130 is" in result.err
     assert "over the limit of 1500" in result.err and "cut at least" in result.err
@@ -307,3 +307,12 @@ def test_token_never_in_errors_or_logs(project: Path, fb: FacebookEmulator,
     everything = "\n".join(messages) + caplog.text + out.out + out.err
     assert len(messages) == 5 and "renew" in everything.lower()
     assert FB_TOKEN not in everything
+
+
+def test_edit_of_a_post_deleted_on_facebook_says_so(project: Path, fb: FacebookEmulator) -> None:
+    ch, d = first(project)
+    receipt = ch.send(d, None, idempotency_key(d))
+    fb.get_post(receipt.remote_id).deleted = True
+    with pytest.raises(DeliveryError) as info:
+        ch.send(d, receipt, idempotency_key(d))
+    assert not info.value.transient and "no longer on the Page" in str(info.value)

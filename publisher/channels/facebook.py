@@ -272,6 +272,11 @@ class FacebookChannel(SocialChannel):
             return self.error(f"{said}: Facebook refused an identical consecutive post and no "
                               "such post is on the Page. Change the update's text, or post it "
                               "by hand", False)
+        if code == 100 and sub == 33:
+            return self.error(f"{said}: the post is no longer on the Page, or was not made by "
+                              "this app (only this app's posts can be edited). If it was deleted "
+                              "on Facebook, post the current text by hand (`publisher preview` "
+                              "shows it)", False)
         if code == 100:
             return self.error(f"{said}: Facebook refused a parameter. Check page_id in "
                               f"[channels.{self.name}], and that the post still exists and was "

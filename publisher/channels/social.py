@@ -332,11 +332,15 @@ class SocialChannel:
 
 
 def social_views(config: Config, site: Any, now: datetime) -> PublishContext:
-    """A PublishContext for checking (no site is built: nothing is published)."""
+    """A PublishContext for checking: every update, scheduled ones included (a post that will
+    not fit tomorrow is reported today). No site is built, nothing is published."""
     from publisher.site import localized
 
-    return PublishContext(config=config, site=site, now=now, views=localized(config, site, now),
-                          site_dir=config.dir("output"), dry_run=True)
+    latest = max((u.publish_at for i in site.incidents for u in i.updates), default=now)
+    until = max(now, latest)
+    return PublishContext(config=config, site=site, now=until,
+                          views=localized(config, site, until), site_dir=config.dir("output"),
+                          dry_run=True)
 
 
 def check_social(config: Config, result: Any, now: datetime) -> list[Diagnostic]:
