@@ -144,14 +144,18 @@ def placeholders_left(config: Config, result: LoadResult, now: datetime) -> list
 
 def site_paths(config: Config, result: LoadResult) -> set[str]:
     """Every page the build makes for this content (plus what the output already holds)."""
-    paths = {"index.html", urls.STYLESHEET}
+    from publisher.banner import JSON_PATH, snippet_path
+    from publisher.printing import notice_path
+
+    paths = {"index.html", urls.STYLESHEET, urls.STATUS_JSON, urls.SITEMAP, JSON_PATH}
     for lang in config.languages:
-        paths.add(urls.home(lang))
+        paths.update((urls.home(lang), urls.accessibility(lang), urls.feed(lang),
+                      snippet_path(lang)))
         for incident in result.site.incidents:
-            paths.add(urls.incident(lang, incident.id))
+            paths.update((urls.incident(lang, incident.id), urls.incident_feed(lang, incident.id)))
             paths.update(urls.update(lang, incident.id, u.stem) for u in incident.updates)
     for incident in result.site.incidents:
-        paths.add(f"print/{incident.id}.html")
+        paths.update((notice_path(incident.id), urls.incident_json(incident.id)))
     output = config.dir("output")
     if output.is_dir():
         paths.update(str(p.relative_to(output)) for p in output.rglob("*.html"))
