@@ -142,3 +142,21 @@ def test_without_tokens_posts_wait_in_the_outbox(example: Path, cli, fb: Faceboo
     assert "-> outbox/facebook/2019-11-15-cyberattaque_20191115T2130.txt" in result.out
     assert len(list((example / "outbox" / "mastodon").glob("*.txt"))) == 12
     assert fb.requests == [] and masto.requests_for("statuses.create") == []
+
+
+@pytest.mark.parametrize("point", ["before_send", "after_send"])
+def test_sigkill_during_an_edit_keeps_one_post_with_the_new_text(project: Path, point: str,
+                                                                 fb: FacebookEmulator,
+                                                                 masto: MastodonEmulator
+                                                                 ) -> None:
+    assert run_publisher(project, "publish", "--now", AFTER_ALL, env=TOKENS).returncode == 0
+    edit_update(project, "20191115T2130", "vers 19 h", "vers 18 h 45",
+                front="correction: Heure corrigée.")
+    crashed = run_publisher(project, "publish", "--now", AFTER_ALL,
+                            env={**TOKENS, "PUBLISHER_TEST_CRASH_AT": f"{point}:facebook"})
+    assert crashed.returncode == -9
+    recovered = run_publisher(project, "publish", "--now", AFTER_ALL, env=TOKENS)
+    assert recovered.returncode == 0, recovered.stdout + recovered.stderr
+    assert len(fb.posts) == 6 and len(fb.requests_for("feed.create")) == 6
+    assert "vers 18 h 45" in fb.posts[0].message
+    assert len(masto.statuses) == 12
