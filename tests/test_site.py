@@ -207,3 +207,13 @@ def test_future_updates_are_not_on_the_site_yet(example: Path, cli) -> None:  # 
     assert result.code == 0, result.err
     fr = page(example / "public", "fr")
     assert "20191116T1130" in fr and "20191117T1800" not in fr
+
+
+def test_build_holds_unapproved_updates_like_publish(example: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    path = example / "content/incidents" / INCIDENT / "20191122T1700.md"
+    path.write_text(path.read_text().replace("approved_by: Direction de la communication\n", ""))
+    result = cli("-C", example, "build")
+    assert result.code == 0
+    assert f"content/incidents/{INCIDENT}/20191122T1700.md: held: not approved" in result.err
+    assert not (example / "public/fr/incidents" / INCIDENT / "20191122T1700.html").exists()
+    assert (example / "public/fr/incidents" / INCIDENT / "20191120T1800.html").exists()

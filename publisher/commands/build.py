@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from publisher.commands.common import load, now_option, project, report, resolve_now
 from publisher.errors import PublisherError, display_path
@@ -13,6 +14,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from publisher.publish import select
     from publisher.site import build
 
     config = project(args)
@@ -24,7 +26,13 @@ def run(args: argparse.Namespace) -> int:
             "Run `publisher publish`, or `publisher publish --dry-run` to see what it would do")
     result = load(config, use_cache=True)
     report(result.diagnostics)
-    built = build(config, result.site, resolve_now(config, args.now))
+    now = resolve_now(config, args.now)
+    # The same rule as `publish`: an update that needs approval is never on a built site.
+    selection = select(config, result.site, now)
+    for update in selection.held:
+        print(f"{update.path}: held: not approved (add 'approved_by:' once it is approved)",
+              file=sys.stderr)
+    built = build(config, selection.site, now)
     updates = sum(len(iv.updates) for iv in next(iter(built.views.values()), []))
     print(f"built {built.pages} files ({updates} updates, {len(config.languages)} languages) "
           f"in {display_path(built.output, config.root)}/")
