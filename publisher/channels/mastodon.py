@@ -189,9 +189,9 @@ class MastodonChannel(SocialChannel):
     def api(self, anonymous: bool = False) -> Any:
         from mastodon import Mastodon
 
-        if anonymous:
+        if anonymous:  # the instance's limits: `check` must not hang on a server that is down
             return Mastodon(api_base_url=self.instance, ratelimit_method="throw",
-                            request_timeout=float(self.options["timeout"]),
+                            request_timeout=min(float(self.options["timeout"]), 5.0),
                             version_check_mode="none", user_agent="publisher")
         if self._api is None:
             self._api = Mastodon(access_token=self.token(), api_base_url=self.instance,
