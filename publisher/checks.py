@@ -24,6 +24,7 @@ CHECKERS: list[str] = [
     "publisher.lints:internal_links", "publisher.lints:translations", "publisher.lints:guidance",
     "publisher.lints:statements", "publisher.corrections:unnoted_changes",
     "publisher.channels.social:check_social",  # social posts fit their limits, tokens named
+    "publisher.publish:check_website_channels",  # WordPress password variable set, targets
     "publisher.i18n.checker:check_translations",
     "publisher.accessibility:check_contact",
 ]

@@ -447,3 +447,24 @@ def run_pass(config: Config, loaded: LoadResult, now: datetime, log: Log, *,
              dry_run: bool = False, retry: bool = False, replan: bool = False) -> Report:
     return Job(config, loaded, now, log, dry_run=dry_run, retry=retry, replan=replan).run()
 
+
+
+def check_website_channels(config: Config, loaded: LoadResult, now: datetime) -> list[Any]:
+    """`publisher check`: what the enabled website channels would refuse (a password variable
+    not set, a target that is a file). Social channels have their own checker."""
+    found: list[Any] = []
+    ctx: PublishContext | None = None
+    for cfg in enabled_channels(config):
+        try:
+            channel = make_channel(cfg, config)
+        except Exception:
+            continue  # config validation already reported it
+        if getattr(channel, "kind", "") != "website":
+            continue
+        if ctx is None:
+            selection = select(config, loaded.site, now)
+            ctx = PublishContext(config, selection.site, now,
+                                 LazyViews(config, selection.site, now),
+                                 config.dir("state") / "site", dry_run=True)
+        found.extend(channel.check(ctx))
+    return found

@@ -130,3 +130,12 @@ def test_bad_wordpress_options_are_config_errors(example, cli, wp):
     assert "base_url must start with http" in result.err
     assert "password_env is the *name* of an environment variable" in result.err
     assert "did you mean 'post_type'" in result.err
+
+
+def test_check_reports_an_unset_password_variable(example, cli, wp, monkeypatch):
+    monkeypatch.delenv("PUBLISHER_TEST_WP_PASSWORD")
+    configure(example, wp)
+    result = cli("-C", example, "check", "--now", AFTER_ALL)
+    assert result.code == 2
+    assert "PUBLISHER_TEST_WP_PASSWORD is not set" in result.err
+    assert "publisher.toml:" in result.err

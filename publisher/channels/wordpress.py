@@ -61,6 +61,7 @@ class WordPressChannel:
     def __init__(self, config: ChannelConfig, project: Config) -> None:
         o = config.options
         self.name = config.name
+        self.line = config.line
         self.project = project
         self.base_url = str(o["base_url"]).rstrip("/")
         self.api_url = str(o.get("api_url") or self.base_url + "/wp-json").rstrip("/")
@@ -169,7 +170,7 @@ class WordPressChannel:
 
     def check(self, ctx: PublishContext) -> list[Diagnostic]:
         if not os.environ.get(self.password_env):
-            return [Diagnostic("publisher.toml", 0,
+            return [Diagnostic("publisher.toml", self.line,
                                f"[channels.{self.name}] the environment variable "
                                f"{self.password_env} is not set",
                                f"export {self.password_env}=<application password of "
