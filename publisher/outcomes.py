@@ -121,7 +121,8 @@ class Log:
                   flush=True)
 
     def removed(self, channel: str, key: str, url: str | None) -> None:
-        text = "removed from content; the published copy was left in place"
+        text = ("no longer in the published content (removed, unapproved or rescheduled); "
+                "the published copy was left in place")
         if self.fmt == "json":
             self._json({"event": "removed", "action": "removed", "channel": channel,
                         "key": key, "url": url, "error": text})

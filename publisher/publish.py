@@ -225,7 +225,15 @@ class Job:
             return LazyViews(self.config, selection.site, self.now)
         from publisher.site import build
 
-        built = build(self.config, selection.site, self.now, output=site_dir,
+        config = self.config
+        if self.dry_run:
+            # A dry run writes nothing under the state dir: any cache a build step keeps
+            # goes to the throwaway directory next to the throwaway site.
+            from dataclasses import replace
+
+            paths = {**config.raw["paths"], "state": str(site_dir.parent / "state")}
+            config = replace(config, raw={**config.raw, "paths": paths})
+        built = build(config, selection.site, self.now, output=site_dir,
                       use_cache=not self.dry_run)
         if ledger is not None and not self.dry_run:
             ledger.set_meta("site_fingerprint", fp)

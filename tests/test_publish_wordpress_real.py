@@ -220,3 +220,25 @@ def test_post_deleted_in_wordpress_is_published_again(example, wp):
     assert result.returncode == 0, result.stdout + result.stderr
     again = posts(wp)[f"{INCIDENT}-fr"]
     assert again["id"] != fr["id"] and NEW_TEXT in again["content"]["raw"]
+
+
+def test_broken_file_exit_2_while_valid_updates_reach_wordpress(example, wp):
+    env = configure(example, wp)
+    write_update(example, "20191124T1000", "2019-11-24T10:00", NEW_TEXT, status="fixed")
+    result = publish(example, env, "--now", "2019-11-24T12:00")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"content/incidents/{INCIDENT}/20191124T1000.md:2" in result.stderr
+    found = posts(wp)
+    assert set(found) == SLUGS and NEW_TEXT not in found[f"{INCIDENT}-fr"]["content"]["raw"]
+    assert "Aucune fuite de données médicales" in found[f"{INCIDENT}-fr"]["content"]["raw"]
+
+
+def test_markup_in_a_title_stays_text(example, wp):
+    env = configure(example, wp)
+    incident = example / "content" / "incidents" / INCIDENT / "incident.md"
+    text = incident.read_text("utf-8")
+    incident.write_text(text.replace("title: Cyberattaque", "title: <b>A&E</b> Cyberattaque"),
+                        encoding="utf-8")
+    assert publish(example, env, "--now", AFTER_ALL).returncode == 0
+    fr = posts(wp)[f"{INCIDENT}-fr"]
+    assert fr["title"]["raw"].startswith("&lt;b&gt;A&amp;E&lt;/b&gt; Cyberattaque")

@@ -29,6 +29,7 @@ Config::
 
 from __future__ import annotations
 
+import html
 import os
 import re
 from collections.abc import Mapping
@@ -129,7 +130,9 @@ class WordPressChannel:
 
                 content = renderer.render("wordpress/incident.html", lang, iv=iv,
                                           update_url=update_url, page="")
-                payload = {"title": iv.title, "content": content.strip() + "\n",
+                # WordPress reads the title as HTML: escape it, as the site does.
+                payload = {"title": html.escape(iv.title, quote=False),
+                           "content": content.strip() + "\n",
                            "status": self.status, "slug": self.slug(incident.id, lang)}
                 deliveries.append(Delivery(
                     self.name, f"{incident.id}/{lang}", Delivery.hash_payload(payload),
