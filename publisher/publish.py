@@ -22,6 +22,7 @@ it in production.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import tempfile
@@ -326,11 +327,15 @@ class ChannelPass:
             self.deliver(delivery, approved)
         if ledger is not None:
             keys = {d.key for d in planned}
+            removed = []
             for row in ledger.current(self.name):
-                if row.key not in keys and ledger.last_delivered(self.name, row.key):
-                    self.job.report.removed.append((self.name, row.key, row.url))
-                    self.job.log.removed(self.name, row.key, row.url)
+                last = ledger.last_delivered(self.name, row.key)
+                if row.key not in keys and last is not None:
+                    removed.append(row.key)
+                    self.job.report.removed.append((self.name, row.key, last.url))
+                    self.job.log.removed(self.name, row.key, last.url)
             if not self.job.dry_run:
+                ledger.set_meta(f"removed:{self.name}", json.dumps(removed))
                 ledger.set_pass_fingerprint(self.name, self.fp if self.all_done else None)
 
     def reconcile_in_flight(self, ledger: Ledger) -> bool:

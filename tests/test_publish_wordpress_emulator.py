@@ -139,3 +139,18 @@ def test_check_reports_an_unset_password_variable(example, cli, wp, monkeypatch)
     assert result.code == 2
     assert "PUBLISHER_TEST_WP_PASSWORD is not set" in result.err
     assert "publisher.toml:" in result.err
+
+
+def test_removed_incident_is_reported_not_deleted(example, cli, wp):
+    import shutil
+
+    configure(example, wp)
+    assert cli("-C", example, "publish", "--now", AFTER_ALL).code == 0
+    shutil.rmtree(example / "content" / "incidents" / INCIDENT)
+    result = cli("-C", example, "publish", "--now", AFTER_ALL)
+    assert result.code == 0
+    assert result.out.count("removed") >= 2 and "left in place" in result.out
+    assert slugs(wp) == SLUGS and wp.requests_for("posts.delete") == []
+    status = cli("-C", example, "status", "--now", AFTER_ALL)
+    assert "Removed from content but still published" in status.out
+    assert f"{INCIDENT}/fr" in status.out and f"{INCIDENT}/en" in status.out

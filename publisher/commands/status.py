@@ -32,10 +32,11 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
     data: dict[str, Any] = {"published": [], "pending": [], "failing": [], "removed": [],
                             "held": [], "scheduled": [], "untranslated": [],
                             "content_errors": [str(d) for d in loaded.errors]}
-    planned = {u.id for i in selection.site.incidents for u in i.updates}
     ledger = open_readonly(config.ledger_path)
     if ledger is not None:
         with ledger:
+            # Recorded by the last pass that planned each channel (publish.py).
+            removed = {name: json.loads(ledger.meta(f"removed:{name}") or "[]") for name in names}
             for row in ledger.current():
                 last = ledger.last_delivered(row.channel, row.key)
                 entry = {"channel": row.channel, "key": row.key, "update": row.update_id,
@@ -45,7 +46,7 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
                          "delivered_at": iso(last.delivered_at) if last else None,
                          "next_attempt": iso(row.next_attempt_at), "error": row.last_error,
                          "enabled": row.channel in names}
-                if row.update_id and row.update_id not in planned and last is not None:
+                if row.key in removed.get(row.channel, ()) and last is not None:
                     data["removed"].append(entry)
                 if row.state in ("delivered", "rolled_back"):
                     data["published"].append(entry)
