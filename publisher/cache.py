@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from publisher.config import Config
+from publisher.fsutil import read_pickle, write_pickle
 from publisher.i18n.catalogs import content_po_path
 from publisher.model import Incident
 
@@ -86,18 +86,10 @@ class RenderCache:
         return self._path(key, part).exists()
 
     def get(self, key: str, part: str) -> Any | None:
-        try:
-            with open(self._path(key, part), "rb") as f:
-                return pickle.load(f)
-        except Exception:  # a missing or damaged entry is a miss, never a failure
-            return None
+        return read_pickle(self._path(key, part))
 
     def put(self, key: str, part: str, value: Any) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        tmp = self._path(key, part).with_suffix(f".tmp{os.getpid()}")
-        with open(tmp, "wb") as f:
-            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self._path(key, part))
+        write_pickle(self._path(key, part), value)
 
     def prune(self) -> None:
         """Delete entries this build did not use (old versions of changed incidents)."""

@@ -8,8 +8,6 @@ back an urgent statement in another.
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -22,6 +20,7 @@ from zoneinfo import ZoneInfo
 from publisher import frontmatter, markup
 from publisher.config import Config
 from publisher.errors import Diagnostic, did_you_mean, display_path
+from publisher.fsutil import read_pickle, write_pickle
 from publisher.model import IMPACTS, STATUSES, Incident, Site, Update
 from publisher.timeutil import LocalTimeError, parse_local, parse_stem
 
@@ -142,13 +141,9 @@ class ParseCache:
         self.entries: dict[str, tuple[tuple[int, int], Any, list[Diagnostic]]] = {}
         self.used: set[str] = set()
         self.dirty = False
-        try:
-            with open(path, "rb") as f:
-                key, entries = pickle.load(f)
-            if key == self.key:
-                self.entries = entries
-        except Exception:  # absent, damaged or from another version: start empty
-            pass
+        stored = read_pickle(path)  # absent, damaged or from another version: start empty
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.key:
+            self.entries = stored[1]
 
     def parse(self, path: Path, out: list[Diagnostic], fn: Callable[[list[Diagnostic]], Any]) -> Any:
         st = path.stat()
@@ -172,11 +167,7 @@ class ParseCache:
             return
         for name in stale:
             del self.entries[name]
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(f".tmp{os.getpid()}")
-        with open(tmp, "wb") as f:
-            pickle.dump((self.key, self.entries), f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.path)
+        write_pickle(self.path, (self.key, self.entries))
 
 
 class _NoCache:

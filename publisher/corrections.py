@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from publisher.config import Config
 from publisher.content import LoadResult
 from publisher.errors import Diagnostic
+from publisher.fsutil import write_atomic
 from publisher.localize import IncidentView, UpdateView
 from publisher.model import Incident, Site, Update
 from publisher.render import Renderer, iso_utc
@@ -73,10 +73,7 @@ def _read_json(path: Path) -> Any:
 
 
 def _write_json(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1).encode())
 
 
 def versions(config: Config, update: Update) -> list[Version]:

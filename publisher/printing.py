@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from markupsafe import Markup
 
 from publisher.config import Config
+from publisher.fsutil import write_atomic
 from publisher.localize import IncidentView
 from publisher.render import Renderer
 
@@ -163,10 +164,7 @@ def pages(config: Config, views: dict[str, list[IncidentView]], renderer: Render
             html = cached.read_text(encoding="utf-8")
         except OSError:
             html = render_notice(config, views, index, renderer, pdf)
-            cache.mkdir(parents=True, exist_ok=True)
-            tmp = cache / f".{cached.name}.{os.getpid()}.tmp"
-            tmp.write_text(html, encoding="utf-8")
-            os.replace(tmp, cached)
+            write_atomic(cached, html.encode())
         yield Page(notice_path(iv.incident.id), html.encode())
         if with_pdf:
             pdf_file = cache / f"{hashlib.sha256(html.encode()).hexdigest()[:32]}.pdf"

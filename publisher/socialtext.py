@@ -13,8 +13,6 @@ of characters (23 on every known instance), ``@user@domain`` counting as ``@user
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -24,6 +22,7 @@ from urllib.parse import urljoin
 import regex
 from markdown_it.token import Token
 
+from publisher.fsutil import read_pickle, write_pickle
 from publisher.markup import parser
 
 _URL = re.compile(r"https?://[^\s<>\"]+")
@@ -89,13 +88,9 @@ class TextCache:
         self.entries: dict[str, tuple[tuple[str, str], ...]] = {}
         self.used: set[str] = set()
         self.dirty = False
-        try:
-            with open(path, "rb") as f:
-                version, entries = pickle.load(f)
-            if version == self.version:
-                self.entries = entries
-        except Exception:  # absent, damaged or from another version: start empty
-            pass
+        stored = read_pickle(path)  # absent, damaged or from another version: start empty
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.version:
+            self.entries = stored[1]
 
     def get(self, markdown: str, page_url: str) -> tuple[tuple[str, str], ...]:
         key = hashlib.sha256(f"{page_url}\0{markdown}".encode()).hexdigest()[:32]
@@ -112,11 +107,7 @@ class TextCache:
             return
         for key in stale:
             del self.entries[key]
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(f".tmp{os.getpid()}")
-        with open(tmp, "wb") as f:
-            pickle.dump((self.version, self.entries), f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.path)
+        write_pickle(self.path, (self.version, self.entries))
         self.dirty = False
 
 

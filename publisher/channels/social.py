@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +37,7 @@ from publisher import socialtext, urls
 from publisher.channels.base import Delivery, DeliveryError, PublishContext, Receipt
 from publisher.config import ChannelConfig, Config
 from publisher.errors import Diagnostic, did_you_mean
+from publisher.fsutil import write_atomic
 from publisher.localize import IncidentView, UpdateView
 from publisher.model import Update
 
@@ -80,7 +82,7 @@ def normalized(text: str) -> str:
     return " ".join(text.split())
 
 
-class SocialChannel:
+class SocialChannel(ABC):
     """Base of the Facebook and Mastodon channels (see the module docstring)."""
 
     kind: ClassVar[str] = "social"
@@ -165,8 +167,9 @@ class SocialChannel:
             self._renderer = Renderer(self.project)
         return self._renderer
 
+    @abstractmethod
     def limit(self) -> int:
-        raise NotImplementedError
+        """The most characters one post may have on this network."""
 
     def measure(self, text: str) -> int:
         return socialtext.length(text, self.url_length)
@@ -264,8 +267,9 @@ class SocialChannel:
                 out.append(lang)
         return out
 
+    @abstractmethod
     def plan_posts(self, ctx: PublishContext) -> list[Planned]:
-        raise NotImplementedError
+        """The posts this channel should have made by now (mode-specific)."""
 
     def plan(self, ctx: PublishContext) -> list[Delivery]:
         cache = socialtext.use_cache(self.project.dir("state") / "cache" / "socialtext.pickle")
@@ -320,9 +324,7 @@ class SocialChannel:
         if previous is not None:
             stem += f".edit-{delivery.content_hash[:8]}"
         path = folder / f"{stem}.txt"
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(text + "\n", encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomic(path, (text + "\n").encode())
         shown = os.path.relpath(path, self.project.root)
         action = "replace the text of the post made for it with this file" if previous \
             else "post this file by hand"

@@ -34,6 +34,7 @@ from publisher import __version__, markup
 from publisher.config import Config
 from publisher.content import load_site
 from publisher.errors import Diagnostic, display_path
+from publisher.fsutil import write_if_changed
 from publisher.i18n import pofiles
 from publisher.i18n.catalogs import PACKAGE_LOCALES
 from publisher.model import Incident, Site
@@ -184,7 +185,7 @@ def run(config: Config, package: bool = False, now: datetime | None = None) -> i
                 stale.unlink()
                 print(f"removed {display_path(stale, config.root)} (its incident is gone)")
     for path, pot in written:
-        changed = pofiles.write_if_changed(path, pot_bytes(pot, path, now))
+        changed = write_if_changed(path, pot_bytes(pot, path, now))
         shown = display_path(path, config.root)
         print(f"{'wrote' if changed else 'unchanged'} {shown} ({len(pot)} messages)")
     for d in problems:

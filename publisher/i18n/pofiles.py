@@ -23,9 +23,7 @@ an English "80%" is not a format error for msgfmt, Babel or Weblate.
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -209,23 +207,6 @@ def render(catalog: Catalog) -> bytes:
     write_po(buf, catalog, width=None, include_previous=False,  # type: ignore[arg-type]
              sort_output=False, sort_by_file=False)
     return buf.getvalue()
-
-
-def write_if_changed(path: Path, data: bytes) -> bool:
-    """Write atomically when the bytes differ; True when the file changed."""
-    if path.exists() and path.read_bytes() == data:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return True
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from babel.messages.catalog import Catalog, Message
 
 from publisher.config import Config
 from publisher.errors import Diagnostic, display_path
+from publisher.fsutil import write_if_changed
 from publisher.i18n import pofiles
 from publisher.i18n.catalogs import PACKAGE_LOCALES, content_po_path
 
@@ -251,7 +252,7 @@ def run(config: Config, lang: str | None = None, check: bool = False, package: b
         if check:
             print(f"would {'create' if change.created else 'update'} {shown}: {change.describe()}")
         else:
-            pofiles.write_if_changed(change.path, change.data)
+            write_if_changed(change.path, change.data)
             print(f"{'created' if change.created else 'updated'} {shown}: {change.describe()}")
     if problems:
         return 2

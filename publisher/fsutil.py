@@ -1,0 +1,48 @@
+"""Files written so that a reader (or a crash) never sees half of them.
+
+Every state file publisher keeps (caches, archives, outbox posts, catalogs) is written to a
+temporary name in the same directory and renamed over the target: rename is atomic on
+POSIX, so a file is either the old version or the new one.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Write atomically when the bytes differ; True when the file changed."""
+    if path.exists() and path.read_bytes() == data:
+        return False
+    write_atomic(path, data)
+    return True
+
+
+def write_pickle(path: Path, value: Any) -> None:
+    write_atomic(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def read_pickle(path: Path) -> Any | None:
+    """The pickled value, or None when absent or damaged: a cache miss, never an error."""
+    try:
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    except Exception:
+        return None
