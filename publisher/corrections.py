@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +31,8 @@ from publisher.fsutil import write_atomic
 from publisher.localize import IncidentView, UpdateView
 from publisher.model import Incident, Site, Update
 from publisher.render import Renderer, iso_utc
+
+Localizer = Callable[[Incident, str], IncidentView]
 
 if TYPE_CHECKING:
     from publisher.site import Page
@@ -98,13 +100,21 @@ def load_index(config: Config) -> dict[str, list[Any]]:
     return data if isinstance(data, dict) else {}
 
 
-def record(config: Config, incidents: list[Incident], now: datetime) -> int:
+def record(config: Config, incidents: list[Incident], now: datetime,
+           localize: Localizer | None = None) -> int:
     """Archive every visible update whose current text is not the last archived one.
 
     Only a changed text is localized here (rare); an unchanged one costs a hash and a
-    dictionary lookup in the archive's index.
+    dictionary lookup in the archive's index. `localize` lets the build share its render
+    cache, so a first build localizes each incident once, not once here and once to render.
     """
-    from publisher.localize import localize_incident
+    if localize is None:
+        from publisher.localize import localize_incident
+
+        locales = config.dir("locales")
+
+        def localize(incident: Incident, lang: str) -> IncidentView:
+            return localize_incident(incident, lang, locales)
 
     index = load_index(config)
     written = 0
@@ -119,9 +129,8 @@ def record(config: Config, incidents: list[Incident], now: datetime) -> int:
             entries = _read_json(folder / "versions.json") or []  # index lost or behind
             if not (entries and entries[-1]["hash"] == digest):
                 if localized is None:
-                    localized = {lang: {v.update.stem: v for v in localize_incident(
-                        incident, lang, config.dir("locales")).updates}
-                        for lang in config.languages}
+                    localized = {lang: {v.update.stem: v for v in localize(incident, lang).updates}
+                                 for lang in config.languages}
                 html = {lang: {"html": localized[lang][u.stem].html,
                                "text_lang": localized[lang][u.stem].text_lang}
                         for lang in config.languages}
@@ -142,7 +151,8 @@ def record(config: Config, incidents: list[Incident], now: datetime) -> int:
 _PREPARED: dict[Path, dict[str, Notes]] = {}
 
 
-def prepare(config: Config, site: Site, now: datetime, archive: bool) -> None:
+def prepare(config: Config, site: Site, now: datetime, archive: bool,
+            localize: Localizer | None = None) -> None:
     """Archive (when publishing) and compute every visible update's notes for the templates.
 
     Runs before any page is rendered, including by the build's worker processes (forked
@@ -151,7 +161,7 @@ def prepare(config: Config, site: Site, now: datetime, archive: bool) -> None:
     incidents = [i for i in (i.visible(now) for i in site.incidents) if i.updates]
     _PUBLISHING[config.root] = archive
     if archive:
-        record(config, incidents, now)
+        record(config, incidents, now, localize)
     index = load_index(config)
     notes: dict[str, Notes] = {}
     for incident in incidents:

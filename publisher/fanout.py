@@ -32,16 +32,14 @@ def _start(config: Config, cache: RenderCache) -> None:
 
 
 def _fill(task: tuple[str, Incident, str]) -> None:
-    from publisher.localize import localize_incident
     from publisher.render import Renderer
-    from publisher.site import incident_pages
+    from publisher.site import incident_pages, localize_cached
 
     assert _worker is not None
     config, cache, renderer = _worker
     assert isinstance(renderer, Renderer)
     lang, incident, key = task
-    view = localize_incident(incident, lang, config.dir("locales"))
-    cache.put(key, "view", view)
+    view = localize_cached(config, incident, lang, cache)  # the archive may have made it
     cache.put(key, "pages", incident_pages(config, renderer, lang, view))
 
 

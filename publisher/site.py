@@ -16,7 +16,7 @@ from publisher.cache import RenderCache, cached_pages
 from publisher.config import Config
 from publisher.corrections import prepare as prepare_notes
 from publisher.localize import IncidentView, localize_incident
-from publisher.model import Site
+from publisher.model import Incident, Site
 from publisher.release import publish_tree
 from publisher.render import Renderer
 from publisher.timeutil import utc_now
@@ -49,18 +49,20 @@ def localized(config: Config, site: Site, now: datetime,
     locales = config.dir("locales")
     due = [i.visible(now) for i in site.incidents]
     due = [i for i in due if i.updates]
-    views: dict[str, list[IncidentView]] = {}
-    for lang in config.languages:
-        views[lang] = []
-        for incident in due:
-            key = cache.key(incident, lang) if cache else None
-            view = cache.get(key, "view") if cache and key else None
-            if view is None:
-                view = localize_incident(incident, lang, locales)
-                if cache and key:
-                    cache.put(key, "view", view)
-            views[lang].append(view)
-    return views
+    return {lang: [localize_cached(config, incident, lang, cache, locales) for incident in due]
+            for lang in config.languages}
+
+
+def localize_cached(config: Config, incident: Incident, lang: str, cache: RenderCache | None,
+                    locales: Path | None = None) -> IncidentView:
+    """One incident's view in one language, from the render cache when it is there."""
+    key = cache.key(incident, lang) if cache else None
+    view = cache.get(key, "view") if cache and key else None
+    if view is None:
+        view = localize_incident(incident, lang, locales or config.dir("locales"))
+        if cache and key:
+            cache.put(key, "view", view)
+    return view
 
 
 def incident_pages(config: Config, renderer: Renderer, lang: str, iv: IncidentView) -> list[Page]:
@@ -139,7 +141,8 @@ def build(config: Config, site: Site, now: datetime | None = None,
     cache = RenderCache(config.dir("state") / "cache" / "render", config) if use_cache else None
     # Keep every published text and compute correction/retraction notes before anything is
     # rendered; a dry run (no cache) archives nothing (publisher/corrections.py).
-    prepare_notes(config, site, now, archive=use_cache)
+    prepare_notes(config, site, now, archive=use_cache,
+                  localize=lambda incident, lang: localize_cached(config, incident, lang, cache))
     if cache is not None:
         from publisher.fanout import prefill
 
