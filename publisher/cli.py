@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import publisher
 from publisher import __version__
 from publisher.errors import PublisherError
 
@@ -34,7 +35,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="publisher", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="publisher", description=publisher.__doc__,
+                                epilog="Exit codes: 0 ok, 1 a delivery failed (retried next run), "
+                                       "2 bad content or config, 3 another run holds the lock.")
     p.add_argument("--version", action="version", version=f"publisher {__version__}")
     p.add_argument("-C", "--project", type=Path, default=Path("."), metavar="DIR",
                    help="project directory (holding publisher.toml); default: current directory")
