@@ -1,15 +1,17 @@
-"""Shared fixtures: a copy of the example project per test, and a CLI runner."""
+"""Shared fixtures: a copy of the example project per test, a CLI runner, the social emulators."""
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from publisher.cli import main
+from tests.emulators import FacebookEmulator, MastodonEmulator
+from tests.socialkit import FB_TOKEN, MA_TOKEN
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -43,3 +45,19 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
         return Result(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture
+def fb() -> Iterator[FacebookEmulator]:
+    """The Facebook Graph API emulator on 127.0.0.1, accepting the test Page token."""
+    with FacebookEmulator(page_tokens=(FB_TOKEN,)) as emu:
+        yield emu
+        assert emu.server_errors == []
+
+
+@pytest.fixture
+def masto() -> Iterator[MastodonEmulator]:
+    """The Mastodon emulator on 127.0.0.1, accepting the test token."""
+    with MastodonEmulator(token=MA_TOKEN) as emu:
+        yield emu
+        assert emu.server_errors == []

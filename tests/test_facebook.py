@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,13 +22,6 @@ from tests.socialkit import (
     fb_options,
     idempotency_key,
 )
-
-
-@pytest.fixture
-def fb() -> Iterator[FacebookEmulator]:
-    with FacebookEmulator(page_tokens=(FB_TOKEN,)) as emu:
-        yield emu
-        assert emu.server_errors == []
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,13 +24,6 @@ from tests.socialkit import (
     idempotency_key,
     masto_options,
 )
-
-
-@pytest.fixture
-def masto() -> Iterator[MastodonEmulator]:
-    with MastodonEmulator(token=MA_TOKEN) as emu:
-        yield emu
-        assert emu.server_errors == []
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from publisher.printing import pdf_available
+from tests.needs import unavailable
 
 INCIDENT = "2019-11-15-cyberattaque"
 URL = "https://status.chu-rouen.example/"
@@ -21,9 +22,7 @@ def need(module: str) -> None:
     try:
         __import__(module)
     except ImportError:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{module} is not installed: scripts/test must install it")
-        pytest.skip(f"{module} not installed (scripts/test installs it)")
+        unavailable(f"{module} is not installed", "scripts/test installs it")
 
 
 class Text(HTMLParser):

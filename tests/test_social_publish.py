@@ -3,7 +3,6 @@ Mastodon (emulators on 127.0.0.1), the ledger, crashes by SIGKILL and secrets.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,20 +20,6 @@ from tests.socialkit import (
 )
 
 TOKENS = {"TEST_FB_TOKEN": FB_TOKEN, "TEST_MA_TOKEN": MA_TOKEN}
-
-
-@pytest.fixture
-def fb() -> Iterator[FacebookEmulator]:
-    with FacebookEmulator(page_tokens=(FB_TOKEN,)) as emu:
-        yield emu
-        assert emu.server_errors == []
-
-
-@pytest.fixture
-def masto() -> Iterator[MastodonEmulator]:
-    with MastodonEmulator(token=MA_TOKEN) as emu:
-        yield emu
-        assert emu.server_errors == []
 
 
 @pytest.fixture

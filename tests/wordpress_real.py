@@ -29,6 +29,8 @@ from typing import Any
 import pytest
 import requests
 
+from tests.needs import in_ci, unavailable
+
 REPO = Path(__file__).resolve().parents[1]
 WORDPRESS_UP = REPO / "scripts" / "wordpress-up"
 WORDPRESS_DOWN = REPO / "scripts" / "wordpress-down"
@@ -170,15 +172,9 @@ class RealWordPress:
 
 
 # -- fixtures --------------------------------------------------------------------------------
-def _is_ci() -> bool:
-    return os.environ.get("CI", "").lower() == "true"
-
-
 def _unavailable(reason: str) -> None:
-    reason = "real WordPress unavailable: " + reason
-    if _is_ci():
-        pytest.fail(reason + " (CI=true: failing instead of skipping)", pytrace=False)
-    pytest.skip(reason + " (start it with: sudo scripts/wordpress-up, or set PUBLISHER_START_WORDPRESS=1)")
+    unavailable("real WordPress unavailable: " + reason,
+                "start it with: sudo scripts/wordpress-up, or set PUBLISHER_START_WORDPRESS=1")
 
 
 def _connect() -> tuple[RealWordPress | None, str]:
@@ -208,7 +204,7 @@ def real_wordpress() -> Iterator[RealWordPress]:
     """A running WordPress with an editor user's application password (see module doc)."""
     site, reason = _connect()
     started = False
-    if site is None and (_is_ci() or os.environ.get("PUBLISHER_START_WORDPRESS") == "1"):
+    if site is None and (in_ci() or os.environ.get("PUBLISHER_START_WORDPRESS") == "1"):
         result = _run_script(WORDPRESS_UP)
         if result.returncode != 0:
             tail = "\n".join((result.stdout + result.stderr).splitlines()[-15:])
