@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from publisher import frontmatter, markup
 from publisher.config import Config
 from publisher.errors import Diagnostic, did_you_mean, display_path
-from publisher.fsutil import read_pickle, write_pickle
+from publisher.fsutil import PickledTable
 from publisher.model import IMPACTS, STATUSES, Incident, Site, Update
 from publisher.timeutil import LocalTimeError, parse_local, parse_stem
 
@@ -135,39 +135,25 @@ class ParseCache:
     unchanged file. Stored as one pickle under the state dir; unreadable means empty."""
 
     def __init__(self, path: Path, config: Config) -> None:
-        self.path = path
-        self.key = repr((CACHE_VERSION, str(config.root), config.zone.key, config.languages,
-                         config.source_lang))
-        self.entries: dict[str, tuple[tuple[int, int], Any, list[Diagnostic]]] = {}
-        self.used: set[str] = set()
-        self.dirty = False
-        stored = read_pickle(path)  # absent, damaged or from another version: start empty
-        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.key:
-            self.entries = stored[1]
+        # Diagnostics name paths relative to the root, and times depend on the zone.
+        self.table = PickledTable(path, repr((CACHE_VERSION, str(config.root), config.zone.key,
+                                              config.languages, config.source_lang)))
 
     def parse(self, path: Path, out: list[Diagnostic], fn: Callable[[list[Diagnostic]], Any]) -> Any:
         st = path.stat()
         stamp = (st.st_mtime_ns, st.st_size)
-        name = str(path)
-        self.used.add(name)
-        hit = self.entries.get(name)
+        hit = self.table.get(str(path))
         if hit is not None and hit[0] == stamp:
             out.extend(hit[2])
             return hit[1]
         found: list[Diagnostic] = []
         result = fn(found)
         out.extend(found)
-        self.entries[name] = (stamp, result, found)
-        self.dirty = True
+        self.table.put(str(path), (stamp, result, found))
         return result
 
     def save(self) -> None:
-        stale = set(self.entries) - self.used
-        if not self.dirty and not stale:
-            return
-        for name in stale:
-            del self.entries[name]
-        write_pickle(self.path, (self.key, self.entries))
+        self.table.save()
 
 
 class _NoCache:

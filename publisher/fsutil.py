@@ -46,3 +46,37 @@ def read_pickle(path: Path) -> Any | None:
             return pickle.load(f)
     except Exception:
         return None
+
+
+class PickledTable:
+    """A dict kept across runs in one pickle: entries stored under `version` (another version,
+    an absent or a damaged file all read as empty); save() drops the entries this run did not
+    use, and writes only when something changed."""
+
+    def __init__(self, path: Path, version: str) -> None:
+        self.path = path
+        self.version = version
+        self.entries: dict[str, Any] = {}
+        self.used: set[str] = set()
+        self.dirty = False
+        stored = read_pickle(path)
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == version:
+            self.entries = stored[1]
+
+    def get(self, key: str) -> Any | None:
+        self.used.add(key)
+        return self.entries.get(key)
+
+    def put(self, key: str, value: Any) -> None:
+        self.used.add(key)
+        self.entries[key] = value
+        self.dirty = True
+
+    def save(self) -> None:
+        stale = set(self.entries) - self.used
+        if not self.dirty and not stale:
+            return
+        for key in stale:
+            del self.entries[key]
+        write_pickle(self.path, (self.version, self.entries))
+        self.dirty = False

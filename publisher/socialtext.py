@@ -22,7 +22,7 @@ from urllib.parse import urljoin
 import regex
 from markdown_it.token import Token
 
-from publisher.fsutil import read_pickle, write_pickle
+from publisher.fsutil import PickledTable
 from publisher.markup import parser
 
 _URL = re.compile(r"https?://[^\s<>\"]+")
@@ -83,32 +83,18 @@ class TextCache:
     that update. Unreadable or from other code means empty; unused entries are dropped."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        self.version = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
-        self.entries: dict[str, tuple[tuple[str, str], ...]] = {}
-        self.used: set[str] = set()
-        self.dirty = False
-        stored = read_pickle(path)  # absent, damaged or from another version: start empty
-        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.version:
-            self.entries = stored[1]
+        self.table = PickledTable(path, hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16])
 
     def get(self, markdown: str, page_url: str) -> tuple[tuple[str, str], ...]:
         key = hashlib.sha256(f"{page_url}\0{markdown}".encode()).hexdigest()[:32]
-        self.used.add(key)
-        hit = self.entries.get(key)
+        hit: tuple[tuple[str, str], ...] | None = self.table.get(key)
         if hit is None:
-            hit = self.entries[key] = _blocks(markdown, page_url)
-            self.dirty = True
+            hit = _blocks(markdown, page_url)
+            self.table.put(key, hit)
         return hit
 
     def save(self) -> None:
-        stale = set(self.entries) - self.used
-        if not self.dirty and not stale:
-            return
-        for key in stale:
-            del self.entries[key]
-        write_pickle(self.path, (self.version, self.entries))
-        self.dirty = False
+        self.table.save()
 
 
 _cache: TextCache | None = None
@@ -117,7 +103,7 @@ _cache: TextCache | None = None
 def use_cache(path: Path) -> TextCache:
     """Make blocks() read and fill the cache at `path` (one per process and path)."""
     global _cache
-    if _cache is None or _cache.path != path:
+    if _cache is None or _cache.table.path != path:
         _cache = TextCache(path)
     return _cache
 
