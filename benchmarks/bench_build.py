@@ -53,14 +53,20 @@ def main() -> None:
         warm, _ = timed(full)
         incident = sorted((root / "content/incidents").iterdir())[-1]
         last = sorted(incident.glob("2*.md"))[-1]
-        (incident / "20991231T2359.md").write_text(last.read_text().replace(
-            last.read_text().split("publish_at: ")[1].split("\n")[0], '"2020-12-31T23:59"'))
+        (incident / "20991231T2359.md").write_text(
+            last.read_text().replace(
+                last.read_text().split("publish_at: ")[1].split("\n")[0], '"2020-12-31T23:59"'
+            )
+        )
         one_new, _ = timed(full)
         pages = result.pages  # type: ignore[attr-defined]
         print(f"corpus: {args.incidents} incidents x {args.updates} updates, 2 languages, {pages} files")
         print(f"baseline (markdown-it render of {len(bodies)} bodies, once): {baseline:.2f} s")
-        for name, secs in (("cold full build", cold), ("warm build, nothing changed", warm),
-                           ("build after one new update", one_new)):
+        for name, secs in (
+            ("cold full build", cold),
+            ("warm build, nothing changed", warm),
+            ("build after one new update", one_new),
+        ):
             print(f"{name:30s} {secs:7.2f} s  = {secs / baseline:5.2f} x baseline")
         print(f"warm / cold = {warm / cold:.3f}; one new update / cold = {one_new / cold:.3f}")
     finally:

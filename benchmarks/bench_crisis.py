@@ -56,9 +56,13 @@ def main() -> None:
         flag, _ = timed(lambda: list(banner.pages(config, views, Renderer(config))))
         print(f"corpus: {args.incidents} incidents x {args.updates} updates, 2 languages")
         print(f"baseline (markdown-it render of {len(bodies)} bodies, once): {baseline:.2f} s")
-        for name, secs in (("archive: first build", first), ("archive: next builds", again),
-                           ("print notices: cold", cold), ("print notices: cached", warm),
-                           ("banner", flag)):
+        for name, secs in (
+            ("archive: first build", first),
+            ("archive: next builds", again),
+            ("print notices: cold", cold),
+            ("print notices: cached", warm),
+            ("banner", flag),
+        ):
             print(f"{name:24s} {secs:7.2f} s  = {secs / baseline:6.3f} x baseline")
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -52,7 +52,8 @@ def publish(root: Path, now: str) -> float:
 def add_update(root: Path) -> None:
     incident = sorted((root / "content/incidents").iterdir())[-1]
     (incident / "20991231T2359.md").write_text(
-        '---\nstatus: monitoring\npublish_at: "2099-12-31T23:59"\n---\nUn nouveau point.\n')
+        '---\nstatus: monitoring\npublish_at: "2099-12-31T23:59"\n---\nUn nouveau point.\n'
+    )
 
 
 def main() -> None:
@@ -72,17 +73,23 @@ def main() -> None:
         one_new = publish(root, now)
         cron_after = statistics.median(publish(root, now) for _ in range(args.runs))
         releases = len([p for p in (root / "public.releases").iterdir() if p.is_dir()])
-        print(f"corpus: {args.incidents} incidents x {args.updates} updates, 2 languages; "
-              f"{releases} releases deployed (expected 2)")
-        rows = (("baseline: python -c 'import publisher.cli'", baseline),
-                ("full first publish (empty state)", full),
-                ("cron path, nothing new (median)", cron),
-                ("one new update", one_new),
-                ("cron path after it (median)", cron_after))
+        print(
+            f"corpus: {args.incidents} incidents x {args.updates} updates, 2 languages; "
+            f"{releases} releases deployed (expected 2)"
+        )
+        rows = (
+            ("baseline: python -c 'import publisher.cli'", baseline),
+            ("full first publish (empty state)", full),
+            ("cron path, nothing new (median)", cron),
+            ("one new update", one_new),
+            ("cron path after it (median)", cron_after),
+        )
         for name, secs in rows:
             print(f"{name:44s} {secs:7.3f} s  = {secs / baseline:6.2f} x baseline")
-        print(f"cron path / full first publish = {cron / full:.4f} "
-              f"(the every-minute run costs {100 * cron / full:.1f}% of a full publish)")
+        print(
+            f"cron path / full first publish = {cron / full:.4f} "
+            f"(the every-minute run costs {100 * cron / full:.1f}% of a full publish)"
+        )
         print(f"one new update / full first publish = {one_new / full:.3f}")
     finally:
         shutil.rmtree(root, ignore_errors=True)

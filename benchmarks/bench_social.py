@@ -63,8 +63,7 @@ def main() -> None:
         for b in bodies:
             md.render(b)
         baseline = time.perf_counter() - start
-        print(f"{len(bodies)} updates; baseline (markdown-it render of every body): "
-              f"{baseline:.2f}s")
+        print(f"{len(bodies)} updates; baseline (markdown-it render of every body): {baseline:.2f}s")
         for run in ("cold", "warm"):  # warm: the texts cache of the previous pass is on disk
             if run == "warm":
                 socialtext._cache = None
@@ -74,9 +73,11 @@ def main() -> None:
                 start = time.perf_counter()
                 planned = ch.plan(ctx)
                 took = time.perf_counter() - start
-                print(f"{run} {name:<9} plan: {len(planned)} posts in {took:.2f}s = "
-                      f"{took / baseline:.1f}x baseline, {1000 * took / len(planned):.2f}s "
-                      "per 1000 posts")
+                print(
+                    f"{run} {name:<9} plan: {len(planned)} posts in {took:.2f}s = "
+                    f"{took / baseline:.1f}x baseline, {1000 * took / len(planned):.2f}s "
+                    "per 1000 posts"
+                )
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

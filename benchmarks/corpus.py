@@ -32,7 +32,8 @@ def generate(root: Path, incidents: int = 1000, updates: int = 10) -> Path:
     (root / "content/incidents").mkdir(parents=True)
     (root / "publisher.toml").write_text(
         '[site]\ntitle = "Bench"\nbase_url = "https://status.example.org/"\n'
-        '[publish]\nrequire_approval = false\n')
+        "[publish]\nrequire_approval = false\n"
+    )
     start = datetime(2019, 1, 1, 8, 0)
     for i in range(incidents):
         day = start + timedelta(days=i // 3, hours=(i % 3) * 3)
@@ -40,7 +41,7 @@ def generate(root: Path, incidents: int = 1000, updates: int = 10) -> Path:
         d = root / "content/incidents" / iid
         d.mkdir()
         title = f"Incident {i} : perturbation du service {i % 17}"
-        (d / "incident.md").write_text(f"---\ntitle: \"{title}\"\nimpact: major\n---\n")
+        (d / "incident.md").write_text(f'---\ntitle: "{title}"\nimpact: major\n---\n')
         cat = Catalog(locale="en")
         cat.add(title, f"Incident {i}: disruption of service {i % 17}", context="title")
         for n in range(updates):
@@ -48,7 +49,8 @@ def generate(root: Path, incidents: int = 1000, updates: int = 10) -> Path:
             body = BODY.format(n=n, i=i, svc=f"svc{i % 7}", h=t.hour)
             (d / f"{t:%Y%m%dT%H%M}.md").write_text(
                 f"---\nstatus: {STATUSES[min(n * len(STATUSES) // updates, 4)]}\n"
-                f"publish_at: \"{t:%Y-%m-%dT%H:%M}\"\n---\n{body}")
+                f'publish_at: "{t:%Y-%m-%dT%H:%M}"\n---\n{body}'
+            )
             for b in blocks(body):
                 cat.add(b.text, "EN " + b.text)
         po = root / "locales/en/LC_MESSAGES/incidents" / f"{iid}.po"

@@ -22,26 +22,34 @@ if TYPE_CHECKING:
     from publisher.site import Page
 
 
-def pages(config: Config, views: dict[str, list[IncidentView]],
-          renderer: Renderer) -> Iterator[Page]:
+def pages(config: Config, views: dict[str, list[IncidentView]], renderer: Renderer) -> Iterator[Page]:
     from publisher.site import Page, alternates
 
     for lang in config.languages:
         path = urls.accessibility(lang)
-        html = renderer.render("web/accessibility.html", lang, page=path, canonical=None,
-                               alternates=alternates(config, urls.accessibility))
+        html = renderer.render(
+            "web/accessibility.html",
+            lang,
+            page=path,
+            canonical=None,
+            alternates=alternates(config, urls.accessibility),
+        )
         yield Page(path, html.encode())
 
 
 def check_contact(config: Config, result: LoadResult, now: datetime) -> list[Diagnostic]:
     """`publisher check`: a statement must give a way to report an accessibility problem."""
     a = config.raw["accessibility"]
-    if a["contact_email"] or a["contact_url"] or config.get("site", "contact") \
-            or config.get("site", "phone"):
+    if a["contact_email"] or a["contact_url"] or config.get("site", "contact") or config.get("site", "phone"):
         return []
     text = config.path.read_text(encoding="utf-8") if config.path.exists() else ""
-    return [Diagnostic(
-        display_path(config.path, config.root), line_of(text, "accessibility"),
-        "the accessibility statement gives no way to contact you",
-        'add contact_email = "accessibilite@example.org" (or contact_url) under '
-        "[accessibility]: the law requires a way to report a problem", severity="warning")]
+    return [
+        Diagnostic(
+            display_path(config.path, config.root),
+            line_of(text, "accessibility"),
+            "the accessibility statement gives no way to contact you",
+            'add contact_email = "accessibilite@example.org" (or contact_url) under '
+            "[accessibility]: the law requires a way to report a problem",
+            severity="warning",
+        )
+    ]

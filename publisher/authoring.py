@@ -69,11 +69,13 @@ def parse_sets(pairs: Sequence[str], languages: Sequence[str]) -> dict[str | Non
         name, sep, value = pair.partition("=")
         name, _, lang = name.strip().partition("@")
         if not sep or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
-            raise AuthoringError(f"--set '{pair}' is not name=value; "
-                                 "write e.g. --set service=\"les consultations\"")
+            raise AuthoringError(
+                f"--set '{pair}' is not name=value; write e.g. --set service=\"les consultations\""
+            )
         if lang and lang not in languages:
-            raise AuthoringError(f"--set '{pair}': language '{lang}' is not configured "
-                                 f"(configured: {', '.join(languages)})")
+            raise AuthoringError(
+                f"--set '{pair}': language '{lang}' is not configured (configured: {', '.join(languages)})"
+            )
         values.setdefault(lang or None, {})[name] = value.strip()
     return values
 
@@ -90,14 +92,26 @@ def _catalog(path: Path, lang: str, incident_id: str, config: Config) -> Catalog
         with open(path, "rb") as f:
             return read_po(f, locale=lang)
     organisation = str(config.get("site", "organisation") or config.site_title)
-    return Catalog(locale=lang, domain=f"incidents/{incident_id}", project="publisher",
-                   version="1", fuzzy=False, last_translator=organisation,
-                   revision_date=datetime.now(UTC),
-                   header_comment=f"# {lang} translations for the incident {incident_id}.")
+    return Catalog(
+        locale=lang,
+        domain=f"incidents/{incident_id}",
+        project="publisher",
+        version="1",
+        fuzzy=False,
+        last_translator=organisation,
+        revision_date=datetime.now(UTC),
+        header_comment=f"# {lang} translations for the incident {incident_id}.",
+    )
 
 
-def _add(catalog: Catalog, msgid: str, msgstr: str, location: tuple[str, int], kind: str,
-         context: str | None = None) -> None:
+def _add(
+    catalog: Catalog,
+    msgid: str,
+    msgstr: str,
+    location: tuple[str, int],
+    kind: str,
+    context: str | None = None,
+) -> None:
     existing = catalog.get(msgid, context)
     if existing is not None:
         if location not in existing.locations:
@@ -121,10 +135,18 @@ def _write_catalog(path: Path, catalog: Catalog) -> None:
     tmp.replace(path)
 
 
-def new_incident(config: Config, title: str | None, now: datetime, *,
-                 statement: str | None = None, translations: Mapping[str, str] | None = None,
-                 impact: str = "major", date: str | None = None, slug: str | None = None,
-                 summary: str | None = None) -> Created:
+def new_incident(
+    config: Config,
+    title: str | None,
+    now: datetime,
+    *,
+    statement: str | None = None,
+    translations: Mapping[str, str] | None = None,
+    impact: str = "major",
+    date: str | None = None,
+    slug: str | None = None,
+    summary: str | None = None,
+) -> Created:
     translations = dict(translations or {})
     if statement is not None:
         st = _statement(config, statement)
@@ -137,21 +159,28 @@ def new_incident(config: Config, title: str | None, now: datetime, *,
     if not title:
         raise AuthoringError('an incident needs a title: publisher new incident "Panne informatique"')
     if impact not in IMPACTS:
-        raise AuthoringError(f"--impact '{impact}' is not valid; {did_you_mean(impact, IMPACTS)}"
-                             f"use one of: {', '.join(IMPACTS)}")
+        raise AuthoringError(
+            f"--impact '{impact}' is not valid; {did_you_mean(impact, IMPACTS)}"
+            f"use one of: {', '.join(IMPACTS)}"
+        )
     for lang in translations:
         if lang not in config.languages or lang == config.source_lang:
-            raise AuthoringError(f"--title {lang}=…: '{lang}' is not a target language "
-                                 f"(targets: {', '.join(config.target_langs)})")
+            raise AuthoringError(
+                f"--title {lang}=…: '{lang}' is not a target language "
+                f"(targets: {', '.join(config.target_langs)})"
+            )
     day = date or now.astimezone(config.zone).strftime("%Y-%m-%d")
     incident_id = f"{day}-{slug or slugify(title)}"
     if not INCIDENT_ID.match(incident_id):
-        raise AuthoringError(f"'{incident_id}' is not a valid incident id <YYYY-MM-DD>-<slug>; "
-                             "use --date YYYY-MM-DD and --slug lower-case-words")
+        raise AuthoringError(
+            f"'{incident_id}' is not a valid incident id <YYYY-MM-DD>-<slug>; "
+            "use --date YYYY-MM-DD and --slug lower-case-words"
+        )
     directory = config.dir("content") / "incidents" / incident_id
     if directory.exists():
-        raise AuthoringError(f"{display_path(directory, config.root)} already exists; "
-                             "choose another name with --slug")
+        raise AuthoringError(
+            f"{display_path(directory, config.root)} already exists; choose another name with --slug"
+        )
     directory.mkdir(parents=True)
     lines = ["---", f"title: {yaml_str(title)}", f"impact: {impact}", "---"]
     if summary:
@@ -168,8 +197,10 @@ def new_incident(config: Config, title: str | None, now: datetime, *,
         created.paths.append(po)
     for lang in config.target_langs:
         if lang not in translations and lang != config.source_lang:
-            created.notes.append(f"the title has no {lang} translation yet: the {lang} pages show "
-                                 f"it in {config.source_lang} (give it with --title {lang}=…)")
+            created.notes.append(
+                f"the title has no {lang} translation yet: the {lang} pages show "
+                f"it in {config.source_lang} (give it with --title {lang}=…)"
+            )
     return created
 
 
@@ -182,15 +213,20 @@ def _statement(config: Config, name: str) -> Statement:
     if broken:
         raise AuthoringError(f"statement '{name}' cannot be used:\n" + "\n".join(broken))
     known = ", ".join(sorted(library)) or "none (run publisher init to get the standard library)"
-    raise AuthoringError(f"no statement '{name}' in content/statements/; "
-                         f"{did_you_mean(name, tuple(library))}available: {known}")
+    raise AuthoringError(
+        f"no statement '{name}' in content/statements/; "
+        f"{did_you_mean(name, tuple(library))}available: {known}"
+    )
 
 
 def find_incident(config: Config, ref: str) -> str:
     """An incident id from its id, its slug or an unambiguous part of its id."""
     base = config.dir("content") / "incidents"
-    ids = sorted((p.name for p in base.iterdir() if (p / INCIDENT_FILE).exists()),
-                 reverse=True) if base.is_dir() else []
+    ids = (
+        sorted((p.name for p in base.iterdir() if (p / INCIDENT_FILE).exists()), reverse=True)
+        if base.is_dir()
+        else []
+    )
     if ref in ids:
         return ref
     matches = [i for i in ids if i[11:] == ref] or [i for i in ids if ref in i]
@@ -198,8 +234,9 @@ def find_incident(config: Config, ref: str) -> str:
         return matches[0]
     if not matches:
         known = ", ".join(ids[:10]) or "none yet"
-        raise AuthoringError(f"no incident '{ref}'; create it with publisher new incident \"<title>\" "
-                             f"(incidents: {known})")
+        raise AuthoringError(
+            f"no incident '{ref}'; create it with publisher new incident \"<title>\" (incidents: {known})"
+        )
     raise AuthoringError(f"'{ref}' matches several incidents: {', '.join(matches)}; give the full id")
 
 
@@ -213,19 +250,29 @@ def builtin_values(config: Config) -> dict[str, str]:
     return {k: v for k, v in values.items() if v}
 
 
-def new_update(config: Config, incident_ref: str, now: datetime, *,
-               statement: str | None = None, status: str | None = None,
-               at: str = "now", next_update: str | None = None,
-               sets: Sequence[str] = (), approved_by: str | None = None,
-               text: str | None = None) -> Created:
+def new_update(
+    config: Config,
+    incident_ref: str,
+    now: datetime,
+    *,
+    statement: str | None = None,
+    status: str | None = None,
+    at: str = "now",
+    next_update: str | None = None,
+    sets: Sequence[str] = (),
+    approved_by: str | None = None,
+    text: str | None = None,
+) -> Created:
     incident_id = find_incident(config, incident_ref)
     directory = config.dir("content") / "incidents" / incident_id
     when = parse_time(config, at, now, "--at")
     local = when.astimezone(config.zone)
     path = directory / f"{local:%Y%m%dT%H%M}.md"
     if path.exists():
-        raise AuthoringError(f"{display_path(path, config.root)} already exists (one update per "
-                             "minute); pick another time with --at YYYY-MM-DDTHH:MM")
+        raise AuthoringError(
+            f"{display_path(path, config.root)} already exists (one update per "
+            "minute); pick another time with --at YYYY-MM-DDTHH:MM"
+        )
     values = parse_sets(sets, config.languages)
     created = Created(incident_id=incident_id)
     st = _statement(config, statement) if statement else None
@@ -233,19 +280,21 @@ def new_update(config: Config, incident_ref: str, now: datetime, *,
         body, fields, translations = _from_statement(config, st, values, created)
     else:
         if text is None:
-            raise AuthoringError("give the text: --from <statement> (see content/statements/) "
-                                 "or --text \"…\"")
+            raise AuthoringError('give the text: --from <statement> (see content/statements/) or --text "…"')
         if values[None] or len(values) > 1:
             raise AuthoringError("--set fills a statement's placeholders: use it with --from")
         body, fields, translations = text.strip(), {}, {}
         left = placeholders(body)
         if left:
-            raise AuthoringError("the text has unfilled placeholders: "
-                                 + ", ".join("{" + p + "}" for p in left))
+            raise AuthoringError(
+                "the text has unfilled placeholders: " + ", ".join("{" + p + "}" for p in left)
+            )
     status = status or fields.get("status") or "investigating"
     if status not in STATUSES:
-        raise AuthoringError(f"--status '{status}' is not valid; {did_you_mean(status, STATUSES)}"
-                             f"use one of: {', '.join(STATUSES)}")
+        raise AuthoringError(
+            f"--status '{status}' is not valid; {did_you_mean(status, STATUSES)}"
+            f"use one of: {', '.join(STATUSES)}"
+        )
     promise = _next_update(config, when, now, next_update, st, status)
     approver = approved_by or fields.get("approved_by")
     front = ["---", f"status: {status}", f"publish_at: {yaml_str(f'{local:%Y-%m-%dT%H:%M}')}"]
@@ -270,8 +319,9 @@ def new_update(config: Config, incident_ref: str, now: datetime, *,
         _write_catalog(po, catalog)
         created.paths.append(po)
     if not approver and config.get("publish", "require_approval"):
-        created.notes.append("not approved yet: it will not be published until you add "
-                             f"'approved_by: <name>' to {rel}")
+        created.notes.append(
+            f"not approved yet: it will not be published until you add 'approved_by: <name>' to {rel}"
+        )
     return created
 
 
@@ -281,8 +331,9 @@ def _incident_lang(directory: Path, config: Config) -> str:
     return m.group(1) if m else config.source_lang
 
 
-def _next_update(config: Config, when: datetime, now: datetime, value: str | None,
-                 st: Statement | None, status: str) -> datetime | None:
+def _next_update(
+    config: Config, when: datetime, now: datetime, value: str | None, st: Statement | None, status: str
+) -> datetime | None:
     if value in ("none", ""):
         return None
     if value is None:
@@ -300,20 +351,23 @@ def _next_update(config: Config, when: datetime, now: datetime, value: str | Non
     return promise
 
 
-def _from_statement(config: Config, st: Statement, values: dict[str | None, dict[str, str]],
-                    created: Created) -> tuple[str, dict[str, str], dict[str, dict[str, str]]]:
+def _from_statement(
+    config: Config, st: Statement, values: dict[str | None, dict[str, str]], created: Created
+) -> tuple[str, dict[str, str], dict[str, dict[str, str]]]:
     base = {**builtin_values(config), **values[None]}
     wanted = st.placeholders
     given = set(values[None]) | {k for lang, v in values.items() if lang for k in v}
     unknown = sorted(given - set(wanted))
     if unknown:
-        hints = "; ".join(f"{did_you_mean(u, tuple(wanted))}".strip() for u in unknown if
-                          did_you_mean(u, tuple(wanted)))
+        hints = "; ".join(
+            f"{did_you_mean(u, tuple(wanted))}".strip() for u in unknown if did_you_mean(u, tuple(wanted))
+        )
         raise AuthoringError(
             f"statement '{st.name}' has no placeholder "
             + ", ".join("{" + u + "}" for u in unknown)
             + f"; its placeholders are: {', '.join('{' + w + '}' for w in wanted)}"
-            + (f" ({hints})" if hints else ""))
+            + (f" ({hints})" if hints else "")
+        )
     missing = [p for p in wanted if p not in base]
     if missing:
         example = " ".join(f'--set {p}="…"' for p in missing)
@@ -321,28 +375,35 @@ def _from_statement(config: Config, st: Statement, values: dict[str | None, dict
             f"statement '{st.name}' needs a value for "
             + ", ".join("{" + p + "}" for p in missing)
             + f"; nothing was written. Run again with {example}"
-            + (" (or set it in publisher.toml [site])" if {"phone", "organisation"} & set(missing)
-               else ""))
+            + (" (or set it in publisher.toml [site])" if {"phone", "organisation"} & set(missing) else "")
+        )
     body = fill(st.body, base)
     translations: dict[str, dict[str, str]] = {}
     for lang in config.languages:
         if lang == st.lang:
             continue
         lang_values = {**base, **values.get(lang, {})}
-        same = [p for p in values[None] if p not in values.get(lang, {})
-                and not re.fullmatch(r"[\d\s+().:/h-]*", values[None][p])]
+        same = [
+            p
+            for p in values[None]
+            if p not in values.get(lang, {}) and not re.fullmatch(r"[\d\s+().:/h-]*", values[None][p])
+        ]
         if same:
-            created.notes.append(f"{lang}: " + ", ".join("{" + p + "}" for p in same)
-                                 + f" kept the {st.lang} value; give a translation with "
-                                 + " ".join(f'--set {p}@{lang}="…"' for p in same))
+            created.notes.append(
+                f"{lang}: "
+                + ", ".join("{" + p + "}" for p in same)
+                + f" kept the {st.lang} value; give a translation with "
+                + " ".join(f'--set {p}@{lang}="…"' for p in same)
+            )
         tr = translate(config, st, lang, lang_values, base)
         translations[lang] = tr.blocks
         if tr.missing:
-            created.notes.append(f"{lang}: {len(tr.missing)} block(s) of '{st.name}' have no "
-                                 f"{lang} translation: this update shows in {st.lang} on the "
-                                 f"{lang} pages until they are translated")
+            created.notes.append(
+                f"{lang}: {len(tr.missing)} block(s) of '{st.name}' have no "
+                f"{lang} translation: this update shows in {st.lang} on the "
+                f"{lang} pages until they are translated"
+            )
     fields = {"status": st.status}
     if st.approved_by:
         fields["approved_by"] = f"{st.approved_by} (pre-approved statement {st.name})"
     return body, fields, translations
-

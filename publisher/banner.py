@@ -32,8 +32,7 @@ def _macro(renderer: Renderer, lang: str, name: str) -> Any:
     return getattr(renderer.env(lang).get_template("web/macros.html").module, name)
 
 
-def banner_data(config: Config, views: dict[str, list[IncidentView]],
-                renderer: Renderer) -> dict[str, Any]:
+def banner_data(config: Config, views: dict[str, list[IncidentView]], renderer: Renderer) -> dict[str, Any]:
     source = views.get(config.source_lang, [])
     incidents = []
     for index, iv in enumerate(source):
@@ -41,19 +40,24 @@ def banner_data(config: Config, views: dict[str, list[IncidentView]],
             continue
         latest = iv.incident.latest
         per_lang = {lang: views[lang][index] for lang in config.languages}
-        labels = {lang: str(_macro(renderer, lang, "status_label")(iv.incident.status))
-                  for lang in config.languages}
-        incidents.append({
-            "id": iv.incident.id,
-            "status": iv.incident.status,
-            "impact": iv.incident.impact,
-            "updated_at": iso_utc(latest.publish_at) if latest else None,
-            "next_update": iso_utc(latest.next_update) if latest and latest.next_update else None,
-            "title": {lang: v.title for lang, v in per_lang.items()},
-            "status_label": labels,
-            "url": {lang: urls.absolute(config.base_url, urls.incident(lang, iv.incident.id))
-                    for lang in config.languages},
-        })
+        labels = {
+            lang: str(_macro(renderer, lang, "status_label")(iv.incident.status)) for lang in config.languages
+        }
+        incidents.append(
+            {
+                "id": iv.incident.id,
+                "status": iv.incident.status,
+                "impact": iv.incident.impact,
+                "updated_at": iso_utc(latest.publish_at) if latest else None,
+                "next_update": iso_utc(latest.next_update) if latest and latest.next_update else None,
+                "title": {lang: v.title for lang, v in per_lang.items()},
+                "status_label": labels,
+                "url": {
+                    lang: urls.absolute(config.base_url, urls.incident(lang, iv.incident.id))
+                    for lang in config.languages
+                },
+            }
+        )
     return {"site": config.base_url, "active": bool(incidents), "incidents": incidents}
 
 
@@ -64,6 +68,5 @@ def pages(config: Config, views: dict[str, list[IncidentView]], renderer: Render
     yield Page(JSON_PATH, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode())
     for lang in config.languages:
         active = [iv for iv in views.get(lang, []) if iv.incident.is_active]
-        html = renderer.render("banner/snippet.html", lang, active=active, urls=urls,
-                               page=snippet_path(lang))
+        html = renderer.render("banner/snippet.html", lang, active=active, urls=urls, page=snippet_path(lang))
         yield Page(snippet_path(lang), html.encode())

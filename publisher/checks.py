@@ -20,9 +20,14 @@ Checker = Callable[[Config, LoadResult, datetime], list[Diagnostic]]
 CHECKERS: list[str] = [
     # crisis workflow (publisher/lints.py): approval, promises, placeholders, links,
     # translations, guidance lints, statement library
-    "publisher.lints:approval", "publisher.lints:promises", "publisher.lints:placeholders_left",
-    "publisher.lints:internal_links", "publisher.lints:translations", "publisher.lints:guidance",
-    "publisher.lints:statements", "publisher.corrections:unnoted_changes",
+    "publisher.lints:approval",
+    "publisher.lints:promises",
+    "publisher.lints:placeholders_left",
+    "publisher.lints:internal_links",
+    "publisher.lints:translations",
+    "publisher.lints:guidance",
+    "publisher.lints:statements",
+    "publisher.corrections:unnoted_changes",
     "publisher.channels.social:check_social",  # social posts fit their limits, tokens named
     "publisher.publish:check_website_channels",  # WordPress password variable set, targets
     "publisher.i18n.checker:check_translations",

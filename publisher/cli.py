@@ -35,12 +35,21 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="publisher", description=publisher.__doc__,
-                                epilog="Exit codes: 0 ok, 1 a delivery failed (retried next run), "
-                                       "2 bad content or config, 3 another run holds the lock.")
+    p = argparse.ArgumentParser(
+        prog="publisher",
+        description=publisher.__doc__,
+        epilog="Exit codes: 0 ok, 1 a delivery failed (retried next run), "
+        "2 bad content or config, 3 another run holds the lock.",
+    )
     p.add_argument("--version", action="version", version=f"publisher {__version__}")
-    p.add_argument("-C", "--project", type=Path, default=Path("."), metavar="DIR",
-                   help="project directory (holding publisher.toml); default: current directory")
+    p.add_argument(
+        "-C",
+        "--project",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="project directory (holding publisher.toml); default: current directory",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for name, (_module, help_text) in COMMANDS.items():
         sub.add_parser(name, help=help_text, add_help=False)
@@ -55,8 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         top.print_help()
         return 2
     module = importlib.import_module(COMMANDS[args.command][0])
-    cmd = argparse.ArgumentParser(prog=f"publisher {args.command}",
-                                  description=COMMANDS[args.command][1])
+    cmd = argparse.ArgumentParser(prog=f"publisher {args.command}", description=COMMANDS[args.command][1])
     module.register(cmd)
     options = cmd.parse_args(rest)
     options.project = args.project

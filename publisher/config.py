@@ -35,7 +35,10 @@ class LocalizedList:
 
 
 TYPE_NAMES: dict[type, str] = {
-    str: "string", int: "integer", bool: "boolean (true or false)", list: "list of strings",
+    str: "string",
+    int: "integer",
+    bool: "boolean (true or false)",
+    list: "list of strings",
     LocalizedText: "string, or a table of language = string",
     LocalizedList: "list of strings, or a table of language = list of strings",
 }
@@ -45,8 +48,11 @@ CONFORMITY = ("full", "partial", "none")
 # section -> key -> (type, default, help)
 SCHEMA: dict[str, dict[str, tuple[type, Any, str]]] = {
     "site": {
-        "title": (LocalizedText, {"en": "Service status", "fr": "État du service"},
-                  "site title shown on every page; a string or a table per language"),
+        "title": (
+            LocalizedText,
+            {"en": "Service status", "fr": "État du service"},
+            "site title shown on every page; a string or a table per language",
+        ),
         "organisation": (str, "", "who speaks (shown in the footer and social posts)"),
         "base_url": (str, "http://localhost:8000/", "public URL of the status site"),
         "contact": (str, "", "contact line for the accessibility statement and footer"),
@@ -80,7 +86,7 @@ SCHEMA: dict[str, dict[str, tuple[type, Any, str]]] = {
         "statement_date": (str, "", "date the statement was made, YYYY-MM-DD"),
         "audit_date": (str, "", "date of the last accessibility audit, YYYY-MM-DD ('' = none)"),
         "auditor": (str, "", "who carried out the audit"),
-        "compliance_rate": (str, "", "audit result, e.g. \"87 %\" of RGAA criteria met"),
+        "compliance_rate": (str, "", 'audit result, e.g. "87 %" of RGAA criteria met'),
         "contact_email": (str, "", "address to report a problem or ask for an alternative"),
         "contact_url": (str, "", "web form to report a problem (http or https)"),
         "non_accessible": (LocalizedList, [], "known non-compliant content, one line each"),
@@ -153,9 +159,7 @@ class Config:
 
     @property
     def languages(self) -> tuple[str, ...]:
-        return (self.source_lang,) + tuple(
-            t for t in self.target_langs if t != self.source_lang
-        )
+        return (self.source_lang,) + tuple(t for t in self.target_langs if t != self.source_lang)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -194,12 +198,12 @@ def line_of(text: str, section: str, key: str | None = None) -> int:
 def _check_type(value: Any, expected: type) -> bool:
     if expected is LocalizedText:
         return isinstance(value, str) or (
-            isinstance(value, dict) and bool(value)
-            and all(isinstance(v, str) for v in value.values()))
+            isinstance(value, dict) and bool(value) and all(isinstance(v, str) for v in value.values())
+        )
     if expected is LocalizedList:
         return _check_type(value, list) or (
-            isinstance(value, dict) and bool(value)
-            and all(_check_type(v, list) for v in value.values()))
+            isinstance(value, dict) and bool(value) and all(_check_type(v, list) for v in value.values())
+        )
     if expected is int:
         return isinstance(value, int) and not isinstance(value, bool)
     if expected is list:
@@ -221,49 +225,82 @@ def load_config(root: Path, path: Path | None = None) -> Config:
         except tomllib.TOMLDecodeError as exc:
             m = re.search(r"line (\d+)", str(exc))
             raise ConfigError(
-                [Diagnostic(shown, int(m.group(1)) if m else 1, f"not valid TOML: {exc}",
-                            "fix the syntax; strings need quotes, sections look like [site]")]
+                [
+                    Diagnostic(
+                        shown,
+                        int(m.group(1)) if m else 1,
+                        f"not valid TOML: {exc}",
+                        "fix the syntax; strings need quotes, sections look like [site]",
+                    )
+                ]
             ) from exc
     problems: list[Diagnostic] = []
     raw: dict[str, dict[str, Any]] = {}
     sections = tuple(SCHEMA) + ("channels",)
     for section in data:
         if section not in sections:
-            problems.append(Diagnostic(
-                shown, line_of(text, section), f"unknown section [{section}]",
-                f"{did_you_mean(section, sections)}known sections: {', '.join(sections)}"))
+            problems.append(
+                Diagnostic(
+                    shown,
+                    line_of(text, section),
+                    f"unknown section [{section}]",
+                    f"{did_you_mean(section, sections)}known sections: {', '.join(sections)}",
+                )
+            )
     for section, keys in SCHEMA.items():
         given = data.get(section, {})
         if not isinstance(given, dict):
-            problems.append(Diagnostic(shown, line_of(text, section),
-                                       f"[{section}] must be a table", f"write [{section}]"))
+            problems.append(
+                Diagnostic(
+                    shown, line_of(text, section), f"[{section}] must be a table", f"write [{section}]"
+                )
+            )
             given = {}
         raw[section] = {}
         for key in given:
             if key not in keys:
-                problems.append(Diagnostic(
-                    shown, line_of(text, section, key), f"unknown key '{key}' in [{section}]",
-                    f"{did_you_mean(key, tuple(keys))}known keys: {', '.join(keys)}"))
+                problems.append(
+                    Diagnostic(
+                        shown,
+                        line_of(text, section, key),
+                        f"unknown key '{key}' in [{section}]",
+                        f"{did_you_mean(key, tuple(keys))}known keys: {', '.join(keys)}",
+                    )
+                )
         for key, (kind, default, _help) in keys.items():
             value = given.get(key, default)
             if not _check_type(value, kind):
-                problems.append(Diagnostic(
-                    shown, line_of(text, section, key),
-                    f"[{section}] {key} must be a {TYPE_NAMES.get(kind, kind.__name__)}, "
-                    f"not {type(value).__name__}",
-                    _example(key, default)))
+                problems.append(
+                    Diagnostic(
+                        shown,
+                        line_of(text, section, key),
+                        f"[{section}] {key} must be a {TYPE_NAMES.get(kind, kind.__name__)}, "
+                        f"not {type(value).__name__}",
+                        _example(key, default),
+                    )
+                )
                 value = default
             raw[section][key] = value
     try:
         ZoneInfo(raw["time"]["zone"])
     except (ZoneInfoNotFoundError, ValueError):
-        problems.append(Diagnostic(shown, line_of(text, "time", "zone"),
-                                   f"unknown time zone '{raw['time']['zone']}'",
-                                   'use an IANA name, e.g. zone = "Europe/Paris"'))
+        problems.append(
+            Diagnostic(
+                shown,
+                line_of(text, "time", "zone"),
+                f"unknown time zone '{raw['time']['zone']}'",
+                'use an IANA name, e.g. zone = "Europe/Paris"',
+            )
+        )
     if not re.match(r"^https?://", raw["site"]["base_url"]):
-        problems.append(Diagnostic(shown, line_of(text, "site", "base_url"),
-                                   "base_url must start with http:// or https://",
-                                   'e.g. base_url = "https://status.example.org/"'))
+        problems.append(
+            Diagnostic(
+                shown,
+                line_of(text, "site", "base_url"),
+                "base_url must start with http:// or https://",
+                'e.g. base_url = "https://status.example.org/"',
+            )
+        )
     _check_localized(raw, text, shown, problems)
     _check_accessibility(raw["accessibility"], text, shown, problems)
     channels = _channels(data.get("channels", {}), text, shown, problems)
@@ -278,8 +315,9 @@ def _example(key: str, default: Any) -> str:
     return f"for example: {key} = {default!r}".replace("'", '"').replace("True", "true")
 
 
-def _check_localized(raw: dict[str, dict[str, Any]], text: str, shown: str,
-                     problems: list[Diagnostic]) -> None:
+def _check_localized(
+    raw: dict[str, dict[str, Any]], text: str, shown: str, problems: list[Diagnostic]
+) -> None:
     """Per-language tables name configured languages and include the source language."""
     languages = [raw["languages"]["source"], *raw["languages"]["targets"]]
     for section, keys in SCHEMA.items():
@@ -294,68 +332,99 @@ def _check_localized(raw: dict[str, dict[str, Any]], text: str, shown: str,
                 line = line_of(text, f"{section}.{key}")
             for lang in value:
                 if lang not in languages:
-                    problems.append(Diagnostic(
-                        shown, line, f"[{section}] {key} has an entry for '{lang}', "
-                        "which is not a configured language",
-                        f"{did_you_mean(lang, languages)}configured languages: "
-                        f"{', '.join(languages)} (see [languages])"))
+                    problems.append(
+                        Diagnostic(
+                            shown,
+                            line,
+                            f"[{section}] {key} has an entry for '{lang}', "
+                            "which is not a configured language",
+                            f"{did_you_mean(lang, languages)}configured languages: "
+                            f"{', '.join(languages)} (see [languages])",
+                        )
+                    )
             if languages[0] not in value:
-                problems.append(Diagnostic(
-                    shown, line, f"[{section}] {key} has no entry for the source language "
-                    f"'{languages[0]}'",
-                    f"add {languages[0]} = \"...\": other languages fall back to it"))
+                problems.append(
+                    Diagnostic(
+                        shown,
+                        line,
+                        f"[{section}] {key} has no entry for the source language '{languages[0]}'",
+                        f'add {languages[0]} = "...": other languages fall back to it',
+                    )
+                )
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _check_accessibility(given: dict[str, Any], text: str, shown: str,
-                         problems: list[Diagnostic]) -> None:
+def _check_accessibility(given: dict[str, Any], text: str, shown: str, problems: list[Diagnostic]) -> None:
     if given["conformity"] not in CONFORMITY:
-        problems.append(Diagnostic(
-            shown, line_of(text, "accessibility", "conformity"),
-            f"[accessibility] conformity must be one of {', '.join(CONFORMITY)}, "
-            f"not '{given['conformity']}'",
-            f"{did_you_mean(given['conformity'], CONFORMITY)}'none' until an audit has been "
-            "made, then what the audit found"))
+        problems.append(
+            Diagnostic(
+                shown,
+                line_of(text, "accessibility", "conformity"),
+                f"[accessibility] conformity must be one of {', '.join(CONFORMITY)}, "
+                f"not '{given['conformity']}'",
+                f"{did_you_mean(given['conformity'], CONFORMITY)}'none' until an audit has been "
+                "made, then what the audit found",
+            )
+        )
     for key in ("statement_date", "audit_date"):
         value = given[key]
         if value and not _DATE.match(value):
-            problems.append(Diagnostic(
-                shown, line_of(text, "accessibility", key),
-                f"[accessibility] {key} must be a date written YYYY-MM-DD, not '{value}'",
-                f'e.g. {key} = "2026-11-30"'))
+            problems.append(
+                Diagnostic(
+                    shown,
+                    line_of(text, "accessibility", key),
+                    f"[accessibility] {key} must be a date written YYYY-MM-DD, not '{value}'",
+                    f'e.g. {key} = "2026-11-30"',
+                )
+            )
     for key in ("contact_url", "plan_url"):
         value = given[key]
         if value and not re.match(r"^https?://", value):
-            problems.append(Diagnostic(
-                shown, line_of(text, "accessibility", key),
-                f"[accessibility] {key} must start with http:// or https://",
-                f'e.g. {key} = "https://www.example.org/accessibilite"'))
+            problems.append(
+                Diagnostic(
+                    shown,
+                    line_of(text, "accessibility", key),
+                    f"[accessibility] {key} must start with http:// or https://",
+                    f'e.g. {key} = "https://www.example.org/accessibilite"',
+                )
+            )
     if given["conformity"] in ("full", "partial") and not given["audit_date"]:
         # RGAA: without a valid audit a site is declared "non conforme".
-        problems.append(Diagnostic(
-            shown, line_of(text, "accessibility", "conformity"),
-            f"[accessibility] conformity = \"{given['conformity']}\" needs the audit that "
-            "established it",
-            "set audit_date (and auditor, compliance_rate), or conformity = \"none\": "
-            "automated tests alone do not establish conformity"))
+        problems.append(
+            Diagnostic(
+                shown,
+                line_of(text, "accessibility", "conformity"),
+                f'[accessibility] conformity = "{given["conformity"]}" needs the audit that established it',
+                'set audit_date (and auditor, compliance_rate), or conformity = "none": '
+                "automated tests alone do not establish conformity",
+            )
+        )
 
 
-def _channels(given: Any, text: str, shown: str,
-              problems: list[Diagnostic]) -> tuple[ChannelConfig, ...]:
+def _channels(given: Any, text: str, shown: str, problems: list[Diagnostic]) -> tuple[ChannelConfig, ...]:
     from publisher.channels import channel_type, channel_types
 
     if not isinstance(given, dict):
-        problems.append(Diagnostic(shown, line_of(text, "channels"),
-                                   "[channels] must hold tables like [channels.website]", ""))
+        problems.append(
+            Diagnostic(
+                shown, line_of(text, "channels"), "[channels] must hold tables like [channels.website]", ""
+            )
+        )
         return ()
     result = []
     for name, table in given.items():
         line = line_of(text, f"channels.{name}")
         if not isinstance(table, dict):
-            problems.append(Diagnostic(shown, line, f"channels.{name} must be a table",
-                                       f"write [channels.{name}] and its keys below it"))
+            problems.append(
+                Diagnostic(
+                    shown,
+                    line,
+                    f"channels.{name} must be a table",
+                    f"write [channels.{name}] and its keys below it",
+                )
+            )
             continue
         options = dict(table)
         kind = options.pop("type", name)
@@ -364,12 +433,20 @@ def _channels(given: Any, text: str, shown: str,
             cls = channel_type(str(kind))
         except Exception:
             known = channel_types()  # only now import them all, for the hint
-            problems.append(Diagnostic(
-                shown, line, f"unknown channel type '{kind}' for [channels.{name}]",
-                f"{did_you_mean(str(kind), tuple(known))}known types: {', '.join(sorted(known))}"))
+            problems.append(
+                Diagnostic(
+                    shown,
+                    line,
+                    f"unknown channel type '{kind}' for [channels.{name}]",
+                    f"{did_you_mean(str(kind), tuple(known))}known types: {', '.join(sorted(known))}",
+                )
+            )
             continue
         for key, message, hint in cls.validate_options(options):
-            problems.append(Diagnostic(shown, line_of(text, f"channels.{name}", key),
-                                       f"[channels.{name}] {message}", hint))
+            problems.append(
+                Diagnostic(
+                    shown, line_of(text, f"channels.{name}", key), f"[channels.{name}] {message}", hint
+                )
+            )
         result.append(ChannelConfig(name, kind, bool(enabled), options, line))
     return tuple(result)

@@ -29,8 +29,16 @@ INCIDENT_ID = re.compile(r"^(\d{4}-\d{2}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
 STEM = re.compile(r"^\d{8}T\d{4}$")
 
 INCIDENT_KEYS = ("title", "impact", "services", "lang")
-UPDATE_KEYS = ("status", "publish_at", "approved_by", "next_update", "channels",
-               "correction", "retracts", "lang")
+UPDATE_KEYS = (
+    "status",
+    "publish_at",
+    "approved_by",
+    "next_update",
+    "channels",
+    "correction",
+    "retracts",
+    "lang",
+)
 
 
 @dataclass
@@ -64,8 +72,11 @@ class _FileReader:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
-            self.error(line, f"not UTF-8 text (byte 0x{data[exc.start]:02x})",
-                       "save the file as UTF-8 (in most editors: File > Save with encoding)")
+            self.error(
+                line,
+                f"not UTF-8 text (byte 0x{data[exc.start]:02x})",
+                "save the file as UTF-8 (in most editors: File > Save with encoding)",
+            )
             return None
         text = text.removeprefix("\ufeff").replace("\r\n", "\n")
         doc = frontmatter.parse(text, self.shown)
@@ -78,8 +89,11 @@ class _FileReader:
     def unknown_keys(self, doc: frontmatter.Document, allowed: tuple[str, ...]) -> None:
         for key, f in doc.fields.items():
             if key not in allowed:
-                self.error(f.line, f"unknown key '{key}'",
-                           f"{did_you_mean(key, allowed)}allowed keys: {', '.join(allowed)}")
+                self.error(
+                    f.line,
+                    f"unknown key '{key}'",
+                    f"{did_you_mean(key, allowed)}allowed keys: {', '.join(allowed)}",
+                )
 
     def text(self, doc: frontmatter.Document, key: str, required: bool = False) -> str | None:
         f = doc.fields.get(key)
@@ -92,14 +106,18 @@ class _FileReader:
             return None
         return f.value
 
-    def choice(self, doc: frontmatter.Document, key: str, choices: tuple[str, ...],
-               default: str | None = None) -> str | None:
+    def choice(
+        self, doc: frontmatter.Document, key: str, choices: tuple[str, ...], default: str | None = None
+    ) -> str | None:
         value = self.text(doc, key, required=default is None)
         if value is None:
             return default
         if value not in choices:
-            self.error(doc.fields[key].line, f"'{value}' is not a valid {key}",
-                       f"{did_you_mean(value, choices)}use one of: {', '.join(choices)}")
+            self.error(
+                doc.fields[key].line,
+                f"'{value}' is not a valid {key}",
+                f"{did_you_mean(value, choices)}use one of: {', '.join(choices)}",
+            )
             return None
         return value
 
@@ -126,8 +144,11 @@ class _FileReader:
     def check_links(self, body: str, body_line: int) -> None:
         for line, url in markup.links(body):
             if not markup.link_allowed(url):
-                self.error(body_line + line - 1, f"link to '{url}' is not allowed",
-                           "links may only be http(s)://, mailto:, tel: or relative to the site")
+                self.error(
+                    body_line + line - 1,
+                    f"link to '{url}' is not allowed",
+                    "links may only be http(s)://, mailto:, tel: or relative to the site",
+                )
 
 
 class ParseCache:
@@ -136,8 +157,10 @@ class ParseCache:
 
     def __init__(self, path: Path, config: Config) -> None:
         # Diagnostics name paths relative to the root, and times depend on the zone.
-        self.table = PickledTable(path, repr((CACHE_VERSION, str(config.root), config.zone.key,
-                                              config.languages, config.source_lang)))
+        self.table = PickledTable(
+            path,
+            repr((CACHE_VERSION, str(config.root), config.zone.key, config.languages, config.source_lang)),
+        )
 
     def parse(self, path: Path, out: list[Diagnostic], fn: Callable[[list[Diagnostic]], Any]) -> Any:
         st = path.stat()
@@ -173,8 +196,7 @@ def load_site(config: Config, use_cache: bool = False) -> LoadResult:
     incidents_dir = config.dir("content") / "incidents"
     out: list[Diagnostic] = []
     incidents: list[Incident] = []
-    cache = ParseCache(config.dir("state") / "cache" / "content.pickle", config) \
-        if use_cache else None
+    cache = ParseCache(config.dir("state") / "cache" / "content.pickle", config) if use_cache else None
     if incidents_dir.is_dir():
         for directory in sorted(incidents_dir.iterdir(), reverse=True):
             if directory.is_dir() and not directory.name.startswith("."):
@@ -186,22 +208,35 @@ def load_site(config: Config, use_cache: bool = False) -> LoadResult:
     return LoadResult(Site(tuple(incidents)), out)
 
 
-def load_incident(directory: Path, config: Config, out: list[Diagnostic],
-                  cache: ParseCache | None = None) -> Incident | None:
+def load_incident(
+    directory: Path, config: Config, out: list[Diagnostic], cache: ParseCache | None = None
+) -> Incident | None:
     parser = cache or _NoCache()
     shown_dir = display_path(directory, config.root)
     if not INCIDENT_ID.match(directory.name):
-        out.append(Diagnostic(shown_dir, 0, f"incident directory name '{directory.name}' is not "
-                              "<YYYY-MM-DD>-<slug>",
-                              "rename it like 2019-11-15-cyberattaque (lower-case letters, digits, -)"))
+        out.append(
+            Diagnostic(
+                shown_dir,
+                0,
+                f"incident directory name '{directory.name}' is not <YYYY-MM-DD>-<slug>",
+                "rename it like 2019-11-15-cyberattaque (lower-case letters, digits, -)",
+            )
+        )
         return None
     index = directory / INCIDENT_FILE
     if not index.exists():
-        out.append(Diagnostic(shown_dir, 0, f"no {INCIDENT_FILE} in incident directory",
-                              f"create {shown_dir}/{INCIDENT_FILE} with a title and an impact"))
+        out.append(
+            Diagnostic(
+                shown_dir,
+                0,
+                f"no {INCIDENT_FILE} in incident directory",
+                f"create {shown_dir}/{INCIDENT_FILE} with a title and an impact",
+            )
+        )
         return None
     header: Incident | None = parser.parse(
-        index, out, lambda found: _incident_header(directory, config, found))
+        index, out, lambda found: _incident_header(directory, config, found)
+    )
     if header is None:
         return None
     return replace(header, updates=_load_updates(directory, config, header.lang, out, parser))
@@ -224,31 +259,48 @@ def _incident_header(directory: Path, config: Config, out: list[Diagnostic]) -> 
     reader.check_links(doc.body, doc.body_line)
     if not reader.ok or title is None or impact is None:
         return None
-    return Incident(id=directory.name, path=reader.shown, title=title, title_line=title_line,
-                    summary=doc.body.strip(), summary_line=doc.body_line + _leading_blank(doc.body),
-                    impact=impact, lang=lang, services=services, updates=(), source_hash=digest)
+    return Incident(
+        id=directory.name,
+        path=reader.shown,
+        title=title,
+        title_line=title_line,
+        summary=doc.body.strip(),
+        summary_line=doc.body_line + _leading_blank(doc.body),
+        impact=impact,
+        lang=lang,
+        services=services,
+        updates=(),
+        source_hash=digest,
+    )
 
 
 def _leading_blank(body: str) -> int:
     return len(body) - len(body.lstrip("\n")) if body.strip() else 0
 
 
-def _load_updates(directory: Path, config: Config, incident_lang: str,
-                  out: list[Diagnostic], parser: ParseCache | _NoCache) -> tuple[Update, ...]:
+def _load_updates(
+    directory: Path, config: Config, incident_lang: str, out: list[Diagnostic], parser: ParseCache | _NoCache
+) -> tuple[Update, ...]:
     updates: list[Update] = []
     seen: dict[datetime, Update] = {}
     for path in sorted(directory.glob("*.md")):
         if path.name == INCIDENT_FILE:
             continue
-        update: Update | None = parser.parse(path, out, partial(
-            load_update, path, directory.name, config, incident_lang))
+        update: Update | None = parser.parse(
+            path, out, partial(load_update, path, directory.name, config, incident_lang)
+        )
         if update is None:
             continue
         if update.publish_at in seen:
             first = seen[update.publish_at]
-            out.append(Diagnostic(update.path, 0,
-                                  f"publish_at is the same as in {first.path}",
-                                  "give each update of an incident its own time"))
+            out.append(
+                Diagnostic(
+                    update.path,
+                    0,
+                    f"publish_at is the same as in {first.path}",
+                    "give each update of an incident its own time",
+                )
+            )
             continue
         seen[update.publish_at] = update
         updates.append(update)
@@ -256,19 +308,28 @@ def _load_updates(directory: Path, config: Config, incident_lang: str,
     known = {u.stem for u in updates}
     for u in updates:
         if u.retracts is not None and u.retracts not in known:
-            out.append(Diagnostic(u.path, 0, f"retracts '{u.retracts}', which is not an update "
-                                  "of this incident",
-                                  f"use the file name (without .md) of the update to withdraw; "
-                                  f"known: {', '.join(sorted(known))}"))
+            out.append(
+                Diagnostic(
+                    u.path,
+                    0,
+                    f"retracts '{u.retracts}', which is not an update of this incident",
+                    f"use the file name (without .md) of the update to withdraw; "
+                    f"known: {', '.join(sorted(known))}",
+                )
+            )
     return tuple(updates)
 
 
-def load_update(path: Path, incident_id: str, config: Config, default_lang: str,
-                out: list[Diagnostic]) -> Update | None:
+def load_update(
+    path: Path, incident_id: str, config: Config, default_lang: str, out: list[Diagnostic]
+) -> Update | None:
     reader = _FileReader(path, config.root, config.zone, out)
     if not STEM.match(path.stem) or parse_stem(path.stem) is None:
-        reader.error(0, f"update file name '{path.name}' is not <YYYYMMDDTHHMM>.md",
-                     "name it after the update's local time, e.g. 20191115T2130.md")
+        reader.error(
+            0,
+            f"update file name '{path.name}' is not <YYYYMMDDTHHMM>.md",
+            "name it after the update's local time, e.g. 20191115T2130.md",
+        )
         return None
     read = reader.read()
     if read is None:
@@ -286,14 +347,24 @@ def load_update(path: Path, incident_id: str, config: Config, default_lang: str,
         "lang": reader.lang(doc, config.languages, default_lang),
     }
     if values["retracts"] is not None and not STEM.match(values["retracts"]):
-        reader.error(doc.fields["retracts"].line, f"retracts '{values['retracts']}' is not an "
-                     "update name", "write the withdrawn update's file name, e.g. 20191115T2130")
+        reader.error(
+            doc.fields["retracts"].line,
+            f"retracts '{values['retracts']}' is not an update name",
+            "write the withdrawn update's file name, e.g. 20191115T2130",
+        )
     if not doc.body.strip():
-        reader.error(doc.body_line - 1, "the update has no text",
-                     "write the statement below the closing '---'")
+        reader.error(
+            doc.body_line - 1, "the update has no text", "write the statement below the closing '---'"
+        )
     reader.check_links(doc.body, doc.body_line)
     if not reader.ok:
         return None
-    return Update(incident_id=incident_id, stem=path.stem, path=reader.shown,
-                  body=doc.body.strip("\n"), body_line=doc.body_line + _leading_blank(doc.body),
-                  source_hash=digest, **values)
+    return Update(
+        incident_id=incident_id,
+        stem=path.stem,
+        path=reader.shown,
+        body=doc.body.strip("\n"),
+        body_line=doc.body_line + _leading_blank(doc.body),
+        source_hash=digest,
+        **values,
+    )

@@ -84,8 +84,13 @@ def versions(config: Config, update: Update) -> list[Version]:
     found = []
     for i, entry in enumerate(entries):
         nxt = entries[i + 1]["published"] if i + 1 < len(entries) else None
-        found.append(Version(entry["hash"], datetime.fromisoformat(entry["published"]),
-                             datetime.fromisoformat(nxt) if nxt else None))
+        found.append(
+            Version(
+                entry["hash"],
+                datetime.fromisoformat(entry["published"]),
+                datetime.fromisoformat(nxt) if nxt else None,
+            )
+        )
     return found
 
 
@@ -100,8 +105,9 @@ def load_index(config: Config) -> dict[str, list[Any]]:
     return data if isinstance(data, dict) else {}
 
 
-def record(config: Config, incidents: list[Incident], now: datetime,
-           localize: Localizer | None = None) -> int:
+def record(
+    config: Config, incidents: list[Incident], now: datetime, localize: Localizer | None = None
+) -> int:
     """Archive every visible update whose current text is not the last archived one.
 
     Only a changed text is localized here (rare); an unchanged one costs a hash and a
@@ -129,15 +135,29 @@ def record(config: Config, incidents: list[Incident], now: datetime,
             entries = _read_json(folder / "versions.json") or []  # index lost or behind
             if not (entries and entries[-1]["hash"] == digest):
                 if localized is None:
-                    localized = {lang: {v.update.stem: v for v in localize(incident, lang).updates}
-                                 for lang in config.languages}
-                html = {lang: {"html": localized[lang][u.stem].html,
-                               "text_lang": localized[lang][u.stem].text_lang}
-                        for lang in config.languages}
+                    localized = {
+                        lang: {v.update.stem: v for v in localize(incident, lang).updates}
+                        for lang in config.languages
+                    }
+                html = {
+                    lang: {
+                        "html": localized[lang][u.stem].html,
+                        "text_lang": localized[lang][u.stem].text_lang,
+                    }
+                    for lang in config.languages
+                }
                 if not (folder / f"{digest}.json").exists():
-                    _write_json(folder / f"{digest}.json", {
-                        "update": u.id, "status": u.status, "publish_at": iso_utc(u.publish_at),
-                        "correction": u.correction, "body": u.body, "html": html})
+                    _write_json(
+                        folder / f"{digest}.json",
+                        {
+                            "update": u.id,
+                            "status": u.status,
+                            "publish_at": iso_utc(u.publish_at),
+                            "correction": u.correction,
+                            "body": u.body,
+                            "html": html,
+                        },
+                    )
                 entries.append({"hash": digest, "published": now.isoformat()})
                 _write_json(folder / "versions.json", entries)
             index[u.id] = [digest, len(entries)]
@@ -151,8 +171,9 @@ def record(config: Config, incidents: list[Incident], now: datetime,
 _PREPARED: dict[Path, dict[str, Notes]] = {}
 
 
-def prepare(config: Config, site: Site, now: datetime, archive: bool,
-            localize: Localizer | None = None) -> None:
+def prepare(
+    config: Config, site: Site, now: datetime, archive: bool, localize: Localizer | None = None
+) -> None:
     """Archive (when publishing) and compute every visible update's notes for the templates.
 
     Runs before any page is rendered, including by the build's worker processes (forked
@@ -208,12 +229,21 @@ def pages(config: Config, views: dict[str, list[IncidentView]], renderer: Render
                         continue
                     text = data["html"].get(lang) or data["html"][u.lang]
                     path = version_path(lang, iv.incident.id, u.stem, version.digest)
-                    html = renderer.render("web/version.html", lang, page=path, canonical=None,
-                                           alternates={code: version_path(code, iv.incident.id,
-                                                                          u.stem, version.digest)
-                                                       for code in config.languages},
-                                           iv=iv, view=view, version=version, data=data,
-                                           text=text)
+                    html = renderer.render(
+                        "web/version.html",
+                        lang,
+                        page=path,
+                        canonical=None,
+                        alternates={
+                            code: version_path(code, iv.incident.id, u.stem, version.digest)
+                            for code in config.languages
+                        },
+                        iv=iv,
+                        view=view,
+                        version=version,
+                        data=data,
+                        text=text,
+                    )
                     yield Page(path, html.encode())
 
 
@@ -233,10 +263,14 @@ def unnoted_changes(config: Config, result: LoadResult, now: datetime) -> list[D
                 continue
             if history[-1].digest != body_hash(u) or len(history) > 1:
                 when = history[0].published.astimezone(config.zone).strftime("%Y-%m-%d %H:%M")
-                found.append(Diagnostic(
-                    u.path, field_line(config, u.path, "status"),
-                    f"the text of this update changed after it was published ({when}) and it "
-                    "has no correction note",
-                    "add 'correction: <what changed and why>' to the front matter: readers see "
-                    "it with the date, and the previous text stays readable"))
+                found.append(
+                    Diagnostic(
+                        u.path,
+                        field_line(config, u.path, "status"),
+                        f"the text of this update changed after it was published ({when}) and it "
+                        "has no correction note",
+                        "add 'correction: <what changed and why>' to the front matter: readers see "
+                        "it with the date, and the previous text stays readable",
+                    )
+                )
     return found

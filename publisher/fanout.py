@@ -59,8 +59,7 @@ def prefill(config: Config, cache: RenderCache, due: Sequence[Incident]) -> int:
     if len(tasks) < MIN_MISSES or count < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return 0  # the sequential build fills these as it goes
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(count, mp_context=context, initializer=_start,
-                             initargs=(config, cache)) as pool:
+    with ProcessPoolExecutor(count, mp_context=context, initializer=_start, initargs=(config, cache)) as pool:
         for _ in pool.map(_fill, tasks, chunksize=max(1, len(tasks) // (count * 8))):
             pass
     return len(tasks)

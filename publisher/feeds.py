@@ -50,8 +50,7 @@ class FeedWriter:
         self.config = config
         self.lang = lang
         # The templates' own macros, so status labels and update markup match the pages.
-        self.macros: Any = renderer.env(lang).get_template("web/macros.html").make_module(
-            {"page": ""})
+        self.macros: Any = renderer.env(lang).get_template("web/macros.html").make_module({"page": ""})
         self._ = ui_translations(config.dir("locales"), lang).gettext
         self.title, self.title_lang = config.site_title_for(lang)
         self.author = str(config.get("site", "organisation")) or self.title
@@ -59,8 +58,9 @@ class FeedWriter:
     def url(self, path: str) -> str:
         return urls.absolute(self.config.base_url, path)
 
-    def feed(self, path: str, title: str, title_lang: str, subtitle: str, page: str,
-             entries: Iterable[Entry]) -> bytes:
+    def feed(
+        self, path: str, title: str, title_lang: str, subtitle: str, page: str, entries: Iterable[Entry]
+    ) -> bytes:
         # Unqualified tags under a literal default xmlns: ElementTree would otherwise invent
         # "ns0:" prefixes, which some feed readers mishandle.
         root = ET.Element("feed", {"xmlns": ATOM, XML_LANG: self.lang})
@@ -70,8 +70,7 @@ class FeedWriter:
             title_el.set(XML_LANG, title_lang)
         _el(root, "subtitle", subtitle)
         _el(root, "link", rel="self", type=MEDIA_TYPE, href=self.url(path))
-        _el(root, "link", rel="alternate", type="text/html", hreflang=self.lang,
-            href=self.url(page))
+        _el(root, "link", rel="alternate", type="text/html", hreflang=self.lang, href=self.url(page))
         author = _el(root, "author")
         _el(author, "name", self.author)
         _el(root, "generator", "publisher")
@@ -84,8 +83,7 @@ class FeedWriter:
         # Entries are serialized once per incident and language (and cached with the
         # incident's pages): a feed is their concatenation under this header.
         body = "".join(xml for _published, _updated, xml in items)
-        return (f'<?xml version="1.0" encoding="utf-8"?>\n{head[:-len("</feed>")]}'
-                f"{body}</feed>\n").encode()
+        return (f'<?xml version="1.0" encoding="utf-8"?>\n{head[: -len("</feed>")]}{body}</feed>\n').encode()
 
     def updated(self, update: Update) -> datetime:
         """A corrected update keeps its id and gets a new <updated>, so readers refresh it."""
@@ -101,8 +99,7 @@ class FeedWriter:
         if iv.title_lang != view.text_lang:
             # The title is mostly the incident's title: say which language that is in.
             title.set(XML_LANG, iv.title_lang)
-        _el(entry, "link", rel="alternate", type="text/html", hreflang=self.lang,
-            href=permalink)
+        _el(entry, "link", rel="alternate", type="text/html", hreflang=self.lang, href=permalink)
         updated = self.updated(u)
         _el(entry, "published", iso_utc(u.publish_at))
         _el(entry, "updated", iso_utc(updated))
@@ -127,18 +124,26 @@ class FeedWriter:
 
     def site_feed(self, entries: Iterable[Entry]) -> bytes:
         return self.feed(
-            urls.feed(self.lang), self.title, self.title_lang,
-            self._("All updates, newest first"), urls.home(self.lang), entries)
+            urls.feed(self.lang),
+            self.title,
+            self.title_lang,
+            self._("All updates, newest first"),
+            urls.home(self.lang),
+            entries,
+        )
 
     def incident_feed(self, iv: IncidentView, entries: Iterable[Entry]) -> bytes:
         return self.feed(
-            urls.incident_feed(self.lang, iv.incident.id), f"{iv.title} — {self.title}",
-            iv.title_lang, self._("Updates on this incident, newest first"),
-            urls.incident(self.lang, iv.incident.id), entries)
+            urls.incident_feed(self.lang, iv.incident.id),
+            f"{iv.title} — {self.title}",
+            iv.title_lang,
+            self._("Updates on this incident, newest first"),
+            urls.incident(self.lang, iv.incident.id),
+            entries,
+        )
 
 
-def pages(config: Config, views: dict[str, list[IncidentView]],
-          renderer: Renderer) -> Iterator[Page]:
+def pages(config: Config, views: dict[str, list[IncidentView]], renderer: Renderer) -> Iterator[Page]:
     from publisher.site import Page
 
     cache = getattr(renderer, "cache", None)

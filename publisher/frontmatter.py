@@ -33,13 +33,13 @@ def split(text: str, path: str) -> tuple[str, int, str, int] | Diagnostic:
     """(front matter text, its first line, body, body's first line) or a diagnostic."""
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
-        return Diagnostic(path, 1, "missing front matter",
-                          "start the file with a line '---', the YAML keys, then '---'")
+        return Diagnostic(
+            path, 1, "missing front matter", "start the file with a line '---', the YAML keys, then '---'"
+        )
     for i in range(1, len(lines)):
         if lines[i].strip() in ("---", "..."):
-            return "\n".join(lines[1:i]), 2, "\n".join(lines[i + 1:]), i + 2
-    return Diagnostic(path, 1, "front matter is not closed",
-                      "add a line '---' after the last YAML key")
+            return "\n".join(lines[1:i]), 2, "\n".join(lines[i + 1 :]), i + 2
+    return Diagnostic(path, 1, "front matter is not closed", "add a line '---' after the last YAML key")
 
 
 def parse(text: str, path: str) -> Document | list[Diagnostic]:
@@ -52,32 +52,57 @@ def parse(text: str, path: str) -> Document | list[Diagnostic]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = front_line + (mark.line if mark else 0)
-        return [Diagnostic(path, line, f"YAML syntax error: {exc.problem or exc}",
-                           "check quotes and indentation; a value containing ': ' needs quotes")]
+        return [
+            Diagnostic(
+                path,
+                line,
+                f"YAML syntax error: {exc.problem or exc}",
+                "check quotes and indentation; a value containing ': ' needs quotes",
+            )
+        ]
     fields: dict[str, Field] = {}
     problems: list[Diagnostic] = []
     if node is None:
         return Document(fields, body, body_line, 1)
     if not isinstance(node, yaml.MappingNode):
-        return [Diagnostic(path, front_line, "front matter must be 'key: value' lines",
-                           "write one 'key: value' per line")]
+        return [
+            Diagnostic(
+                path, front_line, "front matter must be 'key: value' lines", "write one 'key: value' per line"
+            )
+        ]
     for key_node, value_node in node.value:
         line = front_line + key_node.start_mark.line
         key = str(key_node.value)
         if key in fields:
-            problems.append(Diagnostic(path, line, f"'{key}' is given twice",
-                                       f"keep one '{key}:' line (first at line {fields[key].line})"))
+            problems.append(
+                Diagnostic(
+                    path,
+                    line,
+                    f"'{key}' is given twice",
+                    f"keep one '{key}:' line (first at line {fields[key].line})",
+                )
+            )
             continue
         if isinstance(value_node, yaml.ScalarNode):
             is_null = value_node.tag.endswith(":null") and value_node.style is None
-            value: str | list[str] | None = None if is_null and value_node.value in (
-                "", "~", "null", "Null", "NULL") else str(value_node.value)
+            value: str | list[str] | None = (
+                None
+                if is_null and value_node.value in ("", "~", "null", "Null", "NULL")
+                else str(value_node.value)
+            )
         elif isinstance(value_node, yaml.SequenceNode) and all(
-                isinstance(v, yaml.ScalarNode) for v in value_node.value):
+            isinstance(v, yaml.ScalarNode) for v in value_node.value
+        ):
             value = [str(v.value) for v in value_node.value]
         else:
-            problems.append(Diagnostic(path, line, f"'{key}' must be a text or a list of texts",
-                                       f"write '{key}: value' or '{key}: [a, b]'"))
+            problems.append(
+                Diagnostic(
+                    path,
+                    line,
+                    f"'{key}' must be a text or a list of texts",
+                    f"write '{key}: value' or '{key}: [a, b]'",
+                )
+            )
             continue
         fields[key] = Field(value, line)
     return problems or Document(fields, body, body_line, 1)

@@ -29,14 +29,14 @@ FORMAT_VERSION = 1
 class Documents:
     """Builds the JSON documents from every language's views of the same incidents."""
 
-    def __init__(self, config: Config, views: dict[str, list[IncidentView]],
-                 renderer: Renderer) -> None:
+    def __init__(self, config: Config, views: dict[str, list[IncidentView]], renderer: Renderer) -> None:
         self.config = config
         self.views = views
-        self.macros: dict[str, Any] = {lang: renderer.env(lang).get_template("web/macros.html")
-                       .make_module({"page": ""}) for lang in config.languages}
-        self.translations = {lang: ui_translations(config.dir("locales"), lang)
-                             for lang in config.languages}
+        self.macros: dict[str, Any] = {
+            lang: renderer.env(lang).get_template("web/macros.html").make_module({"page": ""})
+            for lang in config.languages
+        }
+        self.translations = {lang: ui_translations(config.dir("locales"), lang) for lang in config.languages}
         # incident id -> lang -> view: every language holds the same incidents.
         self.by_id: dict[str, dict[str, IncidentView]] = {}
         for lang, incident_views in views.items():
@@ -87,15 +87,15 @@ class Documents:
             "source_lang": incident.lang,
             "started_at": iso_utc(first.publish_at),
             "updated_at": iso_utc(last.publish_at),
-            "title": {lang: {"text": iv.title, "lang": iv.title_lang}
-                      for lang, iv in per_lang.items()},
+            "title": {lang: {"text": iv.title, "lang": iv.title_lang} for lang, iv in per_lang.items()},
             "url": {lang: self.url(urls.incident(lang, iid)) for lang in per_lang},
             "feed": {lang: self.url(urls.incident_feed(lang, iid)) for lang in per_lang},
             "json": self.url(urls.incident_json(iid)),
         }
         if full:
-            doc["summary"] = {lang: {"html": iv.summary_html, "lang": iv.summary_lang}
-                              for lang, iv in per_lang.items()}
+            doc["summary"] = {
+                lang: {"html": iv.summary_html, "lang": iv.summary_lang} for lang, iv in per_lang.items()
+            }
             doc["updates"] = [self.update(iid, u) for u in reversed(incident.updates)]
         else:
             doc["latest_update"] = self.update(iid, last)
@@ -111,17 +111,18 @@ class Documents:
             # The home page's own sentences, so the JSON and the page say the same thing.
             if active:
                 description[lang] = tr.ngettext(
-                    "%(num)d incident in progress", "%(num)d incidents in progress",
-                    len(active)) % {"num": len(active)}
+                    "%(num)d incident in progress", "%(num)d incidents in progress", len(active)
+                ) % {"num": len(active)}
             else:
                 description[lang] = tr.gettext("No incident in progress.")
         return {
             "format_version": FORMAT_VERSION,
             "site": {
                 "url": self.config.base_url,
-                "title": {lang: dict(zip(("text", "lang"), self.config.site_title_for(lang),
-                                         strict=True))
-                          for lang in self.config.languages},
+                "title": {
+                    lang: dict(zip(("text", "lang"), self.config.site_title_for(lang), strict=True))
+                    for lang in self.config.languages
+                },
                 "languages": list(self.config.languages),
                 "source_lang": self.config.source_lang,
                 "home": {lang: self.url(urls.home(lang)) for lang in self.config.languages},
@@ -157,8 +158,7 @@ def dump(doc: dict[str, Any]) -> bytes:
     return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode()
 
 
-def pages(config: Config, views: dict[str, list[IncidentView]],
-          renderer: Renderer) -> Iterator[Page]:
+def pages(config: Config, views: dict[str, list[IncidentView]], renderer: Renderer) -> Iterator[Page]:
     from publisher.site import Page
 
     docs = Documents(config, views, renderer)

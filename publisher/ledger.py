@@ -143,14 +143,27 @@ class Row:
     @classmethod
     def from_sql(cls, r: sqlite3.Row) -> Row:
         return cls(
-            id=r["id"], channel=r["channel"], key=r["key"], update_id=r["update_id"],
-            lang=r["lang"], content_hash=r["content_hash"], idempotency_key=r["idempotency_key"],
-            state=r["state"], attempts=r["attempts"],
-            next_attempt_at=parse_iso(r["next_attempt_at"]), remote_id=r["remote_id"],
-            url=r["url"], extra=json.loads(r["extra"] or "{}"), last_error=r["last_error"],
-            summary=r["summary"], payload=json.loads(r["payload"] or "{}"),
-            approved_by=r["approved_by"], created_at=parse_iso(r["created_at"]),
-            updated_at=parse_iso(r["updated_at"]), delivered_at=parse_iso(r["delivered_at"]))
+            id=r["id"],
+            channel=r["channel"],
+            key=r["key"],
+            update_id=r["update_id"],
+            lang=r["lang"],
+            content_hash=r["content_hash"],
+            idempotency_key=r["idempotency_key"],
+            state=r["state"],
+            attempts=r["attempts"],
+            next_attempt_at=parse_iso(r["next_attempt_at"]),
+            remote_id=r["remote_id"],
+            url=r["url"],
+            extra=json.loads(r["extra"] or "{}"),
+            last_error=r["last_error"],
+            summary=r["summary"],
+            payload=json.loads(r["payload"] or "{}"),
+            approved_by=r["approved_by"],
+            created_at=parse_iso(r["created_at"]),
+            updated_at=parse_iso(r["updated_at"]),
+            delivered_at=parse_iso(r["delivered_at"]),
+        )
 
     def receipt(self) -> Receipt | None:
         if self.remote_id is None:
@@ -159,8 +172,9 @@ class Row:
 
     def delivery(self) -> Delivery:
         """The delivery this row recorded (for reconcile after a crash)."""
-        return Delivery(self.channel, self.key, self.content_hash, self.payload,
-                        self.update_id, self.lang, self.summary)
+        return Delivery(
+            self.channel, self.key, self.content_hash, self.payload, self.update_id, self.lang, self.summary
+        )
 
 
 class Ledger:
@@ -201,7 +215,8 @@ class Ledger:
         if self.version > len(MIGRATIONS):
             raise LedgerError(
                 f"{self.path}: ledger schema {self.version} was written by a newer publisher "
-                f"(this one knows {len(MIGRATIONS)}); upgrade publisher before running it here")
+                f"(this one knows {len(MIGRATIONS)}); upgrade publisher before running it here"
+            )
 
     def migrate(self) -> None:
         self._check_version()
@@ -225,19 +240,25 @@ class Ledger:
         return rows[0]
 
     def latest(self, channel: str, key: str) -> Row | None:
-        rows = self._rows("SELECT * FROM deliveries WHERE channel = ? AND key = ? "
-                          "ORDER BY id DESC LIMIT 1", channel, key)
+        rows = self._rows(
+            "SELECT * FROM deliveries WHERE channel = ? AND key = ? ORDER BY id DESC LIMIT 1", channel, key
+        )
         return rows[0] if rows else None
 
     def last_delivered(self, channel: str, key: str) -> Row | None:
-        rows = self._rows("SELECT * FROM deliveries WHERE channel = ? AND key = ? AND "
-                          "state = 'delivered' ORDER BY id DESC LIMIT 1", channel, key)
+        rows = self._rows(
+            "SELECT * FROM deliveries WHERE channel = ? AND key = ? AND "
+            "state = 'delivered' ORDER BY id DESC LIMIT 1",
+            channel,
+            key,
+        )
         return rows[0] if rows else None
 
     def in_state(self, channel: str, *states: str) -> list[Row]:
         marks = ",".join("?" * len(states))
-        return self._rows(f"SELECT * FROM deliveries WHERE channel = ? AND state IN ({marks}) "
-                          "ORDER BY id", channel, *states)
+        return self._rows(
+            f"SELECT * FROM deliveries WHERE channel = ? AND state IN ({marks}) ORDER BY id", channel, *states
+        )
 
     def current(self, channel: str | None = None) -> list[Row]:
         """The newest row of every (channel, key)."""
@@ -245,7 +266,9 @@ class Ledger:
         args = (channel,) if channel else ()
         return self._rows(
             "SELECT d.* FROM deliveries d JOIN (SELECT MAX(id) AS id FROM deliveries "
-            f"GROUP BY channel, key) m ON d.id = m.id {where} ORDER BY d.channel, d.key", *args)
+            f"GROUP BY channel, key) m ON d.id = m.id {where} ORDER BY d.channel, d.key",
+            *args,
+        )
 
     def count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0])
@@ -259,18 +282,35 @@ class Ledger:
     def _tx(self) -> _Transaction:
         return _Transaction(self.db)
 
-    def record(self, delivery: Delivery, idempotency_key: str, approved_by: str | None,
-               state: str = "pending", at: datetime | None = None) -> Row:
+    def record(
+        self,
+        delivery: Delivery,
+        idempotency_key: str,
+        approved_by: str | None,
+        state: str = "pending",
+        at: datetime | None = None,
+    ) -> Row:
         now = iso(at or wall_clock())
         with self._tx():
             cur = self.db.execute(
                 "INSERT INTO deliveries (channel, key, update_id, lang, content_hash, "
                 "idempotency_key, state, summary, payload, approved_by, created_at, updated_at) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (delivery.channel, delivery.key, delivery.update_id, delivery.lang,
-                 delivery.content_hash, idempotency_key, state, delivery.summary,
-                 json.dumps(dict(delivery.payload), sort_keys=True, ensure_ascii=False,
-                            default=str), approved_by, now, now))
+                (
+                    delivery.channel,
+                    delivery.key,
+                    delivery.update_id,
+                    delivery.lang,
+                    delivery.content_hash,
+                    idempotency_key,
+                    state,
+                    delivery.summary,
+                    json.dumps(dict(delivery.payload), sort_keys=True, ensure_ascii=False, default=str),
+                    approved_by,
+                    now,
+                    now,
+                ),
+            )
             row_id = int(cur.lastrowid or 0)
         return self.get(row_id)
 
@@ -290,13 +330,24 @@ class Ledger:
 
     def complete(self, row: Row, receipt: Receipt) -> Row:
         now = iso(wall_clock())
-        return self._set(row.id, state="delivered", remote_id=receipt.remote_id, url=receipt.url,
-                         extra=json.dumps(dict(receipt.extra), sort_keys=True, default=str),
-                         last_error=None, next_attempt_at=None, delivered_at=now)
+        return self._set(
+            row.id,
+            state="delivered",
+            remote_id=receipt.remote_id,
+            url=receipt.url,
+            extra=json.dumps(dict(receipt.extra), sort_keys=True, default=str),
+            last_error=None,
+            next_attempt_at=None,
+            delivered_at=now,
+        )
 
     def fail(self, row: Row, error: str, next_attempt_at: datetime | None, gave_up: bool) -> Row:
-        return self._set(row.id, state="gave_up" if gave_up else "failed", last_error=error,
-                         next_attempt_at=iso(next_attempt_at))
+        return self._set(
+            row.id,
+            state="gave_up" if gave_up else "failed",
+            last_error=error,
+            next_attempt_at=iso(next_attempt_at),
+        )
 
     def supersede(self, row: Row) -> Row:
         return self._set(row.id, state="superseded")
@@ -304,25 +355,32 @@ class Ledger:
     def set_state(self, row: Row, state: str) -> Row:
         return self._set(row.id, state=state)
 
-    def audit(self, event: str, row: Row | None = None, result: str = "", detail: str = "",
-              **fields: Any) -> None:
-        values: dict[str, Any] = {"at": iso(wall_clock()), "event": event, "result": result,
-                                  "detail": detail}
+    def audit(
+        self, event: str, row: Row | None = None, result: str = "", detail: str = "", **fields: Any
+    ) -> None:
+        values: dict[str, Any] = {"at": iso(wall_clock()), "event": event, "result": result, "detail": detail}
         if row is not None:
-            values.update(channel=row.channel, key=row.key, update_id=row.update_id,
-                          lang=row.lang, content_hash=row.content_hash,
-                          approved_by=row.approved_by, remote_id=row.remote_id, url=row.url)
+            values.update(
+                channel=row.channel,
+                key=row.key,
+                update_id=row.update_id,
+                lang=row.lang,
+                content_hash=row.content_hash,
+                approved_by=row.approved_by,
+                remote_id=row.remote_id,
+                url=row.url,
+            )
         values.update(fields)
         cols = ", ".join(values)
         with self._tx():
-            self.db.execute(f"INSERT INTO audit ({cols}) VALUES ({','.join('?' * len(values))})",
-                            tuple(values.values()))
+            self.db.execute(
+                f"INSERT INTO audit ({cols}) VALUES ({','.join('?' * len(values))})", tuple(values.values())
+            )
 
     # -- the every-minute shortcut ---------------------------------------------------------
 
     def pass_fingerprint(self, channel: str) -> str | None:
-        r = self.db.execute("SELECT fingerprint FROM channel_passes WHERE channel = ?",
-                            (channel,)).fetchone()
+        r = self.db.execute("SELECT fingerprint FROM channel_passes WHERE channel = ?", (channel,)).fetchone()
         return None if r is None else str(r[0])
 
     def set_pass_fingerprint(self, channel: str, fingerprint: str | None) -> None:
@@ -330,8 +388,10 @@ class Ledger:
             if fingerprint is None:
                 self.db.execute("DELETE FROM channel_passes WHERE channel = ?", (channel,))
             else:
-                self.db.execute("INSERT OR REPLACE INTO channel_passes VALUES (?,?,?)",
-                                (channel, fingerprint, iso(wall_clock())))
+                self.db.execute(
+                    "INSERT OR REPLACE INTO channel_passes VALUES (?,?,?)",
+                    (channel, fingerprint, iso(wall_clock())),
+                )
 
     def meta(self, key: str) -> str | None:
         r = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -360,4 +420,3 @@ def open_readonly(path: Path) -> Ledger | None:
     if not path.exists():
         return None
     return Ledger(path, readonly=True)
-

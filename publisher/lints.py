@@ -84,11 +84,14 @@ def approval(config: Config, result: LoadResult, now: datetime) -> list[Diagnost
         if u.approved_by:
             continue
         due = "is due" if u.publish_at <= now else f"is due at {_local(config, u.publish_at)}"
-        found.append(Diagnostic(
-            u.path, field_line(config, u.path, "publish_at"),
-            f"not approved: this update {due} but will not be published",
-            "once the crisis cell has validated the text, add 'approved_by: <name>' "
-            "to the front matter"))
+        found.append(
+            Diagnostic(
+                u.path,
+                field_line(config, u.path, "publish_at"),
+                f"not approved: this update {due} but will not be published",
+                "once the crisis cell has validated the text, add 'approved_by: <name>' to the front matter",
+            )
+        )
     return found
 
 
@@ -102,9 +105,15 @@ def overdue(config: Config, site: Site, now: datetime) -> list[dict[str, str]]:
         if latest is None or not shown.is_active or latest.next_update is None:
             continue
         if latest.next_update < now:
-            found.append({"incident": incident.id, "update": latest.id, "path": latest.path,
-                          "promised": _local(config, latest.next_update),
-                          "late": _duration(now - latest.next_update)})
+            found.append(
+                {
+                    "incident": incident.id,
+                    "update": latest.id,
+                    "path": latest.path,
+                    "promised": _local(config, latest.next_update),
+                    "late": _duration(now - latest.next_update),
+                }
+            )
     return found
 
 
@@ -114,16 +123,24 @@ def promises(config: Config, result: LoadResult, now: datetime) -> list[Diagnost
     for incident in result.site.incidents:
         for u in incident.updates:
             if u.next_update is not None and u.next_update <= u.publish_at:
-                found.append(Diagnostic(
-                    u.path, field_line(config, u.path, "next_update"),
-                    "next_update is not after publish_at",
-                    "promise a time after this update's own time, or remove next_update"))
+                found.append(
+                    Diagnostic(
+                        u.path,
+                        field_line(config, u.path, "next_update"),
+                        "next_update is not after publish_at",
+                        "promise a time after this update's own time, or remove next_update",
+                    )
+                )
     for late in overdue(config, result.site, now):
-        found.append(Diagnostic(
-            late["path"], field_line(config, late["path"], "next_update"),
-            f"overdue: readers were promised an update at {late['promised']} ({late['late']} ago)",
-            f"publish an update now (publisher new update {late['incident']} --from <statement>), "
-            "or if the plan changed, say so in a new update with a new next_update"))
+        found.append(
+            Diagnostic(
+                late["path"],
+                field_line(config, late["path"], "next_update"),
+                f"overdue: readers were promised an update at {late['promised']} ({late['late']} ago)",
+                f"publish an update now (publisher new update {late['incident']} --from <statement>), "
+                "or if the plan changed, say so in a new update with a new next_update",
+            )
+        )
     return found
 
 
@@ -135,10 +152,15 @@ def placeholders_left(config: Config, result: LoadResult, now: datetime) -> list
     for _incident, u in _updates(result):
         for i, line in enumerate(u.body.split("\n")):
             for m in PLACEHOLDER.finditer(line):
-                found.append(Diagnostic(
-                    u.path, u.body_line + i, f"unfilled placeholder {m.group(0)}",
-                    f"replace {m.group(0)} with its value (publisher new update --from <statement> "
-                    f"--set {m.group(1)}=… fills it for you)"))
+                found.append(
+                    Diagnostic(
+                        u.path,
+                        u.body_line + i,
+                        f"unfilled placeholder {m.group(0)}",
+                        f"replace {m.group(0)} with its value (publisher new update --from <statement> "
+                        f"--set {m.group(1)}=… fills it for you)",
+                    )
+                )
     return found
 
 
@@ -149,8 +171,7 @@ def site_paths(config: Config, result: LoadResult) -> set[str]:
 
     paths = {"index.html", urls.STYLESHEET, urls.STATUS_JSON, urls.SITEMAP, JSON_PATH}
     for lang in config.languages:
-        paths.update((urls.home(lang), urls.accessibility(lang), urls.feed(lang),
-                      snippet_path(lang)))
+        paths.update((urls.home(lang), urls.accessibility(lang), urls.feed(lang), snippet_path(lang)))
         for incident in result.site.incidents:
             paths.update((urls.incident(lang, incident.id), urls.incident_feed(lang, incident.id)))
             paths.update(urls.update(lang, incident.id, u.stem) for u in incident.updates)
@@ -169,7 +190,7 @@ def _internal_target(config: Config, page: str, url: str) -> str | None:
     absolute = urljoin(config.base_url + page, url)
     if not absolute.startswith(config.base_url):
         return None
-    path = urlsplit(absolute[len(config.base_url):]).path
+    path = urlsplit(absolute[len(config.base_url) :]).path
     return path + "index.html" if path == "" or path.endswith("/") else path
 
 
@@ -182,15 +203,18 @@ def internal_links(config: Config, result: LoadResult, now: datetime) -> list[Di
         for line, url in markup.links(text):
             target = _internal_target(config, page, url)
             if target is not None and target not in known:
-                found.append(Diagnostic(
-                    path, first_line + line - 1, f"broken link: '{url}' points to {target}, "
-                    "which the site does not have",
-                    f"link to an existing page, e.g. {config.base_url}{urls.home(lang)} or "
-                    f"/{lang}/incidents/<incident id>/ (copy the address from publisher preview)"))
+                found.append(
+                    Diagnostic(
+                        path,
+                        first_line + line - 1,
+                        f"broken link: '{url}' points to {target}, which the site does not have",
+                        f"link to an existing page, e.g. {config.base_url}{urls.home(lang)} or "
+                        f"/{lang}/incidents/<incident id>/ (copy the address from publisher preview)",
+                    )
+                )
 
     for incident in result.site.incidents:
-        check(incident.path, incident.summary, incident.summary_line,
-              urls.incident(lang, incident.id))
+        check(incident.path, incident.summary, incident.summary_line, urls.incident(lang, incident.id))
         for u in incident.updates:
             check(u.path, u.body, u.body_line, urls.update(lang, incident.id, u.stem))
     return found
@@ -220,13 +244,22 @@ def translations(config: Config, result: LoadResult, now: datetime) -> list[Diag
             # language (English-first) is translated through this language's catalog.
             catalog = content_catalog(locales, lang, incident.id).catalog
             po = display_path(content_po_path(locales, lang, incident.id), config.root)
-            state = _state(catalog, markup.normalize(incident.title), "title") if (
-                lang != incident.lang) else None
+            state = (
+                _state(catalog, markup.normalize(incident.title), "title")
+                if (lang != incident.lang)
+                else None
+            )
             if state:
-                found.append(Diagnostic(
-                    incident.path, incident.title_line,
-                    f"{lang}: title translation {state}: the {lang} pages show the title in "
-                    f"{incident.lang}", f"translate it in {po} (msgctxt \"title\")", "warning"))
+                found.append(
+                    Diagnostic(
+                        incident.path,
+                        incident.title_line,
+                        f"{lang}: title translation {state}: the {lang} pages show the title in "
+                        f"{incident.lang}",
+                        f'translate it in {po} (msgctxt "title")',
+                        "warning",
+                    )
+                )
             for u in incident.updates:
                 if u.lang == lang:
                     continue
@@ -236,28 +269,37 @@ def translations(config: Config, result: LoadResult, now: datetime) -> list[Diag
                 if not bad:
                     continue
                 kinds = sorted({s for _, s in bad if s})
-                found.append(Diagnostic(
-                    u.path, u.body_line + bad[0][0].line - 1,
-                    f"{lang}: {len(bad)} of {len(blocks)} blocks have no usable translation "
-                    f"({', '.join(kinds)}): the {lang} pages will show this update in {u.lang}",
-                    f"translate them in {po}; a fuzzy entry is never published", "warning"))
+                found.append(
+                    Diagnostic(
+                        u.path,
+                        u.body_line + bad[0][0].line - 1,
+                        f"{lang}: {len(bad)} of {len(blocks)} blocks have no usable translation "
+                        f"({', '.join(kinds)}): the {lang} pages will show this update in {u.lang}",
+                        f"translate them in {po}; a fuzzy entry is never published",
+                        "warning",
+                    )
+                )
     return found
 
 
 # ---------------------------------------------------------------- guidance lints
 
 CATEGORIES = {
-    "return_date": ("promises a return-to-normal date",
-                    "never promise a precise date (ANSSI); say what works now and promise the "
-                    "next update instead (next_update)"),
-    "attribution": ("attributes the attack",
-                    "attribution is a State decision (ANSSI); state the facts only"),
-    "ransom": ("mentions a ransom",
-               "mention a ransom only if it is already public, never say whether it was paid "
-               "(ANSSI)"),
-    "forbidden": ("is a word to avoid",
-                  "ANSSI advises 'cyberattaque' / 'incident de cybersécurité'; "
-                  "the list is [lint] forbidden_<lang> in publisher.toml"),
+    "return_date": (
+        "promises a return-to-normal date",
+        "never promise a precise date (ANSSI); say what works now and promise the "
+        "next update instead (next_update)",
+    ),
+    "attribution": ("attributes the attack", "attribution is a State decision (ANSSI); state the facts only"),
+    "ransom": (
+        "mentions a ransom",
+        "mention a ransom only if it is already public, never say whether it was paid (ANSSI)",
+    ),
+    "forbidden": (
+        "is a word to avoid",
+        "ANSSI advises 'cyberattaque' / 'incident de cybersécurité'; "
+        "the list is [lint] forbidden_<lang> in publisher.toml",
+    ),
 }
 
 
@@ -283,11 +325,12 @@ def guidance_matches(config: Config, text: str, lang: str) -> Iterator[tuple[int
             if not phrase.strip():
                 continue
             for m in _pattern(phrase).finditer(folded):
-                yield folded.count("\n", 0, m.start()), category, text[m.start():m.end()]
+                yield folded.count("\n", 0, m.start()), category, text[m.start() : m.end()]
 
 
-def _lint(config: Config, path: str, first_line: int, text: str, lang: str,
-          where: str = "") -> Iterable[Diagnostic]:
+def _lint(
+    config: Config, path: str, first_line: int, text: str, lang: str, where: str = ""
+) -> Iterable[Diagnostic]:
     for offset, category, matched in guidance_matches(config, text, lang):
         what, hint = CATEGORIES[category]
         yield Diagnostic(path, first_line + offset, f"{where}'{matched}' {what}", hint, "warning")
@@ -298,8 +341,7 @@ def guidance(config: Config, result: LoadResult, now: datetime) -> list[Diagnost
     locales = config.dir("locales")
     for incident in result.site.incidents:
         found.extend(_lint(config, incident.path, incident.title_line, incident.title, incident.lang))
-        found.extend(_lint(config, incident.path, incident.summary_line, incident.summary,
-                           incident.lang))
+        found.extend(_lint(config, incident.path, incident.summary_line, incident.summary, incident.lang))
         for u in incident.updates:
             found.extend(_lint(config, u.path, u.body_line, u.body, u.lang))
         for lang in config.languages:
@@ -310,9 +352,16 @@ def guidance(config: Config, result: LoadResult, now: datetime) -> list[Diagnost
             shown = display_path(po_path, config.root)
             for m in catalog:
                 if m.id and isinstance(m.string, str) and m.string:
-                    found.extend(_lint(config, shown, msgstr_line(po_path, m.lineno or 1),
-                                       m.string, lang,
-                                       f"{lang} translation: "))
+                    found.extend(
+                        _lint(
+                            config,
+                            shown,
+                            msgstr_line(po_path, m.lineno or 1),
+                            m.string,
+                            lang,
+                            f"{lang} translation: ",
+                        )
+                    )
     return found
 
 
@@ -325,6 +374,15 @@ def statements(config: Config, result: LoadResult, now: datetime) -> list[Diagno
     return found
 
 
-ALL = [f"publisher.lints:{name}" for name in
-       ("approval", "promises", "placeholders_left", "internal_links", "translations",
-        "guidance", "statements")]
+ALL = [
+    f"publisher.lints:{name}"
+    for name in (
+        "approval",
+        "promises",
+        "placeholders_left",
+        "internal_links",
+        "translations",
+        "guidance",
+        "statements",
+    )
+]

@@ -86,18 +86,19 @@ def translated_markdown(markdown: str, table: dict[str, str]) -> str:
                 break
         else:
             digits = len(stripped) - len(stripped.lstrip("0123456789"))
-            if digits and stripped[digits:digits + 2] in (". ", ") "):
+            if digits and stripped[digits : digits + 2] in (". ", ") "):
                 prefix += stripped[: digits + 2]
             elif stripped.startswith("#"):
                 prefix += stripped[: len(stripped) - len(stripped.lstrip("#"))] + " "
-        out[start: end + 1] = [prefix + table.get(block.text, block.text)]
+        out[start : end + 1] = [prefix + table.get(block.text, block.text)]
     return "\n".join(out)
 
 
 def _starts_block(line: str) -> bool:
     s = line.lstrip()
     return s.startswith(("- ", "* ", "+ ", "#", "> ")) or (
-        s[:1].isdigit() and s.lstrip("0123456789")[:2] in (". ", ") "))
+        s[:1].isdigit() and s.lstrip("0123456789")[:2] in (". ", ") ")
+    )
 
 
 def localize_incident(incident: Incident, lang: str, locales_dir: Path) -> IncidentView:
@@ -111,10 +112,12 @@ def localize_incident(incident: Incident, lang: str, locales_dir: Path) -> Incid
     summary_html, summary_lang = markup.to_html(incident.summary), incident.lang
     if incident.summary and incident.lang != lang:
         html, _table, _missing = markup.to_html_translated(
-            incident.summary, lambda msgid: catalog.usable(msgid, "summary"))
+            incident.summary, lambda msgid: catalog.usable(msgid, "summary")
+        )
         if html is not None:
             summary_html, summary_lang = html, lang
     views = tuple(
         localize_update(u, lang, catalog if u.lang != lang else ContentCatalog(None))
-        for u in reversed(incident.updates))
+        for u in reversed(incident.updates)
+    )
     return IncidentView(incident, lang, title, title_lang, summary_html, summary_lang, views)

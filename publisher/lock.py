@@ -46,7 +46,8 @@ class FileLock:
                         f"another publisher run holds {self.path}"
                         + (f" ({who})" if who else "")
                         + "; it will finish by itself. Run again later, or pass --wait to "
-                          "wait for it") from None
+                        "wait for it"
+                    ) from None
                 time.sleep(0.05)
         os.ftruncate(fd, 0)
         started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

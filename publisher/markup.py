@@ -58,8 +58,7 @@ def blocks(markdown: str) -> list[Block]:
             stack.pop()
         elif tok.type == "inline" and tok.map is not None:
             prev = tokens[i - 1]
-            kind = f"heading {prev.tag}" if prev.type == "heading_open" else " / ".join(
-                [*stack, "paragraph"])
+            kind = f"heading {prev.tag}" if prev.type == "heading_open" else " / ".join([*stack, "paragraph"])
             found.append(Block(normalize(tok.content), tok.map[0] + 1, kind))
     return found
 
@@ -91,8 +90,10 @@ def invariants(inline_markdown: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """
     env: dict[str, object] = {}
     children = parser().parseInline(inline_markdown, env)[0].children or []
-    return (tuple(sorted(str(c.attrs.get("href", "")) for c in children if c.type == "link_open")),
-            tuple(sorted(c.content for c in children if c.type == "code_inline")))
+    return (
+        tuple(sorted(str(c.attrs.get("href", "")) for c in children if c.type == "link_open")),
+        tuple(sorted(c.content for c in children if c.type == "code_inline")),
+    )
 
 
 def link_targets(inline_markdown: str) -> list[str]:
@@ -113,8 +114,9 @@ def to_html(markdown: str, translate: Callable[[str], str] | None = None) -> str
     return md.renderer.render(tokens, md.options, env)
 
 
-def to_html_translated(markdown: str,
-                       lookup: Callable[[str], str | None]) -> tuple[str | None, dict[str, str], int]:
+def to_html_translated(
+    markdown: str, lookup: Callable[[str], str | None]
+) -> tuple[str | None, dict[str, str], int]:
     """One parse: (HTML or None when any block is untranslated, msgid->text table, missing).
 
     The source is parsed once; each block's inline content is swapped for its translation,
@@ -140,8 +142,9 @@ def to_html_translated(markdown: str,
     return md.renderer.render(tokens, md.options, env), table, 0
 
 
-def _replace_inlines(tokens: Sequence[Token], translate: Callable[[str], str],
-                     env: dict[str, object]) -> None:
+def _replace_inlines(
+    tokens: Sequence[Token], translate: Callable[[str], str], env: dict[str, object]
+) -> None:
     md = parser()
     for tok in tokens:
         if tok.type == "inline" and tok.map is not None:

@@ -17,15 +17,15 @@ from publisher.errors import Diagnostic
 
 # action -> does it mean "something failed and will be retried" (exit 1)?
 ACTIONS: dict[str, bool] = {
-    "created": False,         # first delivery of a remote object
-    "edited": False,          # same remote object, new content
-    "reconciled": False,      # an interrupted delivery had in fact arrived; recorded
-    "unchanged": False,       # already delivered with this content
-    "rolled-back": False,     # held back by `publisher rollback` until the content changes
-    "failed": True,           # this attempt failed; retried after a backoff
-    "waiting": True,          # an earlier failure; not yet time to retry
-    "gave-up": True,          # max_attempts reached; `publish --retry` tries again
-    "would-create": False,    # --dry-run
+    "created": False,  # first delivery of a remote object
+    "edited": False,  # same remote object, new content
+    "reconciled": False,  # an interrupted delivery had in fact arrived; recorded
+    "unchanged": False,  # already delivered with this content
+    "rolled-back": False,  # held back by `publisher rollback` until the content changes
+    "failed": True,  # this attempt failed; retried after a backoff
+    "waiting": True,  # an earlier failure; not yet time to retry
+    "gave-up": True,  # max_attempts reached; `publish --retry` tries again
+    "would-create": False,  # --dry-run
     "would-edit": False,
     "would-retry": False,
 }
@@ -106,34 +106,65 @@ class Log:
 
     def diagnostic(self, d: Diagnostic) -> None:
         if self.fmt == "json":
-            self._json({"event": "content", "action": d.severity, "path": d.path,
-                        "line": d.line, "error": d.message, "fix": d.hint})
+            self._json(
+                {
+                    "event": "content",
+                    "action": d.severity,
+                    "path": d.path,
+                    "line": d.line,
+                    "error": d.message,
+                    "fix": d.hint,
+                }
+            )
         else:
             print(d, file=sys.stderr, flush=True)
 
     def held(self, update_id: str, path: str) -> None:
         if self.fmt == "json":
-            self._json({"event": "held", "action": "held", "update_id": update_id, "path": path,
-                        "error": "waiting for approval"})
+            self._json(
+                {
+                    "event": "held",
+                    "action": "held",
+                    "update_id": update_id,
+                    "path": path,
+                    "error": "waiting for approval",
+                }
+            )
         else:
-            print(f"publish: held         {update_id}: due but not approved; add "
-                  f"'approved_by: <name>' to {path} once it is approved", file=self.out,
-                  flush=True)
+            print(
+                f"publish: held         {update_id}: due but not approved; add "
+                f"'approved_by: <name>' to {path} once it is approved",
+                file=self.out,
+                flush=True,
+            )
 
     def removed(self, channel: str, key: str, url: str | None) -> None:
-        text = ("no longer in the published content (removed, unapproved or rescheduled); "
-                "the published copy was left in place")
+        text = (
+            "no longer in the published content (removed, unapproved or rescheduled); "
+            "the published copy was left in place"
+        )
         if self.fmt == "json":
-            self._json({"event": "removed", "action": "removed", "channel": channel,
-                        "key": key, "url": url, "error": text})
+            self._json(
+                {
+                    "event": "removed",
+                    "action": "removed",
+                    "channel": channel,
+                    "key": key,
+                    "url": url,
+                    "error": text,
+                }
+            )
         else:
-            print(f"publish: removed      {channel:<10} {key} -> {url or ''}: {text} (delete "
-                  "it by hand if it must go, or publish a retraction)", file=self.out, flush=True)
+            print(
+                f"publish: removed      {channel:<10} {key} -> {url or ''}: {text} (delete "
+                "it by hand if it must go, or publish a retraction)",
+                file=self.out,
+                flush=True,
+            )
 
     def channel_error(self, channel: str, error: str) -> None:
         if self.fmt == "json":
-            self._json({"event": "channel", "action": "failed", "channel": channel,
-                        "error": error})
+            self._json({"event": "channel", "action": "failed", "channel": channel, "error": error})
         else:
             print(f"publish: failed       {channel:<10} {error}", file=self.out, flush=True)
 
@@ -144,10 +175,16 @@ class Log:
         busy = any(a != "unchanged" for a in counts) or report.failures or report.diagnostics
         if self.quiet and not busy and not report.held:
             return
-        record = {"event": "summary", "action": "summary", "exit": report.exit_code(),
-                  "seconds": round(elapsed, 3), "held": len(report.held),
-                  "content_errors": sum(1 for d in report.diagnostics if d.severity == "error"),
-                  "up_to_date_channels": report.skipped, **counts}
+        record = {
+            "event": "summary",
+            "action": "summary",
+            "exit": report.exit_code(),
+            "seconds": round(elapsed, 3),
+            "held": len(report.held),
+            "content_errors": sum(1 for d in report.diagnostics if d.severity == "error"),
+            "up_to_date_channels": report.skipped,
+            **counts,
+        }
         if self.fmt == "json":
             self._json(record)
             return
@@ -158,5 +195,10 @@ class Log:
             parts.append(f"{len(report.held)} held for approval")
         if record["content_errors"]:
             parts.append(f"{record['content_errors']} content error(s) (files left out, see above)")
-        print(f"publish: done in {elapsed:.2f}s: " + ("; ".join(parts) or "nothing due")
-              + f" (exit {report.exit_code()})", file=self.out, flush=True)
+        print(
+            f"publish: done in {elapsed:.2f}s: "
+            + ("; ".join(parts) or "nothing due")
+            + f" (exit {report.exit_code()})",
+            file=self.out,
+            flush=True,
+        )

@@ -35,8 +35,9 @@ WATCHED = ("content", "locales", "templates")
 def stamps(root: Path, config: Config | None) -> tuple[tuple[str, int, int], ...]:
     """(path, mtime, size) of every file the build reads: the cheap 'did anything change'."""
     found = []
-    roots = [root / CONFIG_NAME] + [config.dir(k) if config else root / k
-                                   for k in ("content", "locales", "templates")]
+    roots = [root / CONFIG_NAME] + [
+        config.dir(k) if config else root / k for k in ("content", "locales", "templates")
+    ]
     for top in roots:
         if top.is_file():
             st = top.stat()
@@ -111,12 +112,25 @@ class Preview:
         prepare_notes(config, result.site, now, archive=False)  # a preview publishes nothing
         renderer = Renderer(config)
         posts = social_posts(config, result.site, now, views, self.output)
-        held = [u for i in result.site.incidents for u in i.visible(now).updates
-                if config.get("publish", "require_approval") and not u.approved_by]
+        held = [
+            u
+            for i in result.site.incidents
+            for u in i.visible(now).updates
+            if config.get("publish", "require_approval") and not u.approved_by
+        ]
         dashboard = renderer.render(
-            "preview/dashboard.html", config.source_lang, page=DASHBOARD, views=views,
-            findings=findings, posts=posts, held=held, now=now, builds=self.builds,
-            error=None, pdf_paths=_pdfs(views, config))
+            "preview/dashboard.html",
+            config.source_lang,
+            page=DASHBOARD,
+            views=views,
+            findings=findings,
+            posts=posts,
+            held=held,
+            now=now,
+            builds=self.builds,
+            error=None,
+            pdf_paths=_pdfs(views, config),
+        )
         files = list(pages(config, views, renderer))
         files.append(Page(DASHBOARD, dashboard.encode()))
         publish_tree(files, self.output)
@@ -126,10 +140,12 @@ class Preview:
         from publisher.site import Page
 
         items = "".join(f"<li><pre>{html.escape(str(d))}</pre></li>" for d in diagnostics)
-        body = (f"<!DOCTYPE html><html lang=\"en\"><meta charset=\"utf-8\"><title>Preview: error"
-                f"</title><h1>The project cannot be built</h1><ul>{items}</ul>"
-                + (f"<pre>{html.escape(trace)}</pre>" if trace else "")
-                + "<p>Fix the file and reload this page.</p></html>")
+        body = (
+            f'<!DOCTYPE html><html lang="en"><meta charset="utf-8"><title>Preview: error'
+            f"</title><h1>The project cannot be built</h1><ul>{items}</ul>"
+            + (f"<pre>{html.escape(trace)}</pre>" if trace else "")
+            + "<p>Fix the file and reload this page.</p></html>"
+        )
         page = body.encode()
         publish_tree([Page(DASHBOARD, page), Page("index.html", page)], self.output)
 
@@ -139,22 +155,26 @@ def _pdfs(views: dict[str, Any], config: Config) -> set[str]:
 
     if not pdf_available():
         return set()
-    return {pdf_path(iv.incident.id) for iv in views.get(config.source_lang, [])
-            if iv.incident.is_active}
+    return {pdf_path(iv.incident.id) for iv in views.get(config.source_lang, []) if iv.incident.is_active}
 
 
-def social_posts(config: Config, site: Any, now: datetime, views: dict[str, Any],
-                 site_dir: Path) -> list[dict[str, Any]]:
+def social_posts(
+    config: Config, site: Any, now: datetime, views: dict[str, Any], site_dir: Path
+) -> list[dict[str, Any]]:
     """Each configured non-website channel's planned deliveries, by its own plan() (dry run)."""
     from publisher.channels.base import PublishContext
     from publisher.publish import make_channel
 
-    ctx = PublishContext(config=config, site=site, now=now, views=views, site_dir=site_dir,
-                         dry_run=True)
+    ctx = PublishContext(config=config, site=site, now=now, views=views, site_dir=site_dir, dry_run=True)
     found: list[dict[str, Any]] = []
     for cfg in config.channels:
-        entry: dict[str, Any] = {"channel": cfg.name, "type": cfg.type, "enabled": cfg.enabled,
-                                 "posts": [], "error": None}
+        entry: dict[str, Any] = {
+            "channel": cfg.name,
+            "type": cfg.type,
+            "enabled": cfg.enabled,
+            "posts": [],
+            "error": None,
+        }
         try:
             channel = make_channel(cfg, config)
             if getattr(channel, "kind", "") == "website":
@@ -162,8 +182,9 @@ def social_posts(config: Config, site: Any, now: datetime, views: dict[str, Any]
             planned = channel.plan_posts(ctx) if hasattr(channel, "plan_posts") else None
             if planned is not None:
                 for p in planned:
-                    entry["posts"].append(_post(p.delivery, p.composed.text, p.composed.length,
-                                                p.composed.limit))
+                    entry["posts"].append(
+                        _post(p.delivery, p.composed.text, p.composed.length, p.composed.limit)
+                    )
             else:
                 for d in channel.plan(ctx):
                     entry["posts"].append(_post(d, _text(d.payload), None, None))
@@ -183,8 +204,14 @@ def _text(payload: Any) -> str:
 
 
 def _post(delivery: Any, text: str, length: int | None, limit: int | None) -> dict[str, Any]:
-    return {"update_id": delivery.update_id, "lang": delivery.lang, "text": text,
-            "length": length, "limit": limit, "summary": delivery.summary}
+    return {
+        "update_id": delivery.update_id,
+        "lang": delivery.lang,
+        "text": text,
+        "length": length,
+        "limit": limit,
+        "summary": delivery.summary,
+    }
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -206,14 +233,14 @@ class _Handler(SimpleHTTPRequestHandler):
         pass  # the terminal is for what the comms officer needs, not access logs
 
 
-def serve(root: Path, port: int = 8000, now: datetime | None = None,
-          poll: float = 1.0) -> tuple[ThreadingHTTPServer, Preview]:
+def serve(
+    root: Path, port: int = 8000, now: datetime | None = None, poll: float = 1.0
+) -> tuple[ThreadingHTTPServer, Preview]:
     """Start the server on 127.0.0.1 (port 0: any free port) with a polling thread."""
     preview = Preview(root, now)
     preview.refresh()
     handler = type("Handler", (_Handler,), {"preview": preview})
-    server = ThreadingHTTPServer(("127.0.0.1", port),
-                                 partial(handler, directory=str(preview.output)))
+    server = ThreadingHTTPServer(("127.0.0.1", port), partial(handler, directory=str(preview.output)))
     server.daemon_threads = True
 
     def poller() -> None:
@@ -232,4 +259,3 @@ def stop(server: ThreadingHTTPServer) -> None:
     server._stopped = True  # type: ignore[attr-defined]
     server.shutdown()
     server.server_close()
-

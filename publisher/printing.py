@@ -66,7 +66,8 @@ def qr_svg(url: str, size_mm: int = 50) -> Markup:
         f'<svg class="qr" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
         f'width="{size_mm}mm" height="{size_mm}mm" role="img" aria-label="QR code: {Markup.escape(url)}" '
         f'shape-rendering="crispEdges"><rect width="{size}" height="{size}" fill="#fff"/>'
-        f'<path fill="#000" d="{"".join(runs)}"/></svg>')
+        f'<path fill="#000" d="{"".join(runs)}"/></svg>'
+    )
 
 
 def phones(config: Config) -> list[str]:
@@ -75,18 +76,39 @@ def phones(config: Config) -> list[str]:
     return [p for p in found if p]
 
 
-def render_notice(config: Config, views: dict[str, list[IncidentView]], index: int,
-                  renderer: Renderer, pdf: str | None = None) -> str:
+def render_notice(
+    config: Config,
+    views: dict[str, list[IncidentView]],
+    index: int,
+    renderer: Renderer,
+    pdf: str | None = None,
+) -> str:
     """The notice for the incident at `index` in each language's list of views."""
     sections = []
     for lang in config.languages:
         iv = views[lang][index]
-        sections.append(Markup(renderer.render(
-            "print/section.html", lang, iv=iv, page=notice_path(iv.incident.id),
-            phones=phones(config), qr=qr_svg(config.base_url), site_url=config.base_url)))
+        sections.append(
+            Markup(
+                renderer.render(
+                    "print/section.html",
+                    lang,
+                    iv=iv,
+                    page=notice_path(iv.incident.id),
+                    phones=phones(config),
+                    qr=qr_svg(config.base_url),
+                    site_url=config.base_url,
+                )
+            )
+        )
     iv = views[config.source_lang][index]
-    return renderer.render("print/notice.html", config.source_lang, iv=iv, sections=sections,
-                           page=notice_path(iv.incident.id), pdf=pdf)
+    return renderer.render(
+        "print/notice.html",
+        config.source_lang,
+        iv=iv,
+        sections=sections,
+        page=notice_path(iv.incident.id),
+        pdf=pdf,
+    )
 
 
 def pdf_available() -> bool:
@@ -118,8 +140,7 @@ def _key(config: Config, global_fp: str, iv: IncidentView, with_pdf: bool) -> st
     """Everything one notice depends on: like the render cache's key, for every language."""
     from publisher.i18n.catalogs import content_po_path
 
-    h = hashlib.sha256(f"{global_fp}\0{iv.incident.id}\0{iv.incident.source_hash}\0{with_pdf}"
-                       .encode())
+    h = hashlib.sha256(f"{global_fp}\0{iv.incident.id}\0{iv.incident.source_hash}\0{with_pdf}".encode())
     for u in iv.incident.updates:
         h.update(f"\0{u.stem}:{u.source_hash}".encode())
     for lang in config.languages:

@@ -45,8 +45,7 @@ from publisher.outcomes import Log, Outcome, Report
 PACKAGE_DIR = Path(__file__).resolve().parent
 BACKOFF_BASE = 60.0  # seconds; doubled after each failure
 BACKOFF_CAP = 3600.0
-DEFAULT_CHANNEL = ChannelConfig(name="website", type="directory", enabled=True, options={},
-                                line=0)
+DEFAULT_CHANNEL = ChannelConfig(name="website", type="directory", enabled=True, options={}, line=0)
 
 
 @dataclass(frozen=True)
@@ -125,8 +124,9 @@ def backoff(attempts: int, retry_after: float | None) -> float:
 class LazyViews(Mapping[str, list[IncidentView]]):
     """ctx.views, localised only if a channel actually reads them."""
 
-    def __init__(self, config: Config, site: Site, now: datetime,
-                 ready: dict[str, list[IncidentView]] | None = None) -> None:
+    def __init__(
+        self, config: Config, site: Site, now: datetime, ready: dict[str, list[IncidentView]] | None = None
+    ) -> None:
         self._args = (config, site, now)
         self._views = ready
 
@@ -203,11 +203,16 @@ class Job:
     def state_dir(self) -> Path:
         return self.config.dir("state")
 
-    def _deliver_all(self, channels: list[ChannelConfig], selection: Selection, fp: str,
-                     ledger: Ledger | None, site_dir: Path) -> None:
+    def _deliver_all(
+        self,
+        channels: list[ChannelConfig],
+        selection: Selection,
+        fp: str,
+        ledger: Ledger | None,
+        site_dir: Path,
+    ) -> None:
         views = self._build(selection, fp, ledger, site_dir)
-        ctx = PublishContext(self.config, selection.site, self.now, views, site_dir,
-                             self.dry_run)
+        ctx = PublishContext(self.config, selection.site, self.now, views, site_dir, self.dry_run)
         updates = {u.id: u for i in selection.site.incidents for u in i.updates}
         instances = []
         for cfg in channels:
@@ -219,10 +224,15 @@ class Job:
         for cfg, channel in instances:
             ChannelPass(self, cfg.name, channel, ledger, fp).run(ctx, updates)
 
-    def _build(self, selection: Selection, fp: str, ledger: Ledger | None,
-               site_dir: Path) -> Mapping[str, list[IncidentView]]:
-        if ledger is not None and not self.dry_run and site_dir.is_dir() \
-                and ledger.meta("site_fingerprint") == fp:
+    def _build(
+        self, selection: Selection, fp: str, ledger: Ledger | None, site_dir: Path
+    ) -> Mapping[str, list[IncidentView]]:
+        if (
+            ledger is not None
+            and not self.dry_run
+            and site_dir.is_dir()
+            and ledger.meta("site_fingerprint") == fp
+        ):
             return LazyViews(self.config, selection.site, self.now)
         from publisher.site import build
 
@@ -234,8 +244,7 @@ class Job:
 
             paths = {**config.raw["paths"], "state": str(site_dir.parent / "state")}
             config = replace(config, raw={**config.raw, "paths": paths})
-        built = build(config, selection.site, self.now, output=site_dir,
-                      use_cache=not self.dry_run)
+        built = build(config, selection.site, self.now, output=site_dir, use_cache=not self.dry_run)
         if ledger is not None and not self.dry_run:
             ledger.set_meta("site_fingerprint", fp)
         return LazyViews(self.config, selection.site, self.now, built.views)
@@ -244,14 +253,22 @@ class Job:
         """Audit: who approved each version of an update, the first time it goes out."""
         if ledger.meta("approvals_fingerprint") == fingerprint_updates(selection):
             return
-        seen = {(r["update_id"], r["content_hash"]) for r in ledger.db.execute(
-            "SELECT update_id, content_hash FROM audit WHERE event = 'approved'")}
+        seen = {
+            (r["update_id"], r["content_hash"])
+            for r in ledger.db.execute("SELECT update_id, content_hash FROM audit WHERE event = 'approved'")
+        }
         for incident in selection.site.incidents:
             for u in incident.updates:
                 if (u.id, u.source_hash) not in seen:
-                    ledger.audit("approved", update_id=u.id, lang=u.lang,
-                                 content_hash=u.source_hash, approved_by=u.approved_by,
-                                 result="published", detail=u.path)
+                    ledger.audit(
+                        "approved",
+                        update_id=u.id,
+                        lang=u.lang,
+                        content_hash=u.source_hash,
+                        approved_by=u.approved_by,
+                        result="published",
+                        detail=u.path,
+                    )
         ledger.set_meta("approvals_fingerprint", fingerprint_updates(selection))
 
     def _channel_error(self, channel: str, error: str) -> None:
@@ -289,14 +306,12 @@ def secrets_of(channels: list[ChannelConfig]) -> list[str]:
 class ChannelPass:
     """Everything one channel does in one pass."""
 
-    def __init__(self, job: Job, name: str, channel: Any, ledger: Ledger | None,
-                 fp: str) -> None:
+    def __init__(self, job: Job, name: str, channel: Any, ledger: Ledger | None, fp: str) -> None:
         self.job, self.name, self.channel, self.ledger, self.fp = job, name, channel, ledger, fp
         self.all_done = True
 
     def outcome(self, action: str, row: Row | Delivery, **extra: Any) -> None:
-        fields: dict[str, Any] = {"update_id": row.update_id, "lang": row.lang,
-                                  "summary": row.summary}
+        fields: dict[str, Any] = {"update_id": row.update_id, "lang": row.lang, "summary": row.summary}
         if isinstance(row, Row):
             fields.update(remote_id=row.remote_id, url=row.url, attempts=row.attempts)
         fields.update(extra)
@@ -322,8 +337,7 @@ class ChannelPass:
                 ledger.set_pass_fingerprint(self.name, None)
             return
         for delivery in planned:
-            approved = updates[delivery.update_id].approved_by \
-                if delivery.update_id in updates else None
+            approved = updates[delivery.update_id].approved_by if delivery.update_id in updates else None
             self.deliver(delivery, approved)
         if ledger is not None:
             keys = {d.key for d in planned}
@@ -342,9 +356,12 @@ class ChannelPass:
         """Rows a crash left in `sending`: ask the remote before anything new is sent."""
         for row in ledger.in_state(self.name, "sending"):
             if not self.reconcile(ledger, row):
-                self.job._channel_error(self.name, "a delivery interrupted by a crash could not "
-                                        "be checked; nothing else is sent on this channel until "
-                                        "it can be (see the line above)")
+                self.job._channel_error(
+                    self.name,
+                    "a delivery interrupted by a crash could not "
+                    "be checked; nothing else is sent on this channel until "
+                    "it can be (see the line above)",
+                )
                 return False
         return True
 
@@ -357,13 +374,21 @@ class ChannelPass:
             return False
         if receipt is not None:
             row = ledger.complete(row, receipt)
-            ledger.audit("reconciled", row, result="found", detail="an interrupted delivery had "
-                         "arrived; recorded without sending again")
+            ledger.audit(
+                "reconciled",
+                row,
+                result="found",
+                detail="an interrupted delivery had arrived; recorded without sending again",
+            )
             self.outcome("reconciled", row)
         else:
             ledger.mark_pending(row)
-            ledger.audit("reconciled", row, result="not found",
-                         detail="an interrupted delivery had not arrived; it will be sent")
+            ledger.audit(
+                "reconciled",
+                row,
+                result="not found",
+                detail="an interrupted delivery had not arrived; it will be sent",
+            )
         return True
 
     def deliver(self, d: Delivery, approved_by: str | None) -> None:
@@ -382,8 +407,7 @@ class ChannelPass:
                 self.outcome("gave-up", cur, error=cur.last_error)
                 return
             if cur.state == "failed" and waiting and not job.retry:
-                self.outcome("waiting", cur, error=cur.last_error,
-                             next_attempt=_iso(cur.next_attempt_at))
+                self.outcome("waiting", cur, error=cur.last_error, next_attempt=_iso(cur.next_attempt_at))
                 return
             row = cur
         if job.dry_run or ledger is None:
@@ -391,8 +415,7 @@ class ChannelPass:
             action = "would-retry" if row else "would-edit" if previous else "would-create"
             self.outcome(action, d, url=previous.url if previous else None)
             return
-        if row is None and cur is not None and cur.state not in ("delivered", "superseded",
-                                                                  "rolled_back"):
+        if row is None and cur is not None and cur.state not in ("delivered", "superseded", "rolled_back"):
             # An older version never completed. If it may have arrived, find out first, so
             # the new version edits that object instead of creating a second one.
             if cur.attempts > 0 and not self.reconcile(ledger, cur):
@@ -435,13 +458,10 @@ class ChannelPass:
         message = self.job.redact(f"{message} [{kind}]")
         attempts = max(row.attempts, 1)
         gave_up = attempts >= int(self.job.config.get("publish", "max_attempts"))
-        next_at = None if gave_up else self.job.now + timedelta(
-            seconds=backoff(attempts, retry_after))
+        next_at = None if gave_up else self.job.now + timedelta(seconds=backoff(attempts, retry_after))
         row = ledger.fail(row, message, next_at, gave_up)
-        ledger.audit("failed", row, result="gave up" if gave_up else "will retry",
-                     detail=message)
-        self.outcome("gave-up" if gave_up else "failed", row, error=message,
-                     next_attempt=_iso(next_at))
+        ledger.audit("failed", row, result="gave up" if gave_up else "will retry", detail=message)
+        self.outcome("gave-up" if gave_up else "failed", row, error=message, next_attempt=_iso(next_at))
 
 
 def allowed(d: Delivery, channel: str, updates: Mapping[str, Update]) -> bool:
@@ -456,10 +476,17 @@ def _iso(dt: datetime | None) -> str | None:
     return iso(dt)
 
 
-def run_pass(config: Config, loaded: LoadResult, now: datetime, log: Log, *,
-             dry_run: bool = False, retry: bool = False, replan: bool = False) -> Report:
+def run_pass(
+    config: Config,
+    loaded: LoadResult,
+    now: datetime,
+    log: Log,
+    *,
+    dry_run: bool = False,
+    retry: bool = False,
+    replan: bool = False,
+) -> Report:
     return Job(config, loaded, now, log, dry_run=dry_run, retry=retry, replan=replan).run()
-
 
 
 def check_website_channels(config: Config, loaded: LoadResult, now: datetime) -> list[Any]:
@@ -476,8 +503,13 @@ def check_website_channels(config: Config, loaded: LoadResult, now: datetime) ->
             continue
         if ctx is None:
             selection = select(config, loaded.site, now)
-            ctx = PublishContext(config, selection.site, now,
-                                 LazyViews(config, selection.site, now),
-                                 config.dir("state") / "site", dry_run=True)
+            ctx = PublishContext(
+                config,
+                selection.site,
+                now,
+                LazyViews(config, selection.site, now),
+                config.dir("state") / "site",
+                dry_run=True,
+            )
         found.extend(channel.check(ctx))
     return found

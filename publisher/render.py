@@ -30,8 +30,15 @@ BABEL_LOCALES = {"en": "en_GB"}
 
 # Vocabulary → UI string. The msgids are written out in the templates' macro too, so the
 # extractor sees them; this mapping is what channels without templates use.
-STATUS_ORDER = {"investigating": 0, "identified": 1, "monitoring": 2, "resolved": 3,
-                "scheduled": 0, "in_progress": 1, "completed": 3}
+STATUS_ORDER = {
+    "investigating": 0,
+    "identified": 1,
+    "monitoring": 2,
+    "resolved": 3,
+    "scheduled": 0,
+    "in_progress": 1,
+    "completed": 3,
+}
 
 
 def babel_locale(lang: str) -> Locale:
@@ -115,13 +122,15 @@ class Renderer:
 
     def loader(self) -> jinja2.BaseLoader:
         builtin = jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES))
-        return jinja2.ChoiceLoader([
-            jinja2.FileSystemLoader(str(self.config.dir("templates"))),
-            builtin,
-            # "publisher/web/base.html" always names the built-in template, so a project's
-            # own web/base.html can extend it and replace one block (docs/theming.md).
-            jinja2.PrefixLoader({"publisher": builtin}),
-        ])
+        return jinja2.ChoiceLoader(
+            [
+                jinja2.FileSystemLoader(str(self.config.dir("templates"))),
+                builtin,
+                # "publisher/web/base.html" always names the built-in template, so a project's
+                # own web/base.html can extend it and replace one block (docs/theming.md).
+                jinja2.PrefixLoader({"publisher": builtin}),
+            ]
+        )
 
     def env(self, lang: str, kind: str = "web") -> jinja2.Environment:
         key = (kind, lang)
@@ -142,10 +151,16 @@ class Renderer:
         fmt = Formatter(lang, self.config.zone, translations.gettext)
         site_title, site_title_lang = self.config.site_title_for(lang)
         env.globals.update(
-            fmt=fmt, lang=lang, config=self.config, site_title=site_title,
-            site_title_lang=site_title_lang, urls=urls,
-            base_url=self.config.base_url, languages=self.config.languages,
-            source_lang=self.config.source_lang, iso_utc=iso_utc,
+            fmt=fmt,
+            lang=lang,
+            config=self.config,
+            site_title=site_title,
+            site_title_lang=site_title_lang,
+            urls=urls,
+            base_url=self.config.base_url,
+            languages=self.config.languages,
+            source_lang=self.config.source_lang,
+            iso_utc=iso_utc,
             language_name=language_name,
         )
         from publisher.corrections import notes_for  # visible corrections and retractions

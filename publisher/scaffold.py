@@ -38,8 +38,10 @@ def _toml_text(value: str) -> str:
 def init_project(target: Path, answers: Answers) -> list[Path]:
     """Copy the scaffold into `target` (which must be absent or empty); the files written."""
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise InitError(f"{target} exists and is not empty; publisher init only creates new "
-                        "projects (choose a new directory)")
+        raise InitError(
+            f"{target} exists and is not empty; publisher init only creates new "
+            "projects (choose a new directory)"
+        )
     if not answers.base_url.startswith(("http://", "https://")):
         raise InitError(f"--url '{answers.base_url}' must start with https:// (or http://)")
     written: list[Path] = []
@@ -52,9 +54,13 @@ def init_project(target: Path, answers: Answers) -> list[Path]:
         if rel.name == "publisher.toml":
             title = answers.title or f"{answers.organisation} — information"
             text = source.read_text(encoding="utf-8")
-            for marker, value in (("@ORGANISATION@", answers.organisation), ("@TITLE@", title),
-                                  ("@BASE_URL@", answers.base_url), ("@PHONE@", answers.phone),
-                                  ("@EMAIL@", answers.email)):
+            for marker, value in (
+                ("@ORGANISATION@", answers.organisation),
+                ("@TITLE@", title),
+                ("@BASE_URL@", answers.base_url),
+                ("@PHONE@", answers.phone),
+                ("@EMAIL@", answers.email),
+            ):
                 text = text.replace(marker, _toml_text(value))
             dest.write_text(text, encoding="utf-8")
         else:

@@ -43,18 +43,22 @@ def alternates(config: Config, path_for: Callable[..., str], *args: str) -> dict
     return {lang: path_for(lang, *args) for lang in config.languages}
 
 
-def localized(config: Config, site: Site, now: datetime,
-              cache: RenderCache | None = None) -> dict[str, list[IncidentView]]:
+def localized(
+    config: Config, site: Site, now: datetime, cache: RenderCache | None = None
+) -> dict[str, list[IncidentView]]:
     """Every language's views of what is due at `now` (future updates stay unpublished)."""
     locales = config.dir("locales")
     due = [i.visible(now) for i in site.incidents]
     due = [i for i in due if i.updates]
-    return {lang: [localize_cached(config, incident, lang, cache, locales) for incident in due]
-            for lang in config.languages}
+    return {
+        lang: [localize_cached(config, incident, lang, cache, locales) for incident in due]
+        for lang in config.languages
+    }
 
 
-def localize_cached(config: Config, incident: Incident, lang: str, cache: RenderCache | None,
-                    locales: Path | None = None) -> IncidentView:
+def localize_cached(
+    config: Config, incident: Incident, lang: str, cache: RenderCache | None, locales: Path | None = None
+) -> IncidentView:
     """One incident's view in one language, from the render cache when it is there."""
     key = cache.key(incident, lang) if cache else None
     view = cache.get(key, "view") if cache and key else None
@@ -69,35 +73,64 @@ def incident_pages(config: Config, renderer: Renderer, lang: str, iv: IncidentVi
     """Every page that depends on one incident only (cached as a unit, see publisher.cache)."""
     iid = iv.incident.id
     path = urls.incident(lang, iid)
-    html = renderer.render("web/incident.html", lang, page=path, canonical=None,
-                           alternates=alternates(config, urls.incident, iid), iv=iv)
+    html = renderer.render(
+        "web/incident.html",
+        lang,
+        page=path,
+        canonical=None,
+        alternates=alternates(config, urls.incident, iid),
+        iv=iv,
+    )
     result = [Page(path, html.encode())]
     for view in iv.updates:
         stem = view.update.stem
         path = urls.update(lang, iid, stem)
-        html = renderer.render("web/update.html", lang, page=path, canonical=None,
-                               alternates=alternates(config, urls.update, iid, stem),
-                               iv=iv, view=view)
+        html = renderer.render(
+            "web/update.html",
+            lang,
+            page=path,
+            canonical=None,
+            alternates=alternates(config, urls.update, iid, stem),
+            iv=iv,
+            view=view,
+        )
         result.append(Page(path, html.encode()))
     return result
 
 
-def pages(config: Config, views: dict[str, list[IncidentView]],
-          renderer: Renderer | None = None, cache: RenderCache | None = None) -> Iterator[Page]:
+def pages(
+    config: Config,
+    views: dict[str, list[IncidentView]],
+    renderer: Renderer | None = None,
+    cache: RenderCache | None = None,
+) -> Iterator[Page]:
     renderer = renderer or Renderer(config)
     renderer.cache = cache
     for lang, incident_views in views.items():
         active = [iv for iv in incident_views if iv.incident.is_active]
         past = [iv for iv in incident_views if not iv.incident.is_active]
         home = urls.home(lang)
-        html = renderer.render("web/home.html", lang, page=home, canonical=None,
-                               alternates=alternates(config, urls.home), active=active, past=past)
+        html = renderer.render(
+            "web/home.html",
+            lang,
+            page=home,
+            canonical=None,
+            alternates=alternates(config, urls.home),
+            active=active,
+            past=past,
+        )
         yield Page(home, html.encode())
         if lang == config.source_lang:
             # The root page is what someone opening public/index.html sees first.
-            root = renderer.render("web/home.html", lang, page="index.html", canonical=home,
-                                   alternates=alternates(config, urls.home), active=active,
-                                   past=past)
+            root = renderer.render(
+                "web/home.html",
+                lang,
+                page="index.html",
+                canonical=home,
+                alternates=alternates(config, urls.home),
+                active=active,
+                past=past,
+            )
             yield Page("index.html", root.encode())
         for iv in incident_views:
             cached = cached_pages(cache, lang, iv.incident.id)
@@ -112,14 +145,18 @@ def pages(config: Config, views: dict[str, list[IncidentView]],
 
 # Build hooks: "module:function" taking (config, views, renderer) and yielding Pages; each
 # owns its pages (print notices, banner…) so this module stays the site's skeleton.
-PAGE_HOOKS: list[str] = ["publisher.printing:pages", "publisher.banner:pages",
-                         "publisher.accessibility:pages", "publisher.feeds:pages",
-                         "publisher.jsondocs:pages", "publisher.sitemap:pages",
-                         "publisher.corrections:pages"]
+PAGE_HOOKS: list[str] = [
+    "publisher.printing:pages",
+    "publisher.banner:pages",
+    "publisher.accessibility:pages",
+    "publisher.feeds:pages",
+    "publisher.jsondocs:pages",
+    "publisher.sitemap:pages",
+    "publisher.corrections:pages",
+]
 
 
-def extra_pages(config: Config, views: dict[str, list[IncidentView]],
-                renderer: Renderer) -> Iterator[Page]:
+def extra_pages(config: Config, views: dict[str, list[IncidentView]], renderer: Renderer) -> Iterator[Page]:
     import importlib
 
     for target in PAGE_HOOKS:
@@ -133,16 +170,26 @@ def stylesheet(config: Config) -> bytes:
     return source.read_bytes()
 
 
-def build(config: Config, site: Site, now: datetime | None = None,
-          output: Path | None = None, use_cache: bool = True) -> BuildResult:
+def build(
+    config: Config,
+    site: Site,
+    now: datetime | None = None,
+    output: Path | None = None,
+    use_cache: bool = True,
+) -> BuildResult:
     now = now or utc_now()
     output = output or config.dir("output")
     output.parent.mkdir(parents=True, exist_ok=True)
     cache = RenderCache(config.dir("state") / "cache" / "render", config) if use_cache else None
     # Keep every published text and compute correction/retraction notes before anything is
     # rendered; a dry run (no cache) archives nothing (publisher/corrections.py).
-    prepare_notes(config, site, now, archive=use_cache,
-                  localize=lambda incident, lang: localize_cached(config, incident, lang, cache))
+    prepare_notes(
+        config,
+        site,
+        now,
+        archive=use_cache,
+        localize=lambda incident, lang: localize_cached(config, incident, lang, cache),
+    )
     if cache is not None:
         from publisher.fanout import prefill
 

@@ -47,27 +47,30 @@ def sitemap(config: Config, views: dict[str, list[IncidentView]]) -> bytes:
     for path_for, args, lastmod in entries(views):
         for lang in config.languages:
             url = ET.SubElement(root, "url")
-            ET.SubElement(url, "loc").text = urls.absolute(
-                config.base_url, path_for(lang, *args))
+            ET.SubElement(url, "loc").text = urls.absolute(config.base_url, path_for(lang, *args))
             if lastmod is not None:
                 ET.SubElement(url, "lastmod").text = iso_utc(lastmod)
             # Google's rule: each URL lists every language version, itself included.
             for other in config.languages:
-                ET.SubElement(url, "xhtml:link", {
-                    "rel": "alternate", "hreflang": other,
-                    "href": urls.absolute(config.base_url, path_for(other, *args))})
+                ET.SubElement(
+                    url,
+                    "xhtml:link",
+                    {
+                        "rel": "alternate",
+                        "hreflang": other,
+                        "href": urls.absolute(config.base_url, path_for(other, *args)),
+                    },
+                )
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
 def robots(config: Config) -> bytes:
     # A status site is meant to be found: everything may be crawled.
-    return (f"User-agent: *\nAllow: /\n\n"
-            f"Sitemap: {urls.absolute(config.base_url, urls.SITEMAP)}\n").encode()
+    return (f"User-agent: *\nAllow: /\n\nSitemap: {urls.absolute(config.base_url, urls.SITEMAP)}\n").encode()
 
 
-def pages(config: Config, views: dict[str, list[IncidentView]],
-          renderer: Renderer) -> Iterator[Page]:
+def pages(config: Config, views: dict[str, list[IncidentView]], renderer: Renderer) -> Iterator[Page]:
     from publisher.site import Page
 
     yield Page(urls.SITEMAP, sitemap(config, views))

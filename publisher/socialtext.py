@@ -123,8 +123,7 @@ def _blocks(markdown: str, page_url: str) -> tuple[tuple[str, str], ...]:
                 kind, lines = ("quote" if t == "blockquote_open" else "list"), []
             depth += 1
             if t != "blockquote_open":
-                counters.append(int(tok.attrs.get("start", 1) or 1)
-                                if t == "ordered_list_open" else None)
+                counters.append(int(tok.attrs.get("start", 1) or 1) if t == "ordered_list_open" else None)
         elif t in ("bullet_list_close", "ordered_list_close", "blockquote_close"):
             depth -= 1
             if t != "blockquote_close":

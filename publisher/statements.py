@@ -50,8 +50,12 @@ def parse_duration(text: str) -> timedelta | None:
     if not m:
         return None
     n, unit = int(m.group(1)), m.group(2)
-    return {"min": timedelta(minutes=n), "m": timedelta(minutes=n),
-            "h": timedelta(hours=n), "d": timedelta(days=n)}[unit]
+    return {
+        "min": timedelta(minutes=n),
+        "m": timedelta(minutes=n),
+        "h": timedelta(hours=n),
+        "d": timedelta(days=n),
+    }[unit]
 
 
 def statements_dir(config: Config) -> Path:
@@ -92,8 +96,14 @@ def load_statement(path: Path, config: Config, out: list[Diagnostic]) -> Stateme
     lines = {k: f.line for k, f in doc.fields.items()}
     for key in fields:
         if key not in STATEMENT_KEYS:
-            out.append(Diagnostic(shown, lines[key], f"unknown key '{key}' in a statement",
-                                  f"allowed keys: {', '.join(STATEMENT_KEYS)}"))
+            out.append(
+                Diagnostic(
+                    shown,
+                    lines[key],
+                    f"unknown key '{key}' in a statement",
+                    f"allowed keys: {', '.join(STATEMENT_KEYS)}",
+                )
+            )
             ok = False
     title = fields.get("title")
     if not isinstance(title, str) or not title:
@@ -101,35 +111,66 @@ def load_statement(path: Path, config: Config, out: list[Diagnostic]) -> Stateme
         ok = False
     status = fields.get("status") or "investigating"
     if status not in STATUSES:
-        out.append(Diagnostic(shown, lines.get("status", 1), f"'{status}' is not a valid status",
-                              f"use one of: {', '.join(STATUSES)}"))
+        out.append(
+            Diagnostic(
+                shown,
+                lines.get("status", 1),
+                f"'{status}' is not a valid status",
+                f"use one of: {', '.join(STATUSES)}",
+            )
+        )
         ok = False
     cadence = None
     if fields.get("next_update_in") is not None:
         cadence = parse_duration(str(fields["next_update_in"]))
         if cadence is None:
-            out.append(Diagnostic(shown, lines["next_update_in"],
-                                  f"next_update_in '{fields['next_update_in']}' is not a duration",
-                                  "write e.g. 30min, 2h or 1d"))
+            out.append(
+                Diagnostic(
+                    shown,
+                    lines["next_update_in"],
+                    f"next_update_in '{fields['next_update_in']}' is not a duration",
+                    "write e.g. 30min, 2h or 1d",
+                )
+            )
             ok = False
     lang = fields.get("lang") or config.source_lang
     if lang not in config.languages:
-        out.append(Diagnostic(shown, lines.get("lang", 1), f"language '{lang}' is not configured",
-                              f"use one of: {', '.join(config.languages)}"))
+        out.append(
+            Diagnostic(
+                shown,
+                lines.get("lang", 1),
+                f"language '{lang}' is not configured",
+                f"use one of: {', '.join(config.languages)}",
+            )
+        )
         ok = False
     if not doc.body.strip():
-        out.append(Diagnostic(shown, doc.body_line - 1, "the statement has no text",
-                              "write the statement below the closing '---'"))
+        out.append(
+            Diagnostic(
+                shown,
+                doc.body_line - 1,
+                "the statement has no text",
+                "write the statement below the closing '---'",
+            )
+        )
         ok = False
     if not ok:
         return None
     body = doc.body.strip("\n")
     lead = len(doc.body) - len(doc.body.lstrip("\n"))
     approved = fields.get("approved_by")
-    return Statement(name=path.stem, path=shown, title=str(title), status=str(status), body=body,
-                     body_line=doc.body_line + lead, lang=str(lang),
-                     approved_by=str(approved) if approved else None,
-                     next_update_in=cadence, field_lines=lines)
+    return Statement(
+        name=path.stem,
+        path=shown,
+        title=str(title),
+        status=str(status),
+        body=body,
+        body_line=doc.body_line + lead,
+        lang=str(lang),
+        approved_by=str(approved) if approved else None,
+        next_update_in=cadence,
+        field_lines=lines,
+    )
 
 
 def load_statements(config: Config, out: list[Diagnostic]) -> dict[str, Statement]:
@@ -159,8 +200,9 @@ class Translated:
     missing: list[str]  # filled source blocks without a usable translation
 
 
-def translate(config: Config, st: Statement, lang: str, values: Mapping[str, str],
-              source_values: Mapping[str, str]) -> Translated:
+def translate(
+    config: Config, st: Statement, lang: str, values: Mapping[str, str], source_values: Mapping[str, str]
+) -> Translated:
     """The statement's translation into `lang`, filled with `values` (source filled with
     `source_values`), keyed by the filled source block as the incident catalog needs."""
     catalog = statement_catalog(config, st, lang)
@@ -203,32 +245,56 @@ def check_statements(config: Config) -> list[Diagnostic]:
             shown_po = display_path(po, config.root)
             catalog = statement_catalog(config, st, lang)
             if catalog is None:
-                out.append(Diagnostic(st.path, 1, f"statement '{st.name}' has no {lang} catalog",
-                                      f"create {shown_po}; updates made from it will fall back to "
-                                      f"{st.lang} on the {lang} pages", "warning"))
+                out.append(
+                    Diagnostic(
+                        st.path,
+                        1,
+                        f"statement '{st.name}' has no {lang} catalog",
+                        f"create {shown_po}; updates made from it will fall back to "
+                        f"{st.lang} on the {lang} pages",
+                        "warning",
+                    )
+                )
                 continue
             units: list[tuple[str, str | None, int]] = [
-                (markup.normalize(st.title), "title", st.field_lines.get("title", 1))]
+                (markup.normalize(st.title), "title", st.field_lines.get("title", 1))
+            ]
             units += [(b.text, None, st.body_line + b.line - 1) for b in markup.blocks(st.body)]
             for msgid, ctx, line in units:
                 m = catalog.get(msgid, ctx)
                 if m is None or not m.string or m.fuzzy:
                     state = "fuzzy" if m is not None and m.fuzzy else "missing"
-                    out.append(Diagnostic(st.path, line, f"{lang} translation {state} for this block",
-                                          f"translate it in {shown_po}; until then updates made "
-                                          f"from '{st.name}' fall back to {st.lang}", "warning"))
+                    out.append(
+                        Diagnostic(
+                            st.path,
+                            line,
+                            f"{lang} translation {state} for this block",
+                            f"translate it in {shown_po}; until then updates made "
+                            f"from '{st.name}' fall back to {st.lang}",
+                            "warning",
+                        )
+                    )
                     continue
                 assert isinstance(m.string, str)
                 src, dst = set(placeholders(msgid)), set(placeholders(m.string))
                 if src != dst:
                     diff = sorted(dst - src) + sorted(src - dst)
-                    out.append(Diagnostic(
-                        shown_po, msgstr_line(po, m.lineno or 1),
-                        "placeholders differ from the source: "
-                        + ", ".join("{" + d + "}" for d in diff),
-                        "use exactly the source's placeholders: "
-                        + ", ".join("{" + s + "}" for s in sorted(src))))
+                    out.append(
+                        Diagnostic(
+                            shown_po,
+                            msgstr_line(po, m.lineno or 1),
+                            "placeholders differ from the source: " + ", ".join("{" + d + "}" for d in diff),
+                            "use exactly the source's placeholders: "
+                            + ", ".join("{" + s + "}" for s in sorted(src)),
+                        )
+                    )
                 for problem in markup_problems(msgid, m.string):
-                    out.append(Diagnostic(shown_po, msgstr_line(po, m.lineno or 1), problem,
-                                          "keep link targets and `code` as in the source"))
+                    out.append(
+                        Diagnostic(
+                            shown_po,
+                            msgstr_line(po, m.lineno or 1),
+                            problem,
+                            "keep link targets and `code` as in the source",
+                        )
+                    )
     return out

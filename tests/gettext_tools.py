@@ -23,8 +23,7 @@ def msgfmt_check(path: Path) -> None:
     msgfmt = shutil.which("msgfmt")
     if msgfmt is None:
         unavailable("msgfmt (GNU gettext) is not installed", "scripts/test installs it")
-    proc = subprocess.run([msgfmt, "--check", "-o", os.devnull, str(path)],
-                          capture_output=True, text=True)
+    proc = subprocess.run([msgfmt, "--check", "-o", os.devnull, str(path)], capture_output=True, text=True)
     assert proc.returncode == 0, f"msgfmt --check {path}:\n{proc.stderr}"
     errors = [line for line in proc.stderr.splitlines() if "warning" not in line]
     assert not errors, proc.stderr

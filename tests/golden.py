@@ -31,8 +31,8 @@ def compare_tree(actual: dict[str, bytes], name: str) -> None:
         return
     expected = {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
     assert sorted(actual) == sorted(expected), (
-        "the set of files differs from the golden files; if intended, regenerate "
-        "(see tests/golden.py)")
+        "the set of files differs from the golden files; if intended, regenerate (see tests/golden.py)"
+    )
     for rel in sorted(actual):
         assert actual[rel].decode() == expected[rel].decode(), f"{rel} differs from tests/golden/{name}/{rel}"
 

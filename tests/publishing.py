@@ -14,13 +14,19 @@ INCIDENT = "2019-11-15-cyberattaque"
 AFTER_ALL = "2019-11-23T12:00"  # every update of the example is due (and approved)
 
 
-def run_publisher(project: Path, *args: str, env: dict[str, str] | None = None,
-                  timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_publisher(
+    project: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """`python -m publisher -C project ARGS` in its own process (needed for SIGKILL tests)."""
     full_env = {k: v for k, v in os.environ.items() if k != "PUBLISHER_TEST_CRASH_AT"}
     full_env.update({"PYTHONPATH": str(REPO), **(env or {})})
-    return subprocess.run([sys.executable, "-m", "publisher", "-C", str(project), *args],
-                          env=full_env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "publisher", "-C", str(project), *args],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def rows(project: Path, sql: str = "SELECT * FROM deliveries ORDER BY id") -> list[dict[str, Any]]:
@@ -43,9 +49,15 @@ def live_release(project: Path, name: str = "public") -> str:
     return os.readlink(project / name).rsplit("/", 1)[-1]
 
 
-def write_update(project: Path, stem: str, publish_at: str, body: str,
-                 approved_by: str | None = "Direction de la communication",
-                 status: str = "monitoring", incident: str = INCIDENT) -> Path:
+def write_update(
+    project: Path,
+    stem: str,
+    publish_at: str,
+    body: str,
+    approved_by: str | None = "Direction de la communication",
+    status: str = "monitoring",
+    incident: str = INCIDENT,
+) -> Path:
     lines = ["---", f"status: {status}", f'publish_at: "{publish_at}"']
     if approved_by:
         lines.append(f"approved_by: {approved_by}")

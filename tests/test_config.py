@@ -24,8 +24,10 @@ def test_defaults_without_a_config_file(tmp_path: Path) -> None:
 
 def test_unknown_key_names_line_and_suggests(tmp_path: Path) -> None:
     found = config_errors(tmp_path, '[site]\ntitle = "x"\ntitel = "y"\n')
-    assert found == ["publisher.toml:3: error: unknown key 'titel' in [site]\n"
-                     "    fix: did you mean 'title'? known keys: title, organisation, base_url, contact, phone"]
+    assert found == [
+        "publisher.toml:3: error: unknown key 'titel' in [site]\n"
+        "    fix: did you mean 'title'? known keys: title, organisation, base_url, contact, phone"
+    ]
 
 
 def test_unknown_section(tmp_path: Path) -> None:

@@ -30,20 +30,31 @@ def test_a_corrected_update_says_so_and_keeps_the_previous_text(example: Path, c
     # the text changed after publication without a note: check refuses it
     r = cli("-C", example, "check", "--now", "2019-11-16T12:55")
     assert r.code == 2
-    assert (f"{UPDATE}:2: error: the text of this update changed after it was published "
-            "(2019-11-16 12:00) and it has no correction note") in r.err
-    edit(example, UPDATE, "status: identified\n",
-         "status: identified\ncorrection: Heure de l’arrêt de la propagation corrigée.\n")
+    assert (
+        f"{UPDATE}:2: error: the text of this update changed after it was published "
+        "(2019-11-16 12:00) and it has no correction note"
+    ) in r.err
+    edit(
+        example,
+        UPDATE,
+        "status: identified\n",
+        "status: identified\ncorrection: Heure de l’arrêt de la propagation corrigée.\n",
+    )
     assert cli("-C", example, "check", "--now", "2019-11-16T12:55").code == 0
     assert cli("-C", example, "build", "--now", "2019-11-16T13:00").code == 0
 
     fr = page(example, "fr")
     assert NEW in fr and OLD not in fr
-    assert ("<strong>Corrigé le <time datetime=\"2019-11-16T12:00:00Z\">samedi 16 novembre 2019 "
-            "à 13:00 (heure de Paris)</time></strong> — <span>Heure de l’arrêt de la propagation "
-            "corrigée.</span>") in fr
-    links = re.findall(r'href="(20191116T1130/v-[0-9a-f]{16}\.html)">Version précédente, publiée '
-                       r"le samedi 16 novembre 2019 à 12:00", fr)
+    assert (
+        '<strong>Corrigé le <time datetime="2019-11-16T12:00:00Z">samedi 16 novembre 2019 '
+        "à 13:00 (heure de Paris)</time></strong> — <span>Heure de l’arrêt de la propagation "
+        "corrigée.</span>"
+    ) in fr
+    links = re.findall(
+        r'href="(20191116T1130/v-[0-9a-f]{16}\.html)">Version précédente, publiée '
+        r"le samedi 16 novembre 2019 à 12:00",
+        fr,
+    )
     assert len(links) == 1
     previous = (example / f"public/fr/incidents/{INC}" / links[0]).read_text()
     assert OLD in previous and NEW not in previous
@@ -76,18 +87,23 @@ def test_dry_run_and_preview_build_archive_nothing(example: Path, cli) -> None:
 
 def test_a_retraction_links_both_ways(example: Path, cli) -> None:
     (example / f"content/incidents/{INC}/20191116T1300.md").write_text(
-        "---\nstatus: identified\npublish_at: \"2019-11-16T13:00\"\n"
+        '---\nstatus: identified\npublish_at: "2019-11-16T13:00"\n'
         "approved_by: Direction de la communication\nretracts: 20191116T1130\n---\n"
-        "Le point de 11 h 30 contenait une erreur : il est retiré.\n")
+        "Le point de 11 h 30 contenait une erreur : il est retiré.\n"
+    )
     assert cli("-C", example, "build", "--now", "2019-11-16T13:05").code == 0
     withdrawn = page(example, "fr")
-    assert ('<strong>Retiré le <time datetime="2019-11-16T12:00:00Z">samedi 16 novembre 2019 à '
-            '13:00 (heure de Paris)</time>.</strong> <a href="20191116T1300.html">Lire le point '
-            "de situation qui le retire</a>") in withdrawn
+    assert (
+        '<strong>Retiré le <time datetime="2019-11-16T12:00:00Z">samedi 16 novembre 2019 à '
+        '13:00 (heure de Paris)</time>.</strong> <a href="20191116T1300.html">Lire le point '
+        "de situation qui le retire</a>"
+    ) in withdrawn
     new = page(example, "fr", "20191116T1300")
-    assert ('Ce point de situation retire celui du <time datetime="2019-11-16T10:30:00Z">samedi '
-            '16 novembre 2019 à 11:30 (heure de Paris)</time>. <a href="20191116T1130.html">Lire '
-            "le point de situation retiré</a>") in new
+    assert (
+        'Ce point de situation retire celui du <time datetime="2019-11-16T10:30:00Z">samedi '
+        '16 novembre 2019 à 11:30 (heure de Paris)</time>. <a href="20191116T1130.html">Lire '
+        "le point de situation retiré</a>"
+    ) in new
     en = page(example, "en")
     assert "Withdrawn on" in en and 'href="20191116T1300.html">Read the update that withdraws it' in en
     # both ends on the incident page too

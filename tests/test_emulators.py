@@ -82,22 +82,21 @@ class GraphLoopback(requests.Session):
 
     def request(self, method, url, *a, **kw):  # type: ignore[no-untyped-def,override]
         if url.startswith(facebook.FACEBOOK_GRAPH_URL):
-            url = self.base + url[len(facebook.FACEBOOK_GRAPH_URL):]
+            url = self.base + url[len(facebook.FACEBOOK_GRAPH_URL) :]
         return super().request(method, url, *a, **kw)
 
 
-def graph(emu: FacebookEmulator, token: str = "PAGE_TOKEN",
-          timeout: float = 5) -> facebook.GraphAPI:
+def graph(emu: FacebookEmulator, token: str = "PAGE_TOKEN", timeout: float = 5) -> facebook.GraphAPI:
     session = GraphLoopback(emu.base_url)
     api = facebook.GraphAPI(access_token=token, timeout=timeout, session=session)
     api.version = "v26.0"
     return api
 
 
-def mastodon_client(emu: MastodonEmulator, token: str = "MASTODON_TOKEN",
-                    timeout: float = 5) -> Mastodon:
-    return Mastodon(access_token=token, api_base_url=emu.base_url, ratelimit_method="throw",
-                    request_timeout=timeout)
+def mastodon_client(emu: MastodonEmulator, token: str = "MASTODON_TOKEN", timeout: float = 5) -> Mastodon:
+    return Mastodon(
+        access_token=token, api_base_url=emu.base_url, ratelimit_method="throw", request_timeout=timeout
+    )
 
 
 # -- base --------------------------------------------------------------------------------------
@@ -176,8 +175,9 @@ def test_fb_versions_and_header_echo(fb: FacebookEmulator) -> None:
     r = requests.get(f"{fb.base_url}/v24.0/me", params=tok, timeout=5)
     assert r.json() == {"id": PAGE, "name": fb.page_name}
     assert r.headers["facebook-api-version"] == "v24.0"
-    assert requests.get(f"{fb.base_url}/me", params=tok, timeout=5).headers[
-        "facebook-api-version"] == "v26.0"  # unversioned: the app default
+    assert (
+        requests.get(f"{fb.base_url}/me", params=tok, timeout=5).headers["facebook-api-version"] == "v26.0"
+    )  # unversioned: the app default
     r = requests.get(f"{fb.base_url}/v2.8/me", params=tok, timeout=5)
     assert r.status_code == 200 and r.headers["facebook-api-version"] == "v21.0"
     r = requests.get(f"{fb.base_url}/v27.0/me", params=tok, timeout=5)
@@ -216,18 +216,23 @@ def test_fb_token_errors(fb: FacebookEmulator) -> None:
 
 def test_fb_post_edit_read_delete(fb: FacebookEmulator, clock: Clock) -> None:
     base, tok = f"{fb.base_url}/v26.0", {"access_token": "PAGE_TOKEN"}
-    post_id = requests.post(f"{base}/{PAGE}/feed", data={**tok, "message": "Panne",
-                                                         "link": "https://s.example/i/1"},
-                            timeout=5).json()["id"]
+    post_id = requests.post(
+        f"{base}/{PAGE}/feed", data={**tok, "message": "Panne", "link": "https://s.example/i/1"}, timeout=5
+    ).json()["id"]
     clock.advance(minutes=5)
     r = requests.post(f"{base}/{post_id}", data={**tok, "message": "Panne résolue"}, timeout=5)
     assert r.json() == {"success": True}
     fields = "id,message,created_time,updated_time,is_published,permalink_url,link"
     got = requests.get(f"{base}/{post_id}", params={**tok, "fields": fields}, timeout=5).json()
-    assert got == {"id": post_id, "message": "Panne résolue", "link": "https://s.example/i/1",
-                   "created_time": "2026-11-20T10:00:00+0000",
-                   "updated_time": "2026-11-20T10:05:00+0000", "is_published": True,
-                   "permalink_url": f"https://www.facebook.com/{post_id}"}
+    assert got == {
+        "id": post_id,
+        "message": "Panne résolue",
+        "link": "https://s.example/i/1",
+        "created_time": "2026-11-20T10:00:00+0000",
+        "updated_time": "2026-11-20T10:05:00+0000",
+        "is_published": True,
+        "permalink_url": f"https://www.facebook.com/{post_id}",
+    }
     stored = fb.get_post(post_id)
     assert stored is not None and stored.history == [(T0, "Panne")]
     assert requests.delete(f"{base}/{post_id}", params=tok, timeout=5).json() == {"success": True}
@@ -240,8 +245,9 @@ def test_fb_post_edit_read_delete(fb: FacebookEmulator, clock: Clock) -> None:
 
 def test_fb_only_own_posts_editable(fb: FacebookEmulator) -> None:
     foreign = fb.add_post("made elsewhere", by_app=False)
-    r = requests.post(f"{fb.base_url}/v26.0/{foreign.id}",
-                      data={"message": "x", "access_token": "PAGE_TOKEN"}, timeout=5)
+    r = requests.post(
+        f"{fb.base_url}/v26.0/{foreign.id}", data={"message": "x", "access_token": "PAGE_TOKEN"}, timeout=5
+    )
     assert r.json()["error"]["code"] == 100 and foreign.message == "made elsewhere"
 
 
@@ -253,74 +259,106 @@ def test_fb_limits_duplicate_and_scheduling(fb: FacebookEmulator, clock: Clock) 
     r = requests.post(url, data={**tok, "message": "x" * 63206}, timeout=5)
     assert r.json()["error"]["code"] == 506
     when = int((T0 + timedelta(hours=1)).timestamp())
-    r = requests.post(url, data={**tok, "message": "later", "published": "false",
-                                 "scheduled_publish_time": str(when)}, timeout=5)
+    r = requests.post(
+        url,
+        data={**tok, "message": "later", "published": "false", "scheduled_publish_time": str(when)},
+        timeout=5,
+    )
     later = r.json()["id"]
     listing = f"{fb.base_url}/v26.0/{PAGE}/published_posts"
-    assert [p["id"] for p in requests.get(listing, params=tok, timeout=5).json()["data"]] == [
-        fb.posts[0].id]
+    assert [p["id"] for p in requests.get(listing, params=tok, timeout=5).json()["data"]] == [fb.posts[0].id]
     clock.advance(hours=1)
     assert requests.get(listing, params=tok, timeout=5).json()["data"][0]["id"] == later
-    r = requests.post(url, data={**tok, "message": "too soon", "published": "false",
-                                 "scheduled_publish_time": str(int(clock.time()) + 60)},
-                      timeout=5)
+    r = requests.post(
+        url,
+        data={
+            **tok,
+            "message": "too soon",
+            "published": "false",
+            "scheduled_publish_time": str(int(clock.time()) + 60),
+        },
+        timeout=5,
+    )
     assert r.json()["error"]["code"] == 100
 
 
 def test_fb_listing_paging_and_edges(fb: FacebookEmulator, clock: Clock) -> None:
     tok = {"access_token": "PAGE_TOKEN"}
     for i in range(5):
-        requests.post(f"{fb.base_url}/v26.0/{PAGE}/feed", data={**tok, "message": f"m{i}"},
-                      timeout=5)
+        requests.post(f"{fb.base_url}/v26.0/{PAGE}/feed", data={**tok, "message": f"m{i}"}, timeout=5)
         clock.advance(60)
     fb.add_post("a visitor wrote this", by_page=False)
-    r = requests.get(f"{fb.base_url}/v26.0/{PAGE}/published_posts",
-                     params={**tok, "fields": "id,message", "limit": 2}, timeout=5).json()
+    r = requests.get(
+        f"{fb.base_url}/v26.0/{PAGE}/published_posts",
+        params={**tok, "fields": "id,message", "limit": 2},
+        timeout=5,
+    ).json()
     assert [p["message"] for p in r["data"]] == ["m4", "m3"]
     r2 = requests.get(r["paging"]["next"], timeout=5).json()
     assert [p["message"] for p in r2["data"]] == ["m2", "m1"]
     back = requests.get(r2["paging"]["previous"], timeout=5).json()
     assert [p["message"] for p in back["data"]] == ["m4", "m3"]
-    feed = requests.get(f"{fb.base_url}/v26.0/{PAGE}/feed", params={**tok, "limit": 100},
-                        timeout=5).json()
+    feed = requests.get(f"{fb.base_url}/v26.0/{PAGE}/feed", params={**tok, "limit": 100}, timeout=5).json()
     assert feed["data"][0]["message"] == "a visitor wrote this" and len(feed["data"]) == 6
-    r = requests.get(f"{fb.base_url}/v26.0/{PAGE}/posts", params={**tok, "fields": "bogus"},
-                     timeout=5)
+    r = requests.get(f"{fb.base_url}/v26.0/{PAGE}/posts", params={**tok, "fields": "bogus"}, timeout=5)
     assert r.json()["error"]["code"] == 100
 
 
 def test_fb_usage_headers(fb: FacebookEmulator) -> None:
     r = requests.get(f"{fb.base_url}/v26.0/me", params={"access_token": "PAGE_TOKEN"}, timeout=5)
     assert "x-business-use-case-usage" not in r.headers  # absent until "enough calls"
-    fb.set_usage(app={"call_count": 28, "total_cputime": 25, "total_time": 25},
-                 buc=[{"type": "pages", "call_count": 97, "total_cputime": 23, "total_time": 23,
-                       "estimated_time_to_regain_access": 0}])
+    fb.set_usage(
+        app={"call_count": 28, "total_cputime": 25, "total_time": 25},
+        buc=[
+            {
+                "type": "pages",
+                "call_count": 97,
+                "total_cputime": 23,
+                "total_time": 23,
+                "estimated_time_to_regain_access": 0,
+            }
+        ],
+    )
     r = requests.get(f"{fb.base_url}/v26.0/me", params={"access_token": "PAGE_TOKEN"}, timeout=5)
     assert r.headers["x-app-usage"] == '{"call_count":28,"total_cputime":25,"total_time":25}'
     assert '"call_count":97' in r.headers["x-business-use-case-usage"]
     fb.inject("feed.create", fb.error(80001, regain_minutes=7))
-    r = requests.post(f"{fb.base_url}/v26.0/{PAGE}/feed",
-                      data={"message": "x", "access_token": "PAGE_TOKEN"}, timeout=5)
+    r = requests.post(
+        f"{fb.base_url}/v26.0/{PAGE}/feed", data={"message": "x", "access_token": "PAGE_TOKEN"}, timeout=5
+    )
     assert r.json()["error"]["code"] == 80001
     assert '"estimated_time_to_regain_access":7' in r.headers["x-business-use-case-usage"]
 
 
 FB_FAULTS = [  # (code, subcode, expected HTTP status, is_transient)
-    (1, None, 500, True), (2, None, 500, True), (4, None, 400, True), (17, None, 400, True),
-    (32, None, 400, True), (613, None, 400, True), (80001, None, 400, True),
-    (190, 463, 400, False), (190, 467, 400, False), (190, 460, 400, False),
-    (190, 458, 400, False), (190, 492, 400, False), (200, None, 403, False),
-    (10, None, 403, False), (100, None, 400, False), (368, 1390008, 400, False),
+    (1, None, 500, True),
+    (2, None, 500, True),
+    (4, None, 400, True),
+    (17, None, 400, True),
+    (32, None, 400, True),
+    (613, None, 400, True),
+    (80001, None, 400, True),
+    (190, 463, 400, False),
+    (190, 467, 400, False),
+    (190, 460, 400, False),
+    (190, 458, 400, False),
+    (190, 492, 400, False),
+    (200, None, 403, False),
+    (10, None, 403, False),
+    (100, None, 400, False),
+    (368, 1390008, 400, False),
     (506, None, 400, False),
 ]
 
 
 @pytest.mark.parametrize(("code", "subcode", "status", "transient"), FB_FAULTS)
-def test_fb_injected_errors_raw(fb: FacebookEmulator, code: int, subcode: int | None,
-                                status: int, transient: bool) -> None:
+def test_fb_injected_errors_raw(
+    fb: FacebookEmulator, code: int, subcode: int | None, status: int, transient: bool
+) -> None:
     fb.inject("feed.create", fb_error(code, subcode))
-    r = requests.post(f"{fb.base_url}/v26.0/{PAGE}/feed",
-                      data={"message": "x", "access_token": "PAGE_TOKEN"}, timeout=5)
+    r = requests.post(
+        f"{fb.base_url}/v26.0/{PAGE}/feed", data={"message": "x", "access_token": "PAGE_TOKEN"}, timeout=5
+    )
     err = r.json()["error"]
     assert r.status_code == status and r.headers["Content-Type"] == JSON_CT
     assert err["code"] == code and err.get("error_subcode") == subcode
@@ -333,13 +371,12 @@ def test_fb_injected_errors_raw(fb: FacebookEmulator, code: int, subcode: int | 
 def test_fb_sdk_round_trip(fb: FacebookEmulator) -> None:
     api = graph(fb)
     assert api.get_version() == "26.0"
-    post_id = api.put_object(PAGE, "feed", message="Panne réseau", link="https://s.example/i/1")[
-        "id"]
-    assert api.request(f"{api.version}/{post_id}", post_args={"message": "Résolu"}) == {
-        "success": True}
+    post_id = api.put_object(PAGE, "feed", message="Panne réseau", link="https://s.example/i/1")["id"]
+    assert api.request(f"{api.version}/{post_id}", post_args={"message": "Résolu"}) == {"success": True}
     assert api.get_object(post_id, fields="message,permalink_url")["message"] == "Résolu"
-    listing = api.get_connections(PAGE, "published_posts",
-                                  fields="id,message,created_time,permalink_url", limit=10)
+    listing = api.get_connections(
+        PAGE, "published_posts", fields="id,message,created_time,permalink_url", limit=10
+    )
     assert [p["id"] for p in listing["data"]] == [post_id]
     assert api.delete_object(post_id) == {"success": True}
     assert fb.posts == []
@@ -358,10 +395,10 @@ def test_fb_sdk_paging_and_photo(fb: FacebookEmulator, clock: Clock) -> None:
     assert set(photo) == {"id", "post_id"} and fb.get_post(photo["post_id"]).message == "carte"
 
 
-@pytest.mark.parametrize(("code", "subcode"), [(190, 463), (2, None), (506, None), (80001, None),
-                                               (200, None), (368, None)])
-def test_fb_sdk_raises_graph_api_error(fb: FacebookEmulator, code: int,
-                                       subcode: int | None) -> None:
+@pytest.mark.parametrize(
+    ("code", "subcode"), [(190, 463), (2, None), (506, None), (80001, None), (200, None), (368, None)]
+)
+def test_fb_sdk_raises_graph_api_error(fb: FacebookEmulator, code: int, subcode: int | None) -> None:
     fb.inject("feed.create", fb_error(code, subcode))
     with pytest.raises(facebook.GraphAPIError) as info:
         graph(fb).put_object(PAGE, "feed", message="x")
@@ -383,8 +420,12 @@ def test_fb_sdk_timeout_after_commit_and_drop(fb: FacebookEmulator) -> None:
 # -- Mastodon ----------------------------------------------------------------------------------
 def test_masto_post_edit_read_delete(masto: MastodonEmulator, clock: Clock) -> None:
     api = mastodon_client(masto)
-    st = api.status_post("Panne réseau https://status.example.org/i/42", visibility="public",
-                         language="fr", spoiler_text="Incident")
+    st = api.status_post(
+        "Panne réseau https://status.example.org/i/42",
+        visibility="public",
+        language="fr",
+        spoiler_text="Incident",
+    )
     assert st.language == "fr" and st.spoiler_text == "Incident" and st.edited_at is None
     assert 'href="https://status.example.org/i/42"' in st.content
     clock.advance(60)
@@ -416,8 +457,9 @@ def test_masto_idempotency(masto: MastodonEmulator, clock: Clock) -> None:
     again = api.status_post("other text", idempotency_key="inc-42-fr")
     assert again.id == first.id and again.content == "<p>Panne</p>" and len(masto.statuses) == 1
     masto.add_account("other", "OTHER_TOKEN")  # keys are scoped per account
-    assert mastodon_client(masto, "OTHER_TOKEN").status_post(
-        "Panne", idempotency_key="inc-42-fr").id != first.id
+    assert (
+        mastodon_client(masto, "OTHER_TOKEN").status_post("Panne", idempotency_key="inc-42-fr").id != first.id
+    )
     clock.advance(seconds=3601)  # past the TTL the key is forgotten
     assert api.status_post("Panne bis", idempotency_key="inc-42-fr").id != first.id
     api.status_delete(api.status_post("x", idempotency_key="k2"))
@@ -489,14 +531,21 @@ def test_masto_rate_limits(clock: Clock) -> None:
         api = mastodon_client(emu)
         api.status_post("one")
         assert api.ratelimit_limit == 3 and api.ratelimit_remaining == 2
-        r = requests.get(emu.base_url + "/api/v1/accounts/verify_credentials",
-                         headers={"Authorization": "Bearer MASTODON_TOKEN"}, timeout=5)
+        r = requests.get(
+            emu.base_url + "/api/v1/accounts/verify_credentials",
+            headers={"Authorization": "Bearer MASTODON_TOKEN"},
+            timeout=5,
+        )
         assert r.headers["X-RateLimit-Reset"] == "2026-11-20T10:05:00.000000Z"
         api.status_post("three")
         with pytest.raises(MastodonRatelimitError):
             api.status_post("four")
-        r = requests.post(emu.base_url + "/api/v1/statuses", data={"status": "five"},
-                          headers={"Authorization": "Bearer MASTODON_TOKEN"}, timeout=5)
+        r = requests.post(
+            emu.base_url + "/api/v1/statuses",
+            data={"status": "five"},
+            headers={"Authorization": "Bearer MASTODON_TOKEN"},
+            timeout=5,
+        )
         assert r.status_code == 429 and r.json() == {"error": "Too many requests"}
         assert r.headers["X-RateLimit-Remaining"] == "0"
         clock.advance(300)  # a new window
@@ -528,8 +577,9 @@ AUTH = ("publisher", "abcd EFGH 1234 ijkl MNOP 5678")
 
 
 def test_wp_auth(wp: WordPressEmulator) -> None:
-    me = requests.get(wp.base_url + "/wp-json/wp/v2/users/me",
-                      auth=("publisher", "abcdEFGH1234ijklMNOP5678"), timeout=5)
+    me = requests.get(
+        wp.base_url + "/wp-json/wp/v2/users/me", auth=("publisher", "abcdEFGH1234ijklMNOP5678"), timeout=5
+    )
     assert me.status_code == 200 and me.json()["roles"] == ["editor"]
     r = requests.get(wp.base_url + "/wp-json/wp/v2/users/me", auth=("publisher", "nope"), timeout=5)
     assert (r.status_code, r.json()["code"]) == (401, "incorrect_password")
@@ -543,21 +593,26 @@ def test_wp_auth(wp: WordPressEmulator) -> None:
 
 def test_wp_create_update_delete_both_route_styles(wp: WordPressEmulator) -> None:
     pretty, plain = wp.base_url + "/wp-json/wp/v2/posts", wp.base_url + "/?rest_route=/wp/v2/posts"
-    r = requests.post(pretty, json={"title": "Panne réseau", "content": "Texte",
-                                    "status": "publish"}, auth=AUTH, timeout=5)
+    r = requests.post(
+        pretty, json={"title": "Panne réseau", "content": "Texte", "status": "publish"}, auth=AUTH, timeout=5
+    )
     assert r.status_code == 201 and r.headers["Location"] == f"{pretty}/{r.json()['id']}"
     first = r.json()
     assert (first["slug"], first["link"]) == ("panne-reseau", f"{wp.base_url}/panne-reseau/")
     assert (first["date_gmt"], first["date"]) == ("2026-11-20T10:00:00", "2026-11-20T11:00:00")
-    second = requests.post(plain, data={"title": "Panne réseau", "status": "publish"}, auth=AUTH,
-                           timeout=5).json()
+    second = requests.post(
+        plain, data={"title": "Panne réseau", "status": "publish"}, auth=AUTH, timeout=5
+    ).json()
     assert second["slug"] == "panne-reseau-2"
-    drafts = [requests.post(pretty, json={"title": "d", "slug": "same"}, auth=AUTH,
-                            timeout=5).json() for _ in range(2)]
+    drafts = [
+        requests.post(pretty, json={"title": "d", "slug": "same"}, auth=AUTH, timeout=5).json()
+        for _ in range(2)
+    ]
     assert [d["slug"] for d in drafts] == ["same", "same"]  # drafts are not deduplicated
     for method in ("POST", "PUT", "PATCH"):
-        r = requests.request(method, f"{pretty}/{first['id']}", json={"content": method},
-                             auth=AUTH, timeout=5)
+        r = requests.request(
+            method, f"{pretty}/{first['id']}", json={"content": method}, auth=AUTH, timeout=5
+        )
         assert r.status_code == 200 and r.json()["content"]["raw"] == method
     assert len(wp.get_item(first["id"]).revisions) == 3
     r = requests.delete(f"{plain}/{first['id']}", auth=AUTH, timeout=5)
@@ -573,10 +628,13 @@ def test_wp_create_update_delete_both_route_styles(wp: WordPressEmulator) -> Non
 def test_wp_list_filters_and_headers(wp: WordPressEmulator) -> None:
     url = wp.base_url + "/wp-json/wp/v2/posts"
     for title, status in (("Panne", "publish"), ("Panne", "draft"), ("Autre", "publish")):
-        requests.post(url, json={"title": title, "status": status, "slug": "panne"}, auth=AUTH,
-                      timeout=5)
-    r = requests.get(url, params={"slug": "panne", "status": "any", "context": "edit",
-                                  "_fields": "id,slug,status,link"}, auth=AUTH, timeout=5)
+        requests.post(url, json={"title": title, "status": status, "slug": "panne"}, auth=AUTH, timeout=5)
+    r = requests.get(
+        url,
+        params={"slug": "panne", "status": "any", "context": "edit", "_fields": "id,slug,status,link"},
+        auth=AUTH,
+        timeout=5,
+    )
     assert r.headers["X-WP-Total"] == "2" and r.headers["X-WP-TotalPages"] == "1"
     assert all(set(p) == {"id", "slug", "status", "link"} for p in r.json())
     public = requests.get(url, timeout=5).json()
@@ -592,30 +650,44 @@ def test_wp_list_filters_and_headers(wp: WordPressEmulator) -> None:
 
 def test_wp_pages_roles_and_validation(wp: WordPressEmulator, clock: Clock) -> None:
     pages = wp.base_url + "/wp-json/wp/v2/pages"
-    parent = requests.post(pages, json={"title": "Incidents", "status": "publish"}, auth=AUTH,
-                           timeout=5).json()
-    child = requests.post(pages, json={"title": "Panne", "status": "publish",
-                                       "parent": parent["id"]}, auth=AUTH, timeout=5).json()
+    parent = requests.post(
+        pages, json={"title": "Incidents", "status": "publish"}, auth=AUTH, timeout=5
+    ).json()
+    child = requests.post(
+        pages, json={"title": "Panne", "status": "publish", "parent": parent["id"]}, auth=AUTH, timeout=5
+    ).json()
     assert child["link"] == f"{wp.base_url}/incidents/panne/" and child["parent"] == parent["id"]
     wp.add_user("contrib", "pass word", role="contributor")
-    r = requests.post(wp.base_url + "/wp-json/wp/v2/posts", auth=("contrib", "password"),
-                      json={"title": "x", "status": "publish"}, timeout=5)
+    r = requests.post(
+        wp.base_url + "/wp-json/wp/v2/posts",
+        auth=("contrib", "password"),
+        json={"title": "x", "status": "publish"},
+        timeout=5,
+    )
     assert (r.status_code, r.json()["code"]) == (403, "rest_cannot_publish")
-    me = requests.get(wp.base_url + "/wp-json/wp/v2/users/me", auth=("contrib", "password"),
-                      timeout=5).json()
+    me = requests.get(wp.base_url + "/wp-json/wp/v2/users/me", auth=("contrib", "password"), timeout=5).json()
     assert me["capabilities"] == {"read": True, "edit_posts": True}
-    r = requests.post(wp.base_url + "/wp-json/wp/v2/posts", auth=AUTH,
-                      json={"title": "x", "status": "live"}, timeout=5)
+    r = requests.post(
+        wp.base_url + "/wp-json/wp/v2/posts", auth=AUTH, json={"title": "x", "status": "live"}, timeout=5
+    )
     assert r.json()["data"]["params"]["status"].startswith("status is not one of")
     r = requests.post(wp.base_url + "/wp-json/wp/v2/posts", auth=AUTH, json={}, timeout=5)
     assert r.json()["code"] == "empty_content"
-    r = requests.post(wp.base_url + "/wp-json/wp/v2/posts", auth=AUTH, data=b"{bad",
-                      headers={"Content-Type": "application/json"}, timeout=5)
+    r = requests.post(
+        wp.base_url + "/wp-json/wp/v2/posts",
+        auth=AUTH,
+        data=b"{bad",
+        headers={"Content-Type": "application/json"},
+        timeout=5,
+    )
     assert r.json()["code"] == "rest_invalid_json"
-    assert requests.get(wp.base_url + "/wp-json/wp/v2/nope", timeout=5).json()["code"] == \
-        "rest_no_route"
-    future = requests.post(wp.base_url + "/wp-json/wp/v2/posts", auth=AUTH, timeout=5, json={
-        "title": "plus tard", "status": "publish", "date_gmt": "2026-11-20T12:00:00"}).json()
+    assert requests.get(wp.base_url + "/wp-json/wp/v2/nope", timeout=5).json()["code"] == "rest_no_route"
+    future = requests.post(
+        wp.base_url + "/wp-json/wp/v2/posts",
+        auth=AUTH,
+        timeout=5,
+        json={"title": "plus tard", "status": "publish", "date_gmt": "2026-11-20T12:00:00"},
+    ).json()
     assert future["status"] == "future"
     clock.advance(hours=3)
     r = requests.get(f"{wp.base_url}/wp-json/wp/v2/posts/{future['id']}", timeout=5)
@@ -645,23 +717,36 @@ def test_wp_plain_permalinks_and_stripped_auth(clock: Clock) -> None:
     with WordPressEmulator(pretty_permalinks=False, clock=clock) as emu:
         r = requests.get(emu.base_url + "/wp-json/wp/v2/posts", timeout=5)
         assert r.status_code == 404 and r.headers["Content-Type"].startswith("text/html")
-        r = requests.post(emu.base_url + "/?rest_route=/wp/v2/posts", auth=AUTH,
-                          json={"title": "Panne", "status": "publish"}, timeout=5)
+        r = requests.post(
+            emu.base_url + "/?rest_route=/wp/v2/posts",
+            auth=AUTH,
+            json={"title": "Panne", "status": "publish"},
+            timeout=5,
+        )
         assert r.headers["Location"].endswith(f"/?rest_route=/wp/v2/posts/{r.json()['id']}")
         assert r.json()["link"] == f"{emu.base_url}/?p={r.json()['id']}"
     with WordPressEmulator(strip_authorization=True, clock=clock) as emu:
-        r = requests.post(emu.base_url + "/wp-json/wp/v2/posts", auth=AUTH, json={"title": "x"},
-                          timeout=5)
+        r = requests.post(emu.base_url + "/wp-json/wp/v2/posts", auth=AUTH, json={"title": "x"}, timeout=5)
         assert (r.status_code, r.json()["code"]) == (401, "rest_cannot_create")
 
 
 def test_wp_polylang(clock: Clock) -> None:
     with WordPressEmulator(multilingual="polylang", clock=clock) as emu:
         url = emu.base_url + "/wp-json/wp/v2/posts"
-        fr = requests.post(url, params={"lang": "fr"}, auth=AUTH, timeout=5,
-                           json={"title": "Panne réseau", "status": "publish"}).json()
-        en = requests.post(url, params={"lang": "en", "translations[fr]": fr["id"]}, auth=AUTH,
-                           json={"title": "Network outage", "status": "publish"}, timeout=5).json()
+        fr = requests.post(
+            url,
+            params={"lang": "fr"},
+            auth=AUTH,
+            timeout=5,
+            json={"title": "Panne réseau", "status": "publish"},
+        ).json()
+        en = requests.post(
+            url,
+            params={"lang": "en", "translations[fr]": fr["id"]},
+            auth=AUTH,
+            json={"title": "Network outage", "status": "publish"},
+            timeout=5,
+        ).json()
         assert en["translations"] == {"en": en["id"], "fr": fr["id"]}
         assert emu.get_item(fr["id"]).translations == en["translations"]
         assert fr["link"] == f"{emu.base_url}/fr/panne-reseau/"

@@ -37,8 +37,7 @@ def first(project: Path) -> tuple[object, object]:
     return ch, d
 
 
-def test_one_combined_post_per_update_french_first_then_english(project: Path,
-                                                                fb: FacebookEmulator) -> None:
+def test_one_combined_post_per_update_french_first_then_english(project: Path, fb: FacebookEmulator) -> None:
     ch = channel(project, "facebook")
     sent = Driver().run(ch, context(project))
     assert len(sent) == len(fb.posts) == 6
@@ -57,8 +56,9 @@ def test_one_combined_post_per_update_french_first_then_english(project: Path,
         assert req.header("Authorization") == f"OAuth {FB_TOKEN}"
 
 
-def test_translation_that_becomes_publishable_edits_the_same_post(project: Path,
-                                                                  fb: FacebookEmulator) -> None:
+def test_translation_that_becomes_publishable_edits_the_same_post(
+    project: Path, fb: FacebookEmulator
+) -> None:
     po = project / "locales/en/LC_MESSAGES/incidents" / f"{INCIDENT}.po"
     full = po.read_bytes()
     drop_translation(project, "Les équipes de la direction des systèmes")
@@ -75,13 +75,17 @@ def test_translation_that_becomes_publishable_edits_the_same_post(project: Path,
     assert len(fb.requests_for("post.edit")) == 1
 
 
-def test_correction_edits_the_post_and_shows_the_note(project: Path,
-                                                      fb: FacebookEmulator) -> None:
+def test_correction_edits_the_post_and_shows_the_note(project: Path, fb: FacebookEmulator) -> None:
     driver = Driver()
     driver.run(channel(project, "facebook"), context(project))
     post_id = driver.receipts[f"post:{FIRST}"].remote_id
-    edit_update(project, "20191115T2130", "vers 19 h", "vers 18 h 45",
-                front="correction: Heure de l’attaque corrigée.")
+    edit_update(
+        project,
+        "20191115T2130",
+        "vers 19 h",
+        "vers 18 h 45",
+        front="correction: Heure de l’attaque corrigée.",
+    )
     sent = driver.run(channel(project, "facebook"), context(project))
     assert [d.update_id for d in sent] == [FIRST]
     message = fb.get_post(post_id).message
@@ -93,15 +97,18 @@ def test_correction_edits_the_post_and_shows_the_note(project: Path,
     assert len(fb.posts) == 6 and not fb.requests_for("post.delete")
 
 
-def test_retraction_edits_the_old_post_and_links_the_new_statement(project: Path,
-                                                                   fb: FacebookEmulator) -> None:
+def test_retraction_edits_the_old_post_and_links_the_new_statement(
+    project: Path, fb: FacebookEmulator
+) -> None:
     driver = Driver()
     driver.run(channel(project, "facebook"), context(project))
     old_id = driver.receipts[f"post:{FIRST}"].remote_id
     (project / "content/incidents" / INCIDENT / "20191122T1800.md").write_text(
-        "---\nstatus: resolved\npublish_at: \"2019-11-22T18:00\"\napproved_by: Direction\n"
+        '---\nstatus: resolved\npublish_at: "2019-11-22T18:00"\napproved_by: Direction\n'
         "retracts: 20191115T2130\n---\nLe premier communiqué contenait une erreur sur les "
-        "urgences.\n", encoding="utf-8")
+        "urgences.\n",
+        encoding="utf-8",
+    )
     sent = driver.run(channel(project, "facebook"), context(project))
     assert {d.update_id for d in sent} == {FIRST, f"{INCIDENT}/20191122T1800"}
     old = fb.get_post(old_id).message
@@ -111,11 +118,11 @@ def test_retraction_edits_the_old_post_and_links_the_new_statement(project: Path
     assert len(fb.posts) == 7 and not fb.requests_for("post.delete")
 
 
-def test_per_language_mode_makes_one_post_per_language(example: Path, fb: FacebookEmulator,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_per_language_mode_makes_one_post_per_language(
+    example: Path, fb: FacebookEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TEST_FB_TOKEN", FB_TOKEN)
-    configure(example, facebook=fb_options(fb.base_url, mode="per-language",
-                                           api_version="v25.0"))
+    configure(example, facebook=fb_options(fb.base_url, mode="per-language", api_version="v25.0"))
     Driver().run(channel(example, "facebook"), context(example))
     assert len(fb.posts) == 12
     assert all(r.path.startswith("/v25.0/") for r in fb.requests)
@@ -124,8 +131,7 @@ def test_per_language_mode_makes_one_post_per_language(example: Path, fb: Facebo
 
 
 @pytest.mark.parametrize("code", [1, 2, 4, 17, 32, 613, 80001])
-def test_rate_limits_and_outages_are_transient(project: Path, fb: FacebookEmulator,
-                                               code: int) -> None:
+def test_rate_limits_and_outages_are_transient(project: Path, fb: FacebookEmulator, code: int) -> None:
     ch, d = first(project)
     fb.inject("feed.create", fb.error(code, regain_minutes=7))
     with pytest.raises(DeliveryError) as info:
@@ -143,28 +149,33 @@ def test_rate_limits_and_outages_are_transient(project: Path, fb: FacebookEmulat
     assert len(fb.posts) == 1
 
 
-def test_is_transient_flag_makes_an_unknown_code_transient(project: Path,
-                                                           fb: FacebookEmulator) -> None:
+def test_is_transient_flag_makes_an_unknown_code_transient(project: Path, fb: FacebookEmulator) -> None:
     ch, d = first(project)
-    fb.inject("feed.create", HttpFault(500, {"error": {"message": "Please retry", "code": 9007,
-                                                       "is_transient": True}}))
+    fb.inject(
+        "feed.create",
+        HttpFault(500, {"error": {"message": "Please retry", "code": 9007, "is_transient": True}}),
+    )
     with pytest.raises(DeliveryError) as info:
         ch.send(d, None, idempotency_key(d))
     assert info.value.transient
 
 
-@pytest.mark.parametrize("code,subcode,says", [
-    (190, 463, "Renew the Page token"),
-    (190, 467, "Renew the Page token"),
-    (190, 492, "no longer has a role on the Page"),
-    (200, None, "pages_manage_posts"),
-    (10, None, "Page access token"),
-    (100, None, "Check page_id"),
-    (506, None, "identical consecutive post"),
-    (368, None, "abusive"),
-])
-def test_permanent_errors_say_what_to_do(project: Path, fb: FacebookEmulator, code: int,
-                                         subcode: int | None, says: str) -> None:
+@pytest.mark.parametrize(
+    "code,subcode,says",
+    [
+        (190, 463, "Renew the Page token"),
+        (190, 467, "Renew the Page token"),
+        (190, 492, "no longer has a role on the Page"),
+        (200, None, "pages_manage_posts"),
+        (10, None, "Page access token"),
+        (100, None, "Check page_id"),
+        (506, None, "identical consecutive post"),
+        (368, None, "abusive"),
+    ],
+)
+def test_permanent_errors_say_what_to_do(
+    project: Path, fb: FacebookEmulator, code: int, subcode: int | None, says: str
+) -> None:
     ch, d = first(project)
     fb.inject("feed.create", fb.error(code, subcode))
     with pytest.raises(DeliveryError) as info:
@@ -184,8 +195,9 @@ def test_revoked_token_fails_permanently(project: Path, fb: FacebookEmulator) ->
     assert not info.value.transient and "changed their password" in str(info.value)
 
 
-def test_unknown_version_is_a_config_error(example: Path, fb: FacebookEmulator,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unknown_version_is_a_config_error(
+    example: Path, fb: FacebookEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TEST_FB_TOKEN", FB_TOKEN)
     configure(example, facebook=fb_options(fb.base_url, api_version="v99.0"))
     ch, d = first(example)
@@ -205,8 +217,7 @@ def test_duplicate_already_on_the_page_is_adopted(project: Path, fb: FacebookEmu
     assert len(fb.requests_for("feed.create")) == 1
 
 
-def test_timeout_after_the_post_landed_then_retry_gives_one_post(project: Path,
-                                                                fb: FacebookEmulator) -> None:
+def test_timeout_after_the_post_landed_then_retry_gives_one_post(project: Path, fb: FacebookEmulator) -> None:
     ch, d = first(project)
     ch.options["timeout"] = 0.5
     fb.inject("feed.create", Delay(2.0, commit=True))
@@ -221,8 +232,7 @@ def test_timeout_after_the_post_landed_then_retry_gives_one_post(project: Path,
     assert len(fb.posts) == 1
 
 
-def test_dropped_connection_before_posting_then_retry_posts_once(project: Path,
-                                                                 fb: FacebookEmulator) -> None:
+def test_dropped_connection_before_posting_then_retry_posts_once(project: Path, fb: FacebookEmulator) -> None:
     ch, d = first(project)
     fb.inject("feed.create", Drop(commit=False))
     with pytest.raises(DeliveryError) as info:
@@ -233,8 +243,7 @@ def test_dropped_connection_before_posting_then_retry_posts_once(project: Path,
     assert len(fb.posts) == 1
 
 
-def test_reconcile_raises_when_facebook_cannot_be_asked(project: Path,
-                                                        fb: FacebookEmulator) -> None:
+def test_reconcile_raises_when_facebook_cannot_be_asked(project: Path, fb: FacebookEmulator) -> None:
     ch, d = first(project)
     fb.inject("edge.list", fb.error(2))
     with pytest.raises(DeliveryError) as info:
@@ -242,8 +251,9 @@ def test_reconcile_raises_when_facebook_cannot_be_asked(project: Path,
     assert info.value.transient
 
 
-def test_too_long_is_refused_before_any_request(example: Path, fb: FacebookEmulator,
-                                                monkeypatch: pytest.MonkeyPatch, cli) -> None:
+def test_too_long_is_refused_before_any_request(
+    example: Path, fb: FacebookEmulator, monkeypatch: pytest.MonkeyPatch, cli
+) -> None:
     monkeypatch.setenv("TEST_FB_TOKEN", FB_TOKEN)
     configure(example, facebook=fb_options(fb.base_url) + "\nmax_characters = 1500")
     ch, d = first(example)
@@ -258,8 +268,9 @@ def test_too_long_is_refused_before_any_request(example: Path, fb: FacebookEmula
     assert "20191115T2130.md:" in result.err
 
 
-def test_without_a_token_posts_go_to_the_outbox(example: Path, fb: FacebookEmulator,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_token_posts_go_to_the_outbox(
+    example: Path, fb: FacebookEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("TEST_FB_TOKEN", raising=False)
     configure(example, facebook=fb_options(fb.base_url))
     driver = Driver()
@@ -279,9 +290,9 @@ def test_without_a_token_posts_go_to_the_outbox(example: Path, fb: FacebookEmula
     assert fb.requests == []
 
 
-def test_token_never_in_errors_or_logs(project: Path, fb: FacebookEmulator,
-                                       caplog: pytest.LogCaptureFixture,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_token_never_in_errors_or_logs(
+    project: Path, fb: FacebookEmulator, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
     caplog.set_level(logging.DEBUG)
     ch, d = first(project)
     messages = []

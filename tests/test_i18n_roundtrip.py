@@ -60,7 +60,8 @@ def test_translator_round_trip(example: Path, cli: Callable[..., object]) -> Non
     po = polib.pofile(str(example / PO))
     fuzzy = [e for e in po if e.fuzzy]
     assert [(e.msgid, e.msgstr) for e in fuzzy] == [
-        (NEW_FR, "Thank you all for your patience and understanding.")]
+        (NEW_FR, "Thank you all for your patience and understanding.")
+    ]
     assert len([e for e in po if e.translated()]) == 28
     assert not po.obsolete_entries()  # the old text was taken over by the fuzzy entry
     msgfmt_check(example / PO)
@@ -73,8 +74,10 @@ def test_translator_round_trip(example: Path, cli: Callable[..., object]) -> Non
     other = page(example, "en", "20191115T2130")
     assert NOTICE not in other and "Rouen University Hospital was the target" in other
     stats = cli("-C", example, "i18n", "stats", "--lang", "en")
-    assert (f"{INCIDENT}/20191116T1130 (fr)  publishable in en: no (1 block missing, 1 of them fuzzy)"
-            in stats.out)
+    assert (
+        f"{INCIDENT}/20191116T1130 (fr)  publishable in en: no (1 block missing, 1 of them fuzzy)"
+        in stats.out
+    )
 
     # The translator fixes the suggestion and clears the fuzzy flag.
     def fix(e: polib.POEntry) -> None:

@@ -26,8 +26,10 @@ PO = f"locales/en/LC_MESSAGES/incidents/{INCIDENT}.po"
 FR_PO = f"locales/fr/LC_MESSAGES/incidents/{INCIDENT}.po"
 POT = f"locales/incidents/{INCIDENT}.pot"
 UPDATES = Path("content/incidents") / INCIDENT
-PERCENT = ("La remise en service se poursuit : environ 80 % des applications utilisées par les "
-           "services de soins sont de nouveau accessibles.")
+PERCENT = (
+    "La remise en service se poursuit : environ 80 % des applications utilisées par les "
+    "services de soins sont de nouveau accessibles."
+)
 ENGLISH_FIRST = """---
 status: resolved
 publish_at: "2019-11-23T10:00"
@@ -66,8 +68,7 @@ def test_example_catalogs_are_exactly_what_the_tool_writes(example: Path, cli: C
     assert sum(1 for v in translations(example / PO).values() if v) == 29
 
 
-def test_every_catalog_written_passes_msgfmt_and_round_trips_through_babel(
-        example: Path, cli: Cli) -> None:
+def test_every_catalog_written_passes_msgfmt_and_round_trips_through_babel(example: Path, cli: Cli) -> None:
     (example / UPDATES / "20191123T1000.md").write_text(ENGLISH_FIRST)
     template = (REPO / "publisher/templates/web/base.html").read_text()
     override = example / "templates/web/base.html"
@@ -99,8 +100,13 @@ def test_every_catalog_written_passes_msgfmt_and_round_trips_through_babel(
 
 
 def test_committed_catalogs_pass_msgfmt() -> None:
-    for path in [REPO / PO, REPO / POT, REPO / "locales/messages.pot",
-                 PACKAGE_LOCALES / "messages.pot", *PACKAGE_LOCALES.glob("*/LC_MESSAGES/*.po")]:
+    for path in [
+        REPO / PO,
+        REPO / POT,
+        REPO / "locales/messages.pot",
+        PACKAGE_LOCALES / "messages.pot",
+        *PACKAGE_LOCALES.glob("*/LC_MESSAGES/*.po"),
+    ]:
         msgfmt_check(path)
 
 
@@ -150,15 +156,18 @@ def test_extract_rewrites_a_template_only_when_its_messages_change(example: Path
     assert f"wrote {POT} (29 messages)" in r.out
     text = pot.read_text()
     assert f"#: content/incidents/{INCIDENT}/20191120T1800.md:8\n" in text
-    assert re.search(r'POT-Creation-Date: (\S+ \S+)', text).group(1) != re.search(  # type: ignore[union-attr]
-        r'POT-Creation-Date: (\S+ \S+)', first.decode()).group(1)  # type: ignore[union-attr]
+    assert re.search(r"POT-Creation-Date: (\S+ \S+)", text).group(1) != re.search(  # type: ignore[union-attr]
+        r"POT-Creation-Date: (\S+ \S+)", first.decode()
+    ).group(1)  # type: ignore[union-attr]
 
 
 def test_removed_entry_is_obsolete_and_an_exact_match_revives_it(example: Path, cli: Cli) -> None:
     md = example / UPDATES / "20191122T1700.md"
     original = md.read_text()
-    paragraph = ("Le CHU de Rouen a déposé plainte contre X auprès du parquet de Paris pour accès "
-                 "frauduleux à un système de traitement automatisé de données et tentative d’extorsion.")
+    paragraph = (
+        "Le CHU de Rouen a déposé plainte contre X auprès du parquet de Paris pour accès "
+        "frauduleux à un système de traitement automatisé de données et tentative d’extorsion."
+    )
     english = translations(example / PO)[(None, paragraph)]
     md.write_text(original.replace(paragraph + "\n\n", ""))
     assert run(cli, example, "i18n", "extract").code == 0
@@ -193,22 +202,34 @@ def test_compile_writes_the_ui_catalog_and_checks_everything(example: Path, cli:
 def test_compile_errors_name_path_and_line(example: Path, cli: Cli) -> None:
     po = example / PO
     # A translator "localises" a link target and drops a code span's backticks elsewhere.
-    edit(po, 'msgstr "In a life-threatening emergency, call the emergency medical service (SAMU) '
-         'on [15](tel:15)."', 'msgstr "In a life-threatening emergency, call [15](tel:112)."')
+    edit(
+        po,
+        'msgstr "In a life-threatening emergency, call the emergency medical service (SAMU) '
+        'on [15](tel:15)."',
+        'msgstr "In a life-threatening emergency, call [15](tel:112)."',
+    )
     line = line_of(po, 'msgid "En cas d’urgence vitale, appelez le [15](tel:15)."')
     ui = example / "locales/fr/LC_MESSAGES/messages.po"
     ui.parent.mkdir(parents=True, exist_ok=True)
-    ui.write_text('msgid ""\nmsgstr ""\n"Language: fr\\n"\n"Content-Type: text/plain; charset=utf-8\\n"\n\n'
-                  '#, python-format\nmsgid "Times are shown in %(city)s time."\n'
-                  'msgstr "Heures de %(ville)s."\n\n'
-                  'msgid "Skip to content"\nmsgstr "Aller au contenu (100 %)"\n')
+    ui.write_text(
+        'msgid ""\nmsgstr ""\n"Language: fr\\n"\n"Content-Type: text/plain; charset=utf-8\\n"\n\n'
+        '#, python-format\nmsgid "Times are shown in %(city)s time."\n'
+        'msgstr "Heures de %(ville)s."\n\n'
+        'msgid "Skip to content"\nmsgstr "Aller au contenu (100 %)"\n'
+    )
     r = run(cli, example, "i18n", "compile")
     assert r.code == 2
-    assert f"{PO}:{line}: error: msgid \"En cas d’urgence vitale, appelez le [15](tel:15).\": " \
-           "link targets differ from the source (the source has: tel:15)" in r.err
+    assert (
+        f'{PO}:{line}: error: msgid "En cas d’urgence vitale, appelez le [15](tel:15).": '
+        "link targets differ from the source (the source has: tel:15)" in r.err
+    )
     assert "locales/fr/LC_MESSAGES/messages.po:7: error:" in r.err and "ville" in r.err
-    assert "locales/fr/LC_MESSAGES/messages.po:10: error: msgid \"Skip to content\": translation " \
-           "is not a valid format string" in r.err and "%%" in r.err
+    assert (
+        'locales/fr/LC_MESSAGES/messages.po:10: error: msgid "Skip to content": translation '
+        "is not a valid format string"
+        in r.err
+        and "%%" in r.err
+    )
     assert "not compiled: UI catalog for fr" in r.err
     # A syntax error: an unterminated string.
     edit(po, 'msgstr "For Monday 18 November"', 'msgstr "For Monday 18 November\nmsgstr "x"')
@@ -239,20 +260,27 @@ def test_stats_counts_fuzzy_apart_and_says_what_blocks_publication(example: Path
     assert (row["translated"], row["fuzzy"], row["untranslated"], row["obsolete"]) == (26, 2, 1, 0)
     updates = {(u["id"], u["lang"]): u for u in data["updates"]}
     assert updates[(f"{INCIDENT}/20191116T1130", "en")] | {} == {
-        "id": f"{INCIDENT}/20191116T1130", "path": str(UPDATES / "20191116T1130.md"),
-        "source": "fr", "lang": "en", "blocks": 6, "missing": 1, "fuzzy": 1, "markup": 0,
-        "publishable": False}
+        "id": f"{INCIDENT}/20191116T1130",
+        "path": str(UPDATES / "20191116T1130.md"),
+        "source": "fr",
+        "lang": "en",
+        "blocks": 6,
+        "missing": 1,
+        "fuzzy": 1,
+        "markup": 0,
+        "publishable": False,
+    }
     assert updates[(f"{INCIDENT}/20191117T1800", "en")]["missing"] == 1
     assert updates[(f"{INCIDENT}/20191117T1800", "en")]["fuzzy"] == 0
     assert updates[(f"{INCIDENT}/20191115T2130", "en")]["publishable"] is True
     assert sum(not u["publishable"] for u in data["updates"]) == 3
-    assert data["ui"] == [{"lang": "fr", "required": data["ui"][0]["required"], "complete": True,
-                           "missing": []}]
+    assert data["ui"] == [
+        {"lang": "fr", "required": data["ui"][0]["required"], "complete": True, "missing": []}
+    ]
     human = run(cli, example, "i18n", "stats").out
     assert re.search(rf"{re.escape(PO)}\s+26\s+2\s+1\s+0\n", human), human
     assert f"{INCIDENT}/20191117T1800 (fr)  publishable in en: no (1 block missing)" in human
-    assert f"{INCIDENT}/20191122T1700 (fr)  publishable in en: no (1 block missing, 1 of them fuzzy)" \
-        in human
+    assert f"{INCIDENT}/20191122T1700 (fr)  publishable in en: no (1 block missing, 1 of them fuzzy)" in human
     assert f"{INCIDENT}/20191120T1800 (fr)  publishable in en: yes" in human
 
 
@@ -263,7 +291,8 @@ def test_english_first_update_is_translated_to_french(example: Path, cli: Cli) -
     english = [e for e in pot if "source language: en" in e.comment]
     assert [e.msgid for e in english] == [
         "Our [website](https://www.chu-rouen.fr/) now has a page of questions and answers.",
-        "About 95% of postponed appointments have been rescheduled."]
+        "About 95% of postponed appointments have been rescheduled.",
+    ]
     assert english[1].flags == ["no-python-format"]  # "95% of" is not "% o"
     assert run(cli, example, "i18n", "update").code == 0
     fr = polib.pofile(str(example / FR_PO))
@@ -278,9 +307,11 @@ def test_english_first_update_is_translated_to_french(example: Path, cli: Cli) -
     html = page.read_text()
     assert 'class="update" lang="en"' in html and "Traduction en cours" in html
 
-    french = {english[0].msgid: "Notre [site](https://www.chu-rouen.fr/) propose désormais une foire "
-                                "aux questions.",
-              english[1].msgid: "Environ 95 % des rendez-vous reportés ont été reprogrammés."}
+    french = {
+        english[0].msgid: "Notre [site](https://www.chu-rouen.fr/) propose désormais une foire "
+        "aux questions.",
+        english[1].msgid: "Environ 95 % des rendez-vous reportés ont été reprogrammés.",
+    }
     poedit_save(example / FR_PO, lambda e: setattr(e, "msgstr", french[e.msgid]))
     assert run(cli, example, "i18n", "compile").code == 0
     msgfmt_check(example / FR_PO)
@@ -299,8 +330,9 @@ def test_check_refuses_a_language_whose_ui_catalog_is_incomplete(example: Path, 
     override.write_text(template.replace("</footer>", '<p>{{ _("Emergency hotline") }}</p>\n</footer>'))
     r = run(cli, example, "check")
     assert r.code == 2
-    assert ("locales/fr/LC_MESSAGES/messages.po: error: language 'fr' is enabled but 1 of "
-            in r.err) and "UI strings have no translation: 'Emergency hotline'" in r.err
+    assert (
+        "locales/fr/LC_MESSAGES/messages.po: error: language 'fr' is enabled but 1 of " in r.err
+    ) and "UI strings have no translation: 'Emergency hotline'" in r.err
     assert run(cli, example, "i18n", "extract").code == 0
     pot = polib.pofile(str(example / "locales/messages.pot"))
     assert pot.find("Emergency hotline").occurrences[0][0] == "templates/web/base.html"
@@ -308,8 +340,9 @@ def test_check_refuses_a_language_whose_ui_catalog_is_incomplete(example: Path, 
     ui = example / "locales/fr/LC_MESSAGES/messages.po"
     stats = run(cli, example, "i18n", "stats").out
     assert "UI strings in fr: 1 of" in stats and "'Emergency hotline'" in stats
-    poedit_save(ui, lambda e: setattr(e, "msgstr", "Ligne d’urgence") if e.msgid == "Emergency hotline"
-                else None)
+    poedit_save(
+        ui, lambda e: setattr(e, "msgstr", "Ligne d’urgence") if e.msgid == "Emergency hotline" else None
+    )
     r = run(cli, example, "check")
     assert r.code == 0, r.err
     assert run(cli, example, "build").code == 0
@@ -318,17 +351,22 @@ def test_check_refuses_a_language_whose_ui_catalog_is_incomplete(example: Path, 
 
 
 def test_check_warns_which_updates_fall_back_in_either_direction(example: Path, cli: Cli) -> None:
-    poedit_save(example / PO, lambda e: e.flags.append("fuzzy") if e.msgid.startswith("Merci à tous")
-                else None)
+    poedit_save(
+        example / PO, lambda e: e.flags.append("fuzzy") if e.msgid.startswith("Merci à tous") else None
+    )
     (example / UPDATES / "20191123T1000.md").write_text(ENGLISH_FIRST)
     r = run(cli, example, "check")
     assert r.code == 0, r.err
     line = line_of(example / UPDATES / "20191116T1130.md", "Merci à tous")
-    assert (f"{UPDATES}/20191116T1130.md:{line}: warning: en: 1 of 6 blocks have no usable "
-            "translation (fuzzy): the en pages will show this update in fr") in r.err
+    assert (
+        f"{UPDATES}/20191116T1130.md:{line}: warning: en: 1 of 6 blocks have no usable "
+        "translation (fuzzy): the en pages will show this update in fr"
+    ) in r.err
     # An English-first update without its French catalog is reported for the French pages.
-    assert (f"{UPDATES}/20191123T1000.md:7: warning: fr: 2 of 2 blocks have no usable "
-            "translation (missing): the fr pages will show this update in en") in r.err
+    assert (
+        f"{UPDATES}/20191123T1000.md:7: warning: fr: 2 of 2 blocks have no usable "
+        "translation (missing): the fr pages will show this update in en"
+    ) in r.err
     assert r.err.count("have no usable translation") == 2  # once each, not once per checker
 
 
@@ -359,8 +397,9 @@ ipconfig /flushdns
     heading = pot.find("Pour les professionnels")
     assert heading.comment == "heading h2\nsource language: fr"
     assert heading.occurrences == [(f"content/incidents/{INCIDENT}/20191123T1000.md", "6")]
-    para = pot.find("Reconnectez-vous avec `vpn.chu-rouen.fr` puis ouvrez la "
-                    "[procédure](https://intranet.example/vpn).")
+    para = pot.find(
+        "Reconnectez-vous avec `vpn.chu-rouen.fr` puis ouvrez la [procédure](https://intranet.example/vpn)."
+    )
     assert "keep these link targets exactly: https://intranet.example/vpn" in para.comment
     assert "keep these code spans exactly: `vpn.chu-rouen.fr`" in para.comment
     title = pot.find("Cyberattaque contre le système informatique du CHU de Rouen", msgctxt="title")
@@ -371,13 +410,17 @@ ipconfig /flushdns
 def test_a_malformed_catalog_is_never_guessed_at(example: Path, cli: Cli) -> None:
     # Babel alone would read this file, cutting the string and keeping one of two msgstr.
     po = example / PO
-    edit(po, 'msgstr "Thank you all for your patience and understanding."',
-         'msgstr "Thank you all for your patience and understanding.\nmsgstr "Thanks."')
+    edit(
+        po,
+        'msgstr "Thank you all for your patience and understanding."',
+        'msgstr "Thank you all for your patience and understanding.\nmsgstr "Thanks."',
+    )
     r = run(cli, example, "check")
     assert r.code == 2
     bad = line_of(po, 'msgstr "Thanks."')
-    assert f"{PO}:{bad - 1}: error: not a valid gettext catalog: unterminated or badly escaped " \
-           "string" in r.err
+    assert (
+        f"{PO}:{bad - 1}: error: not a valid gettext catalog: unterminated or badly escaped string" in r.err
+    )
     assert run(cli, example, "build").code == 0
     en = (example / "public/en/incidents" / INCIDENT / "20191116T1130.html").read_text()
     assert "Merci à tous pour votre patience" in en and "Thanks." not in en
@@ -394,8 +437,10 @@ def test_update_refuses_a_template_older_than_the_content(example: Path, cli: Cl
     before = (example / PO).read_bytes()
     r = run(cli, example, "i18n", "update")
     assert r.code == 2
-    assert (f"{POT}: error: out of date: the content changed since it was extracted (1 new "
-            "text(s), 1 gone); its catalogs were not updated") in r.err
+    assert (
+        f"{POT}: error: out of date: the content changed since it was extracted (1 new "
+        "text(s), 1 gone); its catalogs were not updated"
+    ) in r.err
     assert "fix: run `publisher i18n extract`, then `publisher i18n update` again" in r.err
     assert (example / PO).read_bytes() == before
 

@@ -39,8 +39,7 @@ def first(project: Path, lang: str = "fr") -> tuple[object, object]:
     return ch, d
 
 
-def test_one_post_per_language_tagged_and_within_the_limit(project: Path,
-                                                           masto: MastodonEmulator) -> None:
+def test_one_post_per_language_tagged_and_within_the_limit(project: Path, masto: MastodonEmulator) -> None:
     Driver().run(channel(project, "mastodon"), context(project))
     statuses = masto.statuses
     assert [s.language for s in statuses] == ["fr", "en"] * 6
@@ -51,8 +50,9 @@ def test_one_post_per_language_tagged_and_within_the_limit(project: Path,
     # full text; it is never cut inside a paragraph.
     fr = statuses[0].text
     assert "la plupart des logiciels utilisés dans les services sont inaccessibles" in fr
-    assert fr.endswith(f"Communiqué complet : https://status.chu-rouen.example/fr/incidents/"
-                       f"{INCIDENT}/20191115T2130.html")
+    assert fr.endswith(
+        f"Communiqué complet : https://status.chu-rouen.example/fr/incidents/{INCIDENT}/20191115T2130.html"
+    )
     creates = masto.requests_for("statuses.create")
     assert all(r.header("Idempotency-Key") for r in creates)
     assert len({r.header("Idempotency-Key") for r in creates}) == 12
@@ -76,8 +76,7 @@ def test_english_post_waits_for_its_translation(project: Path, masto: MastodonEm
 def test_correction_edits_both_posts(project: Path, masto: MastodonEmulator) -> None:
     driver = Driver()
     driver.run(channel(project, "mastodon"), context(project))
-    edit_update(project, "20191115T2130", "vers 19 h", "vers 18 h 45",
-                front="correction: Heure corrigée.")
+    edit_update(project, "20191115T2130", "vers 19 h", "vers 18 h 45", front="correction: Heure corrigée.")
     sent = driver.run(channel(project, "mastodon"), context(project))
     assert sorted(d.key for d in sent) == [f"post:{FIRST}:en", f"post:{FIRST}:fr"]
     assert len(masto.statuses) == 12 and not masto.requests_for("statuses.delete")
@@ -94,9 +93,10 @@ def test_retraction_edits_the_old_posts(project: Path, masto: MastodonEmulator) 
     driver = Driver()
     driver.run(channel(project, "mastodon"), context(project))
     (project / "content/incidents" / INCIDENT / "20191122T1800.md").write_text(
-        "---\nstatus: resolved\npublish_at: \"2019-11-22T18:00\"\napproved_by: Direction\n"
+        '---\nstatus: resolved\npublish_at: "2019-11-22T18:00"\napproved_by: Direction\n'
         "retracts: 20191115T2130\n---\nLe premier communiqué contenait une erreur.\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     driver.run(channel(project, "mastodon"), context(project))
     old = masto.get_status(driver.receipts[f"post:{FIRST}:fr"].remote_id)
     assert old is not None and old.text.startswith("RETIRÉ : ce communiqué a été retiré le")
@@ -105,8 +105,7 @@ def test_retraction_edits_the_old_posts(project: Path, masto: MastodonEmulator) 
     assert not masto.requests_for("statuses.delete")
 
 
-def test_rate_limit_is_transient_with_the_reset_time(project: Path,
-                                                     masto: MastodonEmulator) -> None:
+def test_rate_limit_is_transient_with_the_reset_time(project: Path, masto: MastodonEmulator) -> None:
     ch, d = first(project)
     masto.inject("statuses.create", masto_error(429))
     with pytest.raises(DeliveryError) as info:
@@ -134,13 +133,17 @@ def test_server_errors_are_transient(project: Path, masto: MastodonEmulator, sta
     assert info.value.transient
 
 
-@pytest.mark.parametrize("status,says", [
-    (401, "Create a new access token with the write:statuses scope"),
-    (403, "write:statuses scope"),
-    (422, "fix the update's text"),
-])
-def test_permanent_errors_say_what_to_do(project: Path, masto: MastodonEmulator, status: int,
-                                         says: str) -> None:
+@pytest.mark.parametrize(
+    "status,says",
+    [
+        (401, "Create a new access token with the write:statuses scope"),
+        (403, "write:statuses scope"),
+        (422, "fix the update's text"),
+    ],
+)
+def test_permanent_errors_say_what_to_do(
+    project: Path, masto: MastodonEmulator, status: int, says: str
+) -> None:
     ch, d = first(project)
     masto.inject("statuses.create", masto_error(status))
     with pytest.raises(DeliveryError) as info:
@@ -157,8 +160,9 @@ def test_edit_of_a_deleted_status_is_permanent(project: Path, masto: MastodonEmu
     assert not info.value.transient and "deleted there" in str(info.value)
 
 
-def test_timeout_then_retry_with_the_same_key_gives_one_status(project: Path,
-                                                              masto: MastodonEmulator) -> None:
+def test_timeout_then_retry_with_the_same_key_gives_one_status(
+    project: Path, masto: MastodonEmulator
+) -> None:
     ch, d = first(project)
     ch.options["timeout"] = 0.5
     masto.inject("statuses.create", Delay(2.0, commit=True))
@@ -169,8 +173,7 @@ def test_timeout_then_retry_with_the_same_key_gives_one_status(project: Path,
     assert receipt.remote_id == masto.statuses[0].id and len(masto.statuses) == 1
 
 
-def test_reconcile_finds_the_status_a_crash_left_behind(project: Path,
-                                                        masto: MastodonEmulator) -> None:
+def test_reconcile_finds_the_status_a_crash_left_behind(project: Path, masto: MastodonEmulator) -> None:
     ch, d = first(project)
     masto.inject("statuses.create", Drop(commit=True))
     with pytest.raises(DeliveryError):
@@ -181,8 +184,9 @@ def test_reconcile_finds_the_status_a_crash_left_behind(project: Path,
     assert len(masto.statuses) == 1
 
 
-def test_reconcile_with_a_write_only_token_relies_on_the_key(example: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reconcile_with_a_write_only_token_relies_on_the_key(
+    example: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with MastodonEmulator(token="other") as emu:
         emu.add_token(MA_TOKEN, scopes=("write:statuses",))
         monkeypatch.setenv("TEST_MA_TOKEN", MA_TOKEN)
@@ -204,8 +208,10 @@ def test_lengths_follow_the_instance(example: Path, monkeypatch: pytest.MonkeyPa
         assert result.code == 2
         assert "accepts only 300 characters per post" in result.err
         assert "set max_characters = 300" in result.err
-        assert "mastodon: the post for update 2019-11-15-cyberattaque/20191115T2130 (fr) is" \
-            in result.err and "over the limit of 500" in result.err
+        assert (
+            "mastodon: the post for update 2019-11-15-cyberattaque/20191115T2130 (fr) is" in result.err
+            and "over the limit of 500" in result.err
+        )
         assert 'or set overflow = "lead"' in result.err
         ch, d = first(example)
         with pytest.raises(DeliveryError) as info:
@@ -214,8 +220,7 @@ def test_lengths_follow_the_instance(example: Path, monkeypatch: pytest.MonkeyPa
         assert emu.requests_for("statuses.create") == []
 
 
-def test_instance_limit_is_checked_before_sending(example: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_instance_limit_is_checked_before_sending(example: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with MastodonEmulator(token=MA_TOKEN, max_characters=300) as emu:
         monkeypatch.setenv("TEST_MA_TOKEN", MA_TOKEN)
         configure(example, mastodon=masto_options(emu.base_url))
@@ -231,8 +236,9 @@ def test_instance_limit_is_checked_before_sending(example: Path,
         assert (example / ".publisher" / "mastodon-mastodon.json").exists()
 
 
-def test_without_a_token_posts_go_to_the_outbox(example: Path, masto: MastodonEmulator,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_token_posts_go_to_the_outbox(
+    example: Path, masto: MastodonEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("TEST_MA_TOKEN", raising=False)
     configure(example, mastodon=masto_options(masto.base_url))
     Driver().run(channel(example, "mastodon"), context(example))
@@ -241,9 +247,12 @@ def test_without_a_token_posts_go_to_the_outbox(example: Path, masto: MastodonEm
     assert masto.requests_for("statuses.create") == []
 
 
-def test_token_never_in_errors_or_logs(project: Path, masto: MastodonEmulator,
-                                       caplog: pytest.LogCaptureFixture,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_token_never_in_errors_or_logs(
+    project: Path,
+    masto: MastodonEmulator,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     caplog.set_level(logging.DEBUG)
     ch, d = first(project)
     messages = []

@@ -19,16 +19,57 @@ INC = "2026-11-30-panne-informatique"
 @pytest.fixture
 def project(tmp_path: Path, cli) -> Path:
     root = tmp_path / "hopital"
-    assert cli("init", root, "--organisation", "CH de Test", "--phone", "02 00 00 00 00",
-               "--url", "https://statut.ch-test.example/").code == 0
+    assert (
+        cli(
+            "init",
+            root,
+            "--organisation",
+            "CH de Test",
+            "--phone",
+            "02 00 00 00 00",
+            "--url",
+            "https://statut.ch-test.example/",
+        ).code
+        == 0
+    )
     with open(root / "publisher.toml", "a", encoding="utf-8") as f:
-        f.write('\n[channels.facebook]\ntype = "facebook"\n\n[channels.mastodon]\n'
-                'type = "mastodon"\ninstance = "https://social.example"\n')
-    assert cli("-C", root, "new", "incident", "Panne informatique", "--title", "en=IT outage",
-               "--now", "2026-11-30T14:00").code == 0
-    r = cli("-C", root, "new", "update", "panne", "--from", "it-outage", "--set", "time=14 h",
-            "--set", "time@en=2 pm", "--set", "service=les consultations",
-            "--set", "service@en=outpatient clinics", "--now", "2026-11-30T14:05")
+        f.write(
+            '\n[channels.facebook]\ntype = "facebook"\n\n[channels.mastodon]\n'
+            'type = "mastodon"\ninstance = "https://social.example"\n'
+        )
+    assert (
+        cli(
+            "-C",
+            root,
+            "new",
+            "incident",
+            "Panne informatique",
+            "--title",
+            "en=IT outage",
+            "--now",
+            "2026-11-30T14:00",
+        ).code
+        == 0
+    )
+    r = cli(
+        "-C",
+        root,
+        "new",
+        "update",
+        "panne",
+        "--from",
+        "it-outage",
+        "--set",
+        "time=14 h",
+        "--set",
+        "time@en=2 pm",
+        "--set",
+        "service=les consultations",
+        "--set",
+        "service@en=outpatient clinics",
+        "--now",
+        "2026-11-30T14:05",
+    )
     assert r.code == 0, r.err
     return root
 
@@ -37,14 +78,31 @@ def project(tmp_path: Path, cli) -> Path:
 def server(project: Path) -> Iterator[str]:
     env = dict(os.environ, PYTHONPATH=str(REPO))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "publisher", "-C", str(project), "preview", "--port", "0",
-         "--now", "2026-11-30T14:30"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "publisher",
+            "-C",
+            str(project),
+            "preview",
+            "--port",
+            "0",
+            "--now",
+            "2026-11-30T14:30",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
-        assert line.startswith("preview: http://127.0.0.1:"), (line, proc.stderr.read() if
-                                                               proc.poll() is not None else "")
+        assert line.startswith("preview: http://127.0.0.1:"), (
+            line,
+            proc.stderr.read() if proc.poll() is not None else "",
+        )
         yield line.split()[1].rstrip("/")
     finally:
         proc.terminate()
@@ -86,12 +144,13 @@ def test_preview_rebuilds_when_a_file_changes(server: str, project: Path) -> Non
     # the changed paragraph has no translation any more: English falls back, and check says so
     assert "Translation in progress" in get(f"{server}/en/incidents/{INC}/")
     dashboard = get(f"{server}/_preview/")
-    assert f"content/incidents/{INC}/20261130T1405.md:15</code> warning: en: 1 of 6 blocks" \
-        in dashboard
+    assert f"content/incidents/{INC}/20261130T1405.md:15</code> warning: en: 1 of 6 blocks" in dashboard
     # a broken file is reported on the dashboard; the rest of the site keeps working
     update.write_text(text.replace("status: investigating", "status: investigatin"))
     dashboard = get(f"{server}/_preview/")
-    assert f"content/incidents/{INC}/20261130T1405.md:2</code> error: &#39;investigatin&#39; is not " \
+    assert (
+        f"content/incidents/{INC}/20261130T1405.md:2</code> error: &#39;investigatin&#39; is not "
         "a valid status" in dashboard
+    )
     assert "did you mean &#39;investigating&#39;?" in dashboard
     assert get(f"{server}/fr/index.html")

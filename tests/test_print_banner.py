@@ -64,8 +64,10 @@ def decode(grid: list[list[bool]]) -> list[str]:
     import zxingcpp
 
     scale = 8
-    image = np.array([[0 if dark else 255 for dark in row for _ in range(scale)]
-                      for row in grid for _ in range(scale)], dtype=np.uint8)
+    image = np.array(
+        [[0 if dark else 255 for dark in row for _ in range(scale)] for row in grid for _ in range(scale)],
+        dtype=np.uint8,
+    )
     return [r.text for r in zxingcpp.read_barcodes(image)]
 
 
@@ -83,21 +85,34 @@ def test_print_notice_is_bilingual_and_its_qr_code_decodes_to_the_site(example: 
     (fr_lang, fr), (en_lang, en) = parser.sections
     assert (fr_lang, en_lang) == ("fr", "en")  # French then English
     fr_text, en_text = " ".join(fr), " ".join(en)
-    for expected in ("CHU de Rouen", "Information des patients et du public",
-                     "Cyberattaque contre le système informatique du CHU de Rouen",
-                     "État : Cause identifiée", "samedi 16 novembre 2019 à 11:30",
-                     "Les urgences restent ouvertes.", "Prochain point : dimanche 17 novembre 2019",
-                     "Besoin d’aide ? Appelez le :", "+33 2 32 88 89 90",
-                     "Urgences / A&E : 02 32 88 00 00", URL):
+    for expected in (
+        "CHU de Rouen",
+        "Information des patients et du public",
+        "Cyberattaque contre le système informatique du CHU de Rouen",
+        "État : Cause identifiée",
+        "samedi 16 novembre 2019 à 11:30",
+        "Les urgences restent ouvertes.",
+        "Prochain point : dimanche 17 novembre 2019",
+        "Besoin d’aide ? Appelez le :",
+        "+33 2 32 88 89 90",
+        "Urgences / A&E : 02 32 88 00 00",
+        URL,
+    ):
         assert expected in fr_text, expected
-    for expected in ("Information for patients and visitors",
-                     "Cyber attack on Rouen University Hospital’s IT systems",
-                     "Status: Identified", "Saturday, 16 November 2019 at 11:30 (Paris time)",
-                     "A&E remains open.", "Next update: Sunday, 17 November 2019",
-                     "If you need help, call:", "+33 2 32 88 89 90", URL):
+    for expected in (
+        "Information for patients and visitors",
+        "Cyber attack on Rouen University Hospital’s IT systems",
+        "Status: Identified",
+        "Saturday, 16 November 2019 at 11:30 (Paris time)",
+        "A&E remains open.",
+        "Next update: Sunday, 17 November 2019",
+        "If you need help, call:",
+        "+33 2 32 88 89 90",
+        URL,
+    ):
         assert expected in en_text, expected
     # black and white: the notice's own stylesheet uses no colour but black and white
-    style = html[html.index("<style>"): html.index("</style>")]
+    style = html[html.index("<style>") : html.index("</style>")]
     assert set(re.findall(r"#[0-9a-fA-F]{3,6}\b", style)) <= {"#000", "#fff"}
     svgs = re.findall(r"<svg class=\"qr\".*?</svg>", html)
     assert len(svgs) == 2  # each page stands alone
@@ -147,12 +162,12 @@ def test_banner_points_to_the_incident_in_progress(example: Path, cli) -> None:
     assert "1 incident en cours" in snippet and "<script" not in snippet
     cli("-C", example, "build", "--now", "2019-11-23T12:00")
     assert json.loads((example / "public/banner/banner.json").read_text())["active"] is False
-    assert (example / "public/banner/en.html").read_text().strip() == \
-        "<!-- publisher banner: No incident in progress. -->"
+    assert (
+        example / "public/banner/en.html"
+    ).read_text().strip() == "<!-- publisher banner: No incident in progress. -->"
 
 
-def test_notices_are_rendered_again_only_when_their_incident_changes(example: Path, cli,
-                                                                      monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_notices_are_rendered_again_only_when_their_incident_changes(example: Path, cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from publisher import printing
 
     assert cli("-C", example, "build", "--now", "2019-11-23T12:00").code == 0

@@ -89,13 +89,14 @@ def test_unapproved_update_is_held_and_reported(example, cli):
     assert "Aucune fuite" in page(example)  # the approved ones did go out
     status = cli("-C", example, "status", "--now", "2019-11-24T12:00")
     assert "Waiting for approval" in status.out and "20191124T1000" in status.out
-    path.write_text(path.read_text("utf-8").replace(
-        'publish_at:', "approved_by: Direction générale\npublish_at:"), encoding="utf-8")
+    path.write_text(
+        path.read_text("utf-8").replace("publish_at:", "approved_by: Direction générale\npublish_at:"),
+        encoding="utf-8",
+    )
     approved = cli("-C", example, "publish", "--now", "2019-11-24T12:00")
     assert approved.code == 0 and "held" not in approved.out and NEW_TEXT in page(example)
     audit = rows(example, "SELECT * FROM audit WHERE event = 'approved'")
-    assert {"Direction générale", "Direction de la communication"} == {
-        a["approved_by"] for a in audit}
+    assert {"Direction générale", "Direction de la communication"} == {a["approved_by"] for a in audit}
 
 
 def test_approval_not_required_when_configured_off(example, cli):
@@ -134,10 +135,14 @@ def test_second_concurrent_run_exits_3_at_once_or_waits(example, cli):
 def test_concurrent_runs_never_both_deliver(example):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     cmd = [sys.executable, "-m", "publisher", "-C", str(example), "publish", "--now", AFTER_ALL]
-    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for _ in range(4)]
-    results = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read())  # type: ignore[union-attr]
-               for p in procs]
+    procs = [
+        subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    results = [
+        (p.wait(timeout=120), p.stdout.read(), p.stderr.read())  # type: ignore[union-attr]
+        for p in procs
+    ]
     codes = sorted(code for code, _, _ in results)
     assert set(codes) <= {0, 3}, results
     created = sum(out.count("publish: created") for _, out, _ in results)
@@ -147,8 +152,7 @@ def test_concurrent_runs_never_both_deliver(example):
 
 @pytest.mark.parametrize("point", ["before_send", "after_send"])
 def test_sigkill_in_flight_is_recovered_without_duplicate(example, point):
-    crashed = run_publisher(example, "publish", "--now", AFTER_ALL,
-                            env={"PUBLISHER_TEST_CRASH_AT": point})
+    crashed = run_publisher(example, "publish", "--now", AFTER_ALL, env={"PUBLISHER_TEST_CRASH_AT": point})
     assert crashed.returncode == -9, crashed.stdout + crashed.stderr
     [row] = rows(example)
     assert row["state"] == "sending" and row["attempts"] == 1  # written before the call
@@ -190,8 +194,10 @@ def test_unwritable_target_fails_with_exit_1_and_is_retried_with_backoff(example
 
 def test_backoff_doubles_and_gives_up_after_max_attempts(example, cli):
     (example / "blocked").write_text("x\n")
-    set_config(example, '[publish]\nmax_attempts = 3\n\n'
-               '[channels.website]\ntype = "directory"\npath = "blocked/site"\n')
+    set_config(
+        example,
+        '[publish]\nmax_attempts = 3\n\n[channels.website]\ntype = "directory"\npath = "blocked/site"\n',
+    )
     cli("-C", example, "publish", "--now", "2019-11-23T12:00")
     second = cli("-C", example, "publish", "--now", "2019-11-23T12:01")
     assert "next try after 2019-11-23T11:03:00Z" in second.out  # 2 minutes after attempt 2

@@ -28,7 +28,9 @@ def wp(monkeypatch: pytest.MonkeyPatch) -> Iterator[WordPressEmulator]:
 
 
 def configure(project: Path, wp: WordPressEmulator, extra: str = "") -> None:
-    set_config(project, f"""[channels.website]
+    set_config(
+        project,
+        f"""[channels.website]
 type = "directory"
 
 [channels.cms]
@@ -36,7 +38,8 @@ type = "wordpress"
 base_url = "{wp.base_url}"
 user = "publisher"
 password_env = "PUBLISHER_TEST_WP_PASSWORD"
-{extra}""")
+{extra}""",
+    )
 
 
 def slugs(wp: WordPressEmulator) -> list[str]:
@@ -55,8 +58,9 @@ def test_golden_what_wordpress_receives(example, cli, wp):
         body = dict(req.body)
         assert body["content"].rstrip().endswith("-->")  # the delivery marker, then:
         body["content"] = body["content"].rsplit("<!-- publisher:", 1)[0]
-        bodies[f"{body['slug']}.json"] = (json.dumps(body, indent=1, ensure_ascii=False,
-                                                     sort_keys=True) + "\n").encode()
+        bodies[f"{body['slug']}.json"] = (
+            json.dumps(body, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+        ).encode()
     assert sorted(bodies) == [f"{s}.json" for s in SLUGS]
     compare_tree(bodies, "wordpress")
 
@@ -89,8 +93,7 @@ def test_html_503_with_retry_after_is_honoured(example, cli, wp):
     assert slugs(wp) == SLUGS
 
 
-@pytest.mark.parametrize("fault", [Drop(commit=True), Delay(3, commit=True)],
-                         ids=["dropped", "timeout"])
+@pytest.mark.parametrize("fault", [Drop(commit=True), Delay(3, commit=True)], ids=["dropped", "timeout"])
 def test_answer_lost_after_create_is_reconciled_not_duplicated(example, cli, wp, fault):
     configure(example, wp, extra="timeout = 1\n")
     wp.inject("posts.create", fault)
@@ -104,8 +107,7 @@ def test_answer_lost_after_create_is_reconciled_not_duplicated(example, cli, wp,
     assert {r["state"] for r in cms_rows(example).values()} == {"delivered"}
 
 
-def test_wrong_password_fails_once_per_pass_and_names_the_variable(example, cli, wp,
-                                                                   monkeypatch):
+def test_wrong_password_fails_once_per_pass_and_names_the_variable(example, cli, wp, monkeypatch):
     monkeypatch.setenv("PUBLISHER_TEST_WP_PASSWORD", "not the right one")
     configure(example, wp)
     result = cli("-C", example, "publish", "--now", AFTER_ALL)
@@ -123,8 +125,11 @@ def test_missing_password_variable(example, cli, wp, monkeypatch):
 
 
 def test_bad_wordpress_options_are_config_errors(example, cli, wp):
-    set_config(example, '[channels.cms]\ntype = "wordpress"\nbase_url = "ftp://x"\n'
-               'user = "u"\npassword_env = "my secret pw"\npost_typ = "page"\n')
+    set_config(
+        example,
+        '[channels.cms]\ntype = "wordpress"\nbase_url = "ftp://x"\n'
+        'user = "u"\npassword_env = "my secret pw"\npost_typ = "page"\n',
+    )
     result = cli("-C", example, "publish")
     assert result.code == 2
     assert "base_url must start with http" in result.err

@@ -35,9 +35,12 @@ NEW_TEXT = "Les consultations reprennent normalement dès lundi."
 SLUGS = {f"{INCIDENT}-fr", f"{INCIDENT}-en"}
 
 
-def configure(project: Path, wp: RealWordPress, base_url: str | None = None,
-              extra: str = "") -> dict[str, str]:
-    set_config(project, f"""[channels.website]
+def configure(
+    project: Path, wp: RealWordPress, base_url: str | None = None, extra: str = ""
+) -> dict[str, str]:
+    set_config(
+        project,
+        f"""[channels.website]
 type = "directory"
 
 [channels.cms]
@@ -45,7 +48,8 @@ type = "wordpress"
 base_url = "{base_url or wp.base_url}"
 user = "{wp.user}"
 password_env = "{PASSWORD_ENV}"
-{extra}""")
+{extra}""",
+    )
     return {PASSWORD_ENV: wp.app_password}
 
 
@@ -86,7 +90,8 @@ def test_first_run_creates_one_post_per_language_second_run_nothing(example, wp)
     assert "edited" not in second.stdout
     again = posts(wp)
     assert {s: p["modified_gmt"] for s, p in again.items()} == {
-        s: p["modified_gmt"] for s, p in found.items()}
+        s: p["modified_gmt"] for s, p in found.items()
+    }
     status = run_publisher(example, "status", env=env)
     assert fr["link"] in status.stdout and en["link"] in status.stdout
 
@@ -126,8 +131,10 @@ def test_unapproved_update_is_held(example, wp):
 def test_concurrent_runs_never_both_deliver(example, wp):
     env = {**os.environ, "PYTHONPATH": str(REPO), **configure(example, wp)}
     cmd = [sys.executable, "-m", "publisher", "-C", str(example), "publish", "--now", AFTER_ALL]
-    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for _ in range(4)]
+    procs = [
+        subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
     codes = [p.wait(timeout=120) for p in procs]
     assert set(codes) <= {0, 3} and 0 in codes
     assert set(posts(wp)) == SLUGS  # posts() fails on a duplicate
@@ -136,8 +143,7 @@ def test_concurrent_runs_never_both_deliver(example, wp):
 @pytest.mark.parametrize("point", ["before_send", "after_send"])
 def test_sigkill_around_the_remote_call_is_recovered(example, wp, point):
     env = configure(example, wp)
-    crashed = publish(example, {**env, "PUBLISHER_TEST_CRASH_AT": f"{point}:cms"},
-                      "--now", AFTER_ALL)
+    crashed = publish(example, {**env, "PUBLISHER_TEST_CRASH_AT": f"{point}:cms"}, "--now", AFTER_ALL)
     assert crashed.returncode == -9
     in_flight = [r for r in rows(example) if r["state"] == "sending"]
     assert len(in_flight) == 1 and in_flight[0]["channel"] == "cms"
@@ -151,8 +157,7 @@ def test_sigkill_around_the_remote_call_is_recovered(example, wp, point):
     assert set(found) == SLUGS  # no duplicate, no loss
     assert "Aucune fuite de données médicales" in found[f"{INCIDENT}-fr"]["content"]["raw"]
     assert "no leak of medical or personal data" in found[f"{INCIDENT}-en"]["content"]["raw"]
-    ledger = {r["key"]: r for r in rows(example) if r["channel"] == "cms"
-              and r["state"] == "delivered"}
+    ledger = {r["key"]: r for r in rows(example) if r["channel"] == "cms" and r["state"] == "delivered"}
     assert {ledger[k]["remote_id"] for k in ledger} == {str(p["id"]) for p in found.values()}
 
 
@@ -163,8 +168,7 @@ def test_sigkill_during_an_edit_keeps_the_same_post(example, wp, point):
     ids = {s: p["id"] for s, p in posts(wp).items()}
     path = example / "content" / "incidents" / INCIDENT / "20191120T1800.md"
     path.write_text(path.read_text("utf-8") + "\n" + NEW_TEXT + "\n", encoding="utf-8")
-    crashed = publish(example, {**env, "PUBLISHER_TEST_CRASH_AT": f"{point}:cms"},
-                      "--now", AFTER_ALL)
+    crashed = publish(example, {**env, "PUBLISHER_TEST_CRASH_AT": f"{point}:cms"}, "--now", AFTER_ALL)
     assert crashed.returncode == -9
     recovered = publish(example, env, "--now", AFTER_ALL)
     assert recovered.returncode == 0, recovered.stdout + recovered.stderr
@@ -178,16 +182,16 @@ def test_wordpress_down_exit_1_retried_next_run_website_still_deployed(example, 
     down = publish(example, env, "--now", AFTER_ALL)
     assert down.returncode == 1, down.stdout + down.stderr
     assert "unreachable" in down.stdout and "cms" in down.stdout
-    assert "Aucune fuite" in (example / "public" / "fr" / "incidents" / INCIDENT /
-                              "index.html").read_text("utf-8")
+    assert "Aucune fuite" in (example / "public" / "fr" / "incidents" / INCIDENT / "index.html").read_text(
+        "utf-8"
+    )
     assert live_release(example)
     config = example / "publisher.toml"
     config.write_text(config.read_text("utf-8").replace("http://127.0.0.1:9", wp.base_url))
     retried = publish(example, env, "--now", "2019-11-23T12:02")
     assert retried.returncode == 0, retried.stdout + retried.stderr
     assert set(posts(wp)) == SLUGS
-    states = {(r["key"], r["state"], r["attempts"]) for r in rows(example)
-              if r["channel"] == "cms"}
+    states = {(r["key"], r["state"], r["attempts"]) for r in rows(example) if r["channel"] == "cms"}
     assert states == {(f"{INCIDENT}/fr", "delivered", 2), (f"{INCIDENT}/en", "delivered", 2)}
 
 
@@ -237,8 +241,9 @@ def test_markup_in_a_title_stays_text(example, wp):
     env = configure(example, wp)
     incident = example / "content" / "incidents" / INCIDENT / "incident.md"
     text = incident.read_text("utf-8")
-    incident.write_text(text.replace("title: Cyberattaque", "title: <b>A&E</b> Cyberattaque"),
-                        encoding="utf-8")
+    incident.write_text(
+        text.replace("title: Cyberattaque", "title: <b>A&E</b> Cyberattaque"), encoding="utf-8"
+    )
     assert publish(example, env, "--now", AFTER_ALL).returncode == 0
     fr = posts(wp)[f"{INCIDENT}-fr"]
     assert fr["title"]["raw"].startswith("&lt;b&gt;A&amp;E&lt;/b&gt; Cyberattaque")

@@ -53,7 +53,8 @@ def test_template_override_invalidates(example: Path) -> None:
     build_now(example)
     (example / "templates/web").mkdir(parents=True)
     (example / "templates/web/update.html").write_text(
-        '{% extends "web/base.html" %}{% block main %}<h1>OVERRIDDEN</h1>{% endblock %}')
+        '{% extends "web/base.html" %}{% block main %}<h1>OVERRIDDEN</h1>{% endblock %}'
+    )
     build_now(example)
     assert "OVERRIDDEN" in (example / "public/fr/incidents" / INCIDENT / "20191115T2130.html").read_text()
 
@@ -73,8 +74,7 @@ def test_parallel_cold_build_gives_the_same_site(example: Path, monkeypatch) -> 
     monkeypatch.setattr(fanout, "workers", lambda: 2)
     config = load_config(example)
     site = load_site(config).site
-    assert fanout.prefill(config, fanout.RenderCache(example / "c1", config),
-                          list(site.incidents)) == 2
+    assert fanout.prefill(config, fanout.RenderCache(example / "c1", config), list(site.incidents)) == 2
     parallel = build_now(example)
     sequential = build_now(example, output=example / "seq", use_cache=False)
     a = {p.relative_to(parallel.output): p.read_bytes() for p in parallel.output.rglob("*.html")}

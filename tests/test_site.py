@@ -46,8 +46,14 @@ def test_every_update_in_french_and_english(example: Path) -> None:
 
 def test_pages_link_alternates_and_switch_language(example: Path) -> None:
     en = page(build_example(example), "en", "20191115T2130")
-    assert f'hreflang="fr" href="https://status.chu-rouen.example/fr/incidents/{INCIDENT}/20191115T2130.html"' in en
-    assert f'<a href="../../../fr/incidents/{INCIDENT}/20191115T2130.html" hreflang="fr" lang="fr">Français</a>' in en
+    assert (
+        f'hreflang="fr" href="https://status.chu-rouen.example/fr/incidents/{INCIDENT}/20191115T2130.html"'
+        in en
+    )
+    assert (
+        f'<a href="../../../fr/incidents/{INCIDENT}/20191115T2130.html" hreflang="fr" lang="fr">Français</a>'
+        in en
+    )
 
 
 def test_root_index_is_readable_from_disk(example: Path) -> None:
@@ -77,7 +83,7 @@ def test_fuzzy_entry_makes_that_whole_update_fall_back(example: Path) -> None:
     fuzz(example / PO, "Le CHU de Rouen a déposé plainte")
     out = build_example(example)
     en = page(out, "en")
-    closing = en[en.index('id="u20191122T1700"'):]
+    closing = en[en.index('id="u20191122T1700"') :]
     closing = closing[: closing.index("</article>")]
     assert '<article class="update" lang="fr" id="u20191122T1700">' in en
     assert "Translation in progress: the original text is shown." in closing
@@ -111,7 +117,7 @@ XSS = (
     "<script>alert('x')</script>\n\n"
     "<img src=x onerror=alert(1)> and [click](javascript:alert(1)) and "
     "[data](data:text/html;base64,PHNjcmlwdD4=)\n\n"
-    "**ok** <b onclick=\"alert(1)\">bold</b>\n"
+    '**ok** <b onclick="alert(1)">bold</b>\n'
 )
 
 
@@ -124,8 +130,11 @@ def test_html_and_script_in_content_are_shown_as_text(tmp_path: Path) -> None:
     result = load_site(config)
     # the bad links are reported by check, and the update is held
     assert any("javascript:" in str(d) for d in result.diagnostics)
-    (directory / "20191115T1900.md").write_text(XSS.replace("[click](javascript:alert(1)) and ", "")
-                                                .replace("[data](data:text/html;base64,PHNjcmlwdD4=)", ""))
+    (directory / "20191115T1900.md").write_text(
+        XSS.replace("[click](javascript:alert(1)) and ", "").replace(
+            "[data](data:text/html;base64,PHNjcmlwdD4=)", ""
+        )
+    )
     result = load_site(config)
     assert result.diagnostics == []
     out = build(config, result.site).output
@@ -143,8 +152,10 @@ def test_html_and_script_in_content_are_shown_as_text(tmp_path: Path) -> None:
 def test_markdown_renderer_refuses_dangerous_links_even_unchecked() -> None:
     from publisher.markup import to_html
 
-    html = to_html("[a](javascript:alert(1)) [b](vbscript:x) [c](file:///etc/passwd) "
-                   "[d](https://ok.example) [e](mailto:a@b.c) [f](tel:15)")
+    html = to_html(
+        "[a](javascript:alert(1)) [b](vbscript:x) [c](file:///etc/passwd) "
+        "[d](https://ok.example) [e](mailto:a@b.c) [f](tel:15)"
+    )
     assert 'href="javascript' not in html and 'href="vbscript' not in html and 'href="file' not in html
     assert 'href="https://ok.example"' in html and 'href="mailto:a@b.c"' in html and 'href="tel:15"' in html
 
@@ -153,7 +164,9 @@ def snapshot(out: Path) -> dict[Path, bytes]:
     return {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
 
-def test_failed_build_leaves_the_previous_site_untouched(example: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_build_leaves_the_previous_site_untouched(
+    example: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = build_example(example)
     build_example(example)  # now a staging twin with a manifest exists too
     before = snapshot(out)
@@ -167,7 +180,10 @@ def test_failed_build_leaves_the_previous_site_untouched(example: Path, monkeypa
 
     monkeypatch.setattr(site_module, "pages", explode_midway)
     (example / "content/incidents" / INCIDENT / "20191122T1700.md").write_text(
-        (example / "content/incidents" / INCIDENT / "20191122T1700.md").read_text().replace("Une semaine", "Huit jours"))
+        (example / "content/incidents" / INCIDENT / "20191122T1700.md")
+        .read_text()
+        .replace("Une semaine", "Huit jours")
+    )
     with pytest.raises(RuntimeError, match="disk full"):
         build_example(example)
     assert snapshot(out) == before

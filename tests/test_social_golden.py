@@ -40,14 +40,11 @@ def recorded(requests: list[RecordedRequest]) -> str:
     return json.dumps(out, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
-def test_what_each_api_receives_for_the_example(example: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_what_each_api_receives_for_the_example(example: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TEST_FB_TOKEN", FB_TOKEN)
     monkeypatch.setenv("TEST_MA_TOKEN", MA_TOKEN)
-    with FacebookEmulator(page_tokens=(FB_TOKEN,)) as fb, \
-            MastodonEmulator(token=MA_TOKEN) as masto:
-        configure(example, facebook=fb_options(fb.base_url),
-                  mastodon=masto_options(masto.base_url))
+    with FacebookEmulator(page_tokens=(FB_TOKEN,)) as fb, MastodonEmulator(token=MA_TOKEN) as masto:
+        configure(example, facebook=fb_options(fb.base_url), mastodon=masto_options(masto.base_url))
         driver = Driver()
         for name in ("facebook", "mastodon"):
             driver.run(channel(example, name), context(example))

@@ -23,13 +23,15 @@ TOKENS = {"TEST_FB_TOKEN": FB_TOKEN, "TEST_MA_TOKEN": MA_TOKEN}
 
 
 @pytest.fixture
-def project(example: Path, fb: FacebookEmulator, masto: MastodonEmulator,
-            monkeypatch: pytest.MonkeyPatch) -> Path:
+def project(
+    example: Path, fb: FacebookEmulator, masto: MastodonEmulator, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     for name, value in TOKENS.items():
         monkeypatch.setenv(name, value)
     text = (example / "publisher.toml").read_text(encoding="utf-8")
-    (example / "publisher.toml").write_text(text + '\n[channels.website]\ntype = "directory"\n',
-                                            encoding="utf-8")
+    (example / "publisher.toml").write_text(
+        text + '\n[channels.website]\ntype = "directory"\n', encoding="utf-8"
+    )
     configure(example, facebook=fb_options(fb.base_url), mastodon=masto_options(masto.base_url))
     return example
 
@@ -42,9 +44,9 @@ def no_secret_anywhere(project: Path, *texts: str) -> None:
             assert token not in text
 
 
-def test_publish_posts_everything_once_then_edits_a_correction(project: Path, cli,
-                                                               fb: FacebookEmulator,
-                                                               masto: MastodonEmulator) -> None:
+def test_publish_posts_everything_once_then_edits_a_correction(
+    project: Path, cli, fb: FacebookEmulator, masto: MastodonEmulator
+) -> None:
     first = cli("-C", project, "publish", "--now", AFTER_ALL)
     assert first.code == 0, first.out + first.err
     assert len(fb.posts) == 6 and len(masto.statuses) == 12
@@ -57,8 +59,13 @@ def test_publish_posts_everything_once_then_edits_a_correction(project: Path, cl
     assert again.code == 0 and "nothing new" in again.out
     assert len(fb.requests_for("feed.create")) == 6
 
-    edit_update(project, "20191115T2130", "vers 19 h", "vers 18 h 45",
-                front="correction: Heure de l’attaque corrigée.")
+    edit_update(
+        project,
+        "20191115T2130",
+        "vers 19 h",
+        "vers 18 h 45",
+        front="correction: Heure de l’attaque corrigée.",
+    )
     fixed = cli("-C", project, "publish", "--now", AFTER_ALL)
     assert fixed.code == 0, fixed.out + fixed.err
     assert "edited       facebook   post:" + FIRST in fixed.out
@@ -68,10 +75,9 @@ def test_publish_posts_everything_once_then_edits_a_correction(project: Path, cl
     no_secret_anywhere(project, first.out, first.err, fixed.out, fixed.err)
 
 
-def test_failures_exit_1_say_what_to_do_and_never_block_the_website(project: Path, cli,
-                                                                     fb: FacebookEmulator,
-                                                                     masto: MastodonEmulator
-                                                                     ) -> None:
+def test_failures_exit_1_say_what_to_do_and_never_block_the_website(
+    project: Path, cli, fb: FacebookEmulator, masto: MastodonEmulator
+) -> None:
     fb.revoke_token(FB_TOKEN, 463)
     masto.inject("statuses.create", masto_error(503), times=100)
     result = cli("-C", project, "publish", "--now", AFTER_ALL)
@@ -91,12 +97,16 @@ def test_failures_exit_1_say_what_to_do_and_never_block_the_website(project: Pat
 
 @pytest.mark.parametrize("channel", ["facebook", "mastodon"])
 @pytest.mark.parametrize("point", ["before_send", "after_send"])
-def test_sigkill_in_flight_then_rerun_gives_exactly_one_post(project: Path, point: str,
-                                                             channel: str,
-                                                             fb: FacebookEmulator,
-                                                             masto: MastodonEmulator) -> None:
-    crashed = run_publisher(project, "publish", "--now", AFTER_ALL,
-                            env={**TOKENS, "PUBLISHER_TEST_CRASH_AT": f"{point}:{channel}"})
+def test_sigkill_in_flight_then_rerun_gives_exactly_one_post(
+    project: Path, point: str, channel: str, fb: FacebookEmulator, masto: MastodonEmulator
+) -> None:
+    crashed = run_publisher(
+        project,
+        "publish",
+        "--now",
+        AFTER_ALL,
+        env={**TOKENS, "PUBLISHER_TEST_CRASH_AT": f"{point}:{channel}"},
+    )
     assert crashed.returncode == -9, crashed.stdout + crashed.stderr
     in_flight = [r for r in rows(project) if r["state"] == "sending"]
     assert len(in_flight) == 1 and in_flight[0]["channel"] == channel
@@ -110,13 +120,12 @@ def test_sigkill_in_flight_then_rerun_gives_exactly_one_post(project: Path, poin
     assert len(fb.posts) == 6 and len(masto.statuses) == 12  # exactly one post each
     assert len({p.message for p in fb.posts}) == 6
     assert len({(s.text, s.language) for s in masto.statuses}) == 12
-    no_secret_anywhere(project, crashed.stdout, crashed.stderr, recovered.stdout,
-                       recovered.stderr)
+    no_secret_anywhere(project, crashed.stdout, crashed.stderr, recovered.stdout, recovered.stderr)
 
 
-def test_without_tokens_posts_wait_in_the_outbox(example: Path, cli, fb: FacebookEmulator,
-                                                 masto: MastodonEmulator,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_tokens_posts_wait_in_the_outbox(
+    example: Path, cli, fb: FacebookEmulator, masto: MastodonEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for name in TOKENS:
         monkeypatch.delenv(name, raising=False)
     configure(example, facebook=fb_options(fb.base_url), mastodon=masto_options(masto.base_url))
@@ -130,15 +139,14 @@ def test_without_tokens_posts_wait_in_the_outbox(example: Path, cli, fb: Faceboo
 
 
 @pytest.mark.parametrize("point", ["before_send", "after_send"])
-def test_sigkill_during_an_edit_keeps_one_post_with_the_new_text(project: Path, point: str,
-                                                                 fb: FacebookEmulator,
-                                                                 masto: MastodonEmulator
-                                                                 ) -> None:
+def test_sigkill_during_an_edit_keeps_one_post_with_the_new_text(
+    project: Path, point: str, fb: FacebookEmulator, masto: MastodonEmulator
+) -> None:
     assert run_publisher(project, "publish", "--now", AFTER_ALL, env=TOKENS).returncode == 0
-    edit_update(project, "20191115T2130", "vers 19 h", "vers 18 h 45",
-                front="correction: Heure corrigée.")
-    crashed = run_publisher(project, "publish", "--now", AFTER_ALL,
-                            env={**TOKENS, "PUBLISHER_TEST_CRASH_AT": f"{point}:facebook"})
+    edit_update(project, "20191115T2130", "vers 19 h", "vers 18 h 45", front="correction: Heure corrigée.")
+    crashed = run_publisher(
+        project, "publish", "--now", AFTER_ALL, env={**TOKENS, "PUBLISHER_TEST_CRASH_AT": f"{point}:facebook"}
+    )
     assert crashed.returncode == -9
     recovered = run_publisher(project, "publish", "--now", AFTER_ALL, env=TOKENS)
     assert recovered.returncode == 0, recovered.stdout + recovered.stderr

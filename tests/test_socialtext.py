@@ -12,18 +12,20 @@ def test_emphasis_goes_links_become_urls_lists_become_lines() -> None:
         "**Les urgences** restent *ouvertes*.\n\n"
         "- Appelez le [15](tel:15).\n- Voir [le site](https://www.chu-rouen.fr/infos).\n\n"
         "1. un\n2. deux\n\n"
-        "## Pour lundi\n\nSuite [ici](../index.html) et <https://x.example/a>.", PAGE)
+        "## Pour lundi\n\nSuite [ici](../index.html) et <https://x.example/a>.",
+        PAGE,
+    )
     assert text == (
         "Les urgences restent ouvertes.\n\n"
         "• Appelez le 15.\n• Voir le site (https://www.chu-rouen.fr/infos).\n\n"
         "1. un\n2. deux\n\n"
         "Pour lundi\n\n"
-        "Suite ici (https://status.example/fr/incidents/index.html) et https://x.example/a.")
+        "Suite ici (https://status.example/fr/incidents/index.html) et https://x.example/a."
+    )
 
 
 def test_link_whose_text_is_its_address_is_written_once() -> None:
-    assert socialtext.to_text("[chu-rouen.fr](https://www.chu-rouen.fr/)") == \
-        "https://www.chu-rouen.fr/"
+    assert socialtext.to_text("[chu-rouen.fr](https://www.chu-rouen.fr/)") == "https://www.chu-rouen.fr/"
 
 
 def test_blocks_have_kinds_for_shortening() -> None:

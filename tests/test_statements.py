@@ -19,8 +19,18 @@ STATEMENTS = ("back-to-normal", "cyberattack", "data-leak", "it-outage", "phones
 
 def _project(tmp_path: Path, cli) -> Path:
     target = tmp_path / "hopital"
-    r = cli("init", target, "--organisation", "CH de Test", "--url", "https://statut.ch-test.example/",
-            "--phone", "02 00 00 00 00", "--email", "accessibilite@ch-test.example")
+    r = cli(
+        "init",
+        target,
+        "--organisation",
+        "CH de Test",
+        "--url",
+        "https://statut.ch-test.example/",
+        "--phone",
+        "02 00 00 00 00",
+        "--email",
+        "accessibilite@ch-test.example",
+    )
     assert r.code == 0, r.err
     return target
 
@@ -28,20 +38,45 @@ def _project(tmp_path: Path, cli) -> Path:
 def test_init_then_three_commands_give_a_bilingual_published_update(tmp_path: Path, cli) -> None:
     project = _project(tmp_path, cli)
     assert (project / ".gitignore").read_text().count("/public/") == 1
-    assert sorted(p.stem for p in (project / "content/statements").glob("*.md")
-                  if p.stem != "README") == list(STATEMENTS)
+    assert sorted(
+        p.stem for p in (project / "content/statements").glob("*.md") if p.stem != "README"
+    ) == list(STATEMENTS)
     r = cli("-C", project, "check")
     assert r.code == 0, r.err
     assert "0 error(s), 0 warning(s)" in r.out  # a fresh project is clean
 
-    r = cli("-C", project, "new", "incident", "Panne informatique", "--title", "en=IT outage",
-            "--now", "2026-11-30T14:00")
+    r = cli(
+        "-C",
+        project,
+        "new",
+        "incident",
+        "Panne informatique",
+        "--title",
+        "en=IT outage",
+        "--now",
+        "2026-11-30T14:00",
+    )
     assert r.code == 0, r.err
     assert "wrote content/incidents/2026-11-30-panne-informatique/incident.md" in r.out
-    r = cli("-C", project, "new", "update", "panne-informatique", "--from", "it-outage",
-            "--set", "time=14 h", "--set", "time@en=2 pm",
-            "--set", "service=les consultations", "--set", "service@en=outpatient clinics",
-            "--now", "2026-11-30T14:05")
+    r = cli(
+        "-C",
+        project,
+        "new",
+        "update",
+        "panne-informatique",
+        "--from",
+        "it-outage",
+        "--set",
+        "time=14 h",
+        "--set",
+        "time@en=2 pm",
+        "--set",
+        "service=les consultations",
+        "--set",
+        "service@en=outpatient clinics",
+        "--now",
+        "2026-11-30T14:05",
+    )
     assert r.code == 0, r.err
     update = project / "content/incidents/2026-11-30-panne-informatique/20261130T1405.md"
     text = update.read_text()
@@ -71,14 +106,30 @@ def test_init_then_three_commands_give_a_bilingual_published_update(tmp_path: Pa
 def test_unfilled_placeholder_is_refused_and_nothing_is_written(tmp_path: Path, cli) -> None:
     project = _project(tmp_path, cli)
     cli("-C", project, "new", "incident", "Cyberattaque", "--now", "2026-11-30T02:00")
-    r = cli("-C", project, "new", "update", "cyberattaque", "--from", "cyberattack",
-            "--now", "2026-11-30T02:10")
+    r = cli(
+        "-C", project, "new", "update", "cyberattaque", "--from", "cyberattack", "--now", "2026-11-30T02:10"
+    )
     assert r.code == 2
-    assert ("statement 'cyberattack' needs a value for {time}; nothing was written. "
-            'Run again with --set time="…"') in r.err
+    assert (
+        "statement 'cyberattack' needs a value for {time}; nothing was written. "
+        'Run again with --set time="…"'
+    ) in r.err
     assert not list((project / "content/incidents/2026-11-30-cyberattaque").glob("2026*.md"))
-    r = cli("-C", project, "new", "update", "cyberattaque", "--from", "cyberattack",
-            "--set", "time=2 h", "--set", "tme=3 h", "--now", "2026-11-30T02:10")
+    r = cli(
+        "-C",
+        project,
+        "new",
+        "update",
+        "cyberattaque",
+        "--from",
+        "cyberattack",
+        "--set",
+        "time=2 h",
+        "--set",
+        "tme=3 h",
+        "--now",
+        "2026-11-30T02:10",
+    )
     assert r.code == 2
     assert "statement 'cyberattack' has no placeholder {tme}" in r.err
     assert "did you mean 'time'?" in r.err
@@ -88,13 +139,40 @@ def test_phone_placeholder_needs_config_or_set(tmp_path: Path, cli) -> None:
     project = tmp_path / "p"
     assert cli("init", project).code == 0  # no --phone: {phone} has no value
     cli("-C", project, "new", "incident", "Téléphones", "--now", "2026-11-30T09:00")
-    r = cli("-C", project, "new", "update", "telephones", "--from", "phones-down",
-            "--set", "time=9 h", "--set", "fallback_phone=06 00 00 00 00",
-            "--set", "hours=de 8 h à 20 h", "--now", "2026-11-30T09:05")
+    r = cli(
+        "-C",
+        project,
+        "new",
+        "update",
+        "telephones",
+        "--from",
+        "phones-down",
+        "--set",
+        "time=9 h",
+        "--set",
+        "fallback_phone=06 00 00 00 00",
+        "--set",
+        "hours=de 8 h à 20 h",
+        "--now",
+        "2026-11-30T09:05",
+    )
     assert r.code == 0, r.err  # phones-down uses {fallback_phone}, not {phone}
     assert "{hours} kept the fr value" in r.out  # warns that the English text has French in it
-    r = cli("-C", project, "new", "update", "telephones", "--from", "back-to-normal",
-            "--set", "time=9 h", "--set", "service=le standard", "--now", "2026-11-30T11:00")
+    r = cli(
+        "-C",
+        project,
+        "new",
+        "update",
+        "telephones",
+        "--from",
+        "back-to-normal",
+        "--set",
+        "time=9 h",
+        "--set",
+        "service=le standard",
+        "--now",
+        "2026-11-30T11:00",
+    )
     assert r.code == 2
     assert "needs a value for {phone}" in r.err and "publisher.toml [site]" in r.err
 
@@ -103,8 +181,19 @@ def test_missing_statement_translation_falls_back_and_says_so(tmp_path: Path, cl
     project = _project(tmp_path, cli)
     (project / "locales/en/LC_MESSAGES/statements/data-leak.po").unlink()
     cli("-C", project, "new", "incident", "Fuite de données", "--now", "2026-11-30T10:00")
-    r = cli("-C", project, "new", "update", "fuite", "--from", "data-leak",
-            "--set", "date=30 novembre", "--now", "2026-11-30T10:05")
+    r = cli(
+        "-C",
+        project,
+        "new",
+        "update",
+        "fuite",
+        "--from",
+        "data-leak",
+        "--set",
+        "date=30 novembre",
+        "--now",
+        "2026-11-30T10:05",
+    )
     assert r.code == 0, r.err
     assert "en: 5 block(s) of 'data-leak' have no en translation" in r.out
     cli("-C", project, "build", "--now", "2026-11-30T10:10")
@@ -115,11 +204,31 @@ def test_missing_statement_translation_falls_back_and_says_so(tmp_path: Path, cl
 def test_update_without_statement_needs_text_and_refuses_placeholders(tmp_path: Path, cli) -> None:
     project = _project(tmp_path, cli)
     cli("-C", project, "new", "incident", "Panne", "--now", "2026-11-30T10:00")
-    r = cli("-C", project, "new", "update", "panne", "--text", "Le {service} est fermé.",
-            "--now", "2026-11-30T10:05")
+    r = cli(
+        "-C",
+        project,
+        "new",
+        "update",
+        "panne",
+        "--text",
+        "Le {service} est fermé.",
+        "--now",
+        "2026-11-30T10:05",
+    )
     assert r.code == 2 and "unfilled placeholders: {service}" in r.err
-    r = cli("-C", project, "new", "update", "panne", "--text", "Le laboratoire est fermé.",
-            "--status", "identified", "--now", "2026-11-30T10:05")
+    r = cli(
+        "-C",
+        project,
+        "new",
+        "update",
+        "panne",
+        "--text",
+        "Le laboratoire est fermé.",
+        "--status",
+        "identified",
+        "--now",
+        "2026-11-30T10:05",
+    )
     assert r.code == 0
     assert "not approved yet" in r.out
 
@@ -138,8 +247,10 @@ def test_example_project_ships_the_same_statement_library() -> None:
         assert not mismatch and not errors, (sub, mismatch, errors)
 
 
-@pytest.mark.skipif(shutil.which("msgfmt") is None and os.environ.get("CI") != "true",
-                    reason="GNU gettext not installed (scripts/test installs it)")
+@pytest.mark.skipif(
+    shutil.which("msgfmt") is None and os.environ.get("CI") != "true",
+    reason="GNU gettext not installed (scripts/test installs it)",
+)
 def test_statement_catalogs_pass_msgfmt_and_keep_placeholders() -> None:
     for name in STATEMENTS:
         po = SCAFFOLD / "locales/en/LC_MESSAGES/statements" / f"{name}.po"

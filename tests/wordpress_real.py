@@ -173,8 +173,10 @@ class RealWordPress:
 
 # -- fixtures --------------------------------------------------------------------------------
 def _unavailable(reason: str) -> None:
-    unavailable("real WordPress unavailable: " + reason,
-                "start it with: sudo scripts/wordpress-up, or set PUBLISHER_START_WORDPRESS=1")
+    unavailable(
+        "real WordPress unavailable: " + reason,
+        "start it with: sudo scripts/wordpress-up, or set PUBLISHER_START_WORDPRESS=1",
+    )
 
 
 def _connect() -> tuple[RealWordPress | None, str]:

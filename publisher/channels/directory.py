@@ -86,8 +86,11 @@ class DirectoryChannel:
         raw_path = options.get("path") or project.get("paths", "output")
         self.path = Path(os.path.normpath(project.root / raw_path))
         raw_releases = options.get("releases")
-        self.releases = (Path(os.path.normpath(project.root / raw_releases)) if raw_releases
-                         else self.path.with_name(self.path.name + ".releases"))
+        self.releases = (
+            Path(os.path.normpath(project.root / raw_releases))
+            if raw_releases
+            else self.path.with_name(self.path.name + ".releases")
+        )
         self.keep = int(options.get("keep", 5))
         self.source: Path | None = None
 
@@ -96,17 +99,30 @@ class DirectoryChannel:
         problems = []
         for key, value in options.items():
             if key not in OPTIONS:
-                problems.append((key, f"unknown option '{key}'",
-                                 f"{did_you_mean(key, tuple(OPTIONS))}directory options: "
-                                 + ", ".join(OPTIONS)))
+                problems.append(
+                    (
+                        key,
+                        f"unknown option '{key}'",
+                        f"{did_you_mean(key, tuple(OPTIONS))}directory options: " + ", ".join(OPTIONS),
+                    )
+                )
             elif not isinstance(value, OPTIONS[key]) or isinstance(value, bool):
-                problems.append((key, f"{key} must be a {OPTIONS[key].__name__}",
-                                 'e.g. path = "/var/www/status"' if key != "keep" else
-                                 "e.g. keep = 5"))
+                problems.append(
+                    (
+                        key,
+                        f"{key} must be a {OPTIONS[key].__name__}",
+                        'e.g. path = "/var/www/status"' if key != "keep" else "e.g. keep = 5",
+                    )
+                )
         keep = options.get("keep", 5)
         if isinstance(keep, int) and not isinstance(keep, bool) and keep < 2:
-            problems.append(("keep", "keep must be at least 2",
-                             "keep = 5 keeps the live release and four to roll back to"))
+            problems.append(
+                (
+                    "keep",
+                    "keep must be at least 2",
+                    "keep = 5 keeps the live release and four to roll back to",
+                )
+            )
         return problems
 
     # -- the protocol ----------------------------------------------------------------------
@@ -115,8 +131,15 @@ class DirectoryChannel:
         self.source = ctx.site_dir
         site, files = tree_hash(ctx.site_dir)
         payload = {"site": site, "files": files, "target": self.display(self.path)}
-        return [Delivery(self.name, SITE_KEY, Delivery.hash_payload(payload), payload,
-                         summary=f"site ({files} files) to {self.display(self.path)}")]
+        return [
+            Delivery(
+                self.name,
+                SITE_KEY,
+                Delivery.hash_payload(payload),
+                payload,
+                summary=f"site ({files} files) to {self.display(self.path)}",
+            )
+        ]
 
     def send(self, delivery: Delivery, previous: Receipt | None, idempotency_key: str) -> Receipt:
         if self.source is None or not self.source.is_dir():
@@ -126,9 +149,11 @@ class DirectoryChannel:
             self._point_at(release)
             self.prune()
         except OSError as exc:
-            raise DeliveryError(f"could not deploy to {self.path}: {exc.strerror or exc}; "
-                                "check that the directory exists and is writable",
-                                transient=True) from exc
+            raise DeliveryError(
+                f"could not deploy to {self.path}: {exc.strerror or exc}; "
+                "check that the directory exists and is writable",
+                transient=True,
+            ) from exc
         return self._receipt(release)
 
     def reconcile(self, delivery: Delivery, idempotency_key: str) -> Receipt | None:
@@ -139,8 +164,14 @@ class DirectoryChannel:
 
     def check(self, ctx: PublishContext) -> list[Diagnostic]:
         if self.path.exists() and not self.path.is_dir():
-            return [Diagnostic(self.display(self.path), 0, "the website target is a file",
-                               "move it away or set [channels.<name>] path to a directory")]
+            return [
+                Diagnostic(
+                    self.display(self.path),
+                    0,
+                    "the website target is a file",
+                    "move it away or set [channels.<name>] path to a directory",
+                )
+            ]
         return []
 
     # -- releases --------------------------------------------------------------------------
@@ -152,8 +183,11 @@ class DirectoryChannel:
             return str(path)
 
     def _receipt(self, release: Release) -> Receipt:
-        return Receipt(release.id, self.project.base_url,
-                       {"path": self.display(self.path), "release": self.display(release.path)})
+        return Receipt(
+            release.id,
+            self.project.base_url,
+            {"path": self.display(self.path), "release": self.display(release.path)},
+        )
 
     def list_releases(self) -> list[Release]:
         if not self.releases.is_dir():
@@ -187,8 +221,12 @@ class DirectoryChannel:
         self._copy(self.source, tmp)
         os.chmod(tmp, 0o755)
         final = self.releases / release_id
-        marker = {"content_hash": delivery.content_hash, "idempotency_key": idempotency_key,
-                  "site": delivery.payload.get("site"), "created": release_id[:16]}
+        marker = {
+            "content_hash": delivery.content_hash,
+            "idempotency_key": idempotency_key,
+            "site": delivery.payload.get("site"),
+            "created": release_id[:16],
+        }
         marker_tmp = self.releases / f".tmp-{release_id}.json"
         marker_tmp.write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
         os.rename(tmp, final)
@@ -237,8 +275,10 @@ class DirectoryChannel:
             self._adopt(link)
         else:
             link.unlink()
-            raise DeliveryError(f"{self.path} is a file, not a directory: move it away so the "
-                                "site can be deployed there", transient=False)
+            raise DeliveryError(
+                f"{self.path} is a file, not a directory: move it away so the site can be deployed there",
+                transient=False,
+            )
         fsync_dir(self.path.parent)
 
     def _adopt(self, link: Path) -> None:
@@ -253,8 +293,7 @@ class DirectoryChannel:
         else:
             os.rename(self.path, kept)
             os.replace(link, self.path)
-        kept.with_suffix(".json").write_text(json.dumps({"adopted": True}) + "\n",
-                                             encoding="utf-8")
+        kept.with_suffix(".json").write_text(json.dumps({"adopted": True}) + "\n", encoding="utf-8")
 
     def prune(self) -> None:
         live = self.live()
@@ -264,7 +303,7 @@ class DirectoryChannel:
                 shutil.rmtree(stale, ignore_errors=True)
             else:
                 stale.unlink(missing_ok=True)
-        keep = {r.id for r in releases[-self.keep:]}
+        keep = {r.id for r in releases[-self.keep :]}
         if live is not None:
             keep.add(live.id)
         for r in releases:
@@ -280,14 +319,17 @@ class DirectoryChannel:
             target = next((r for r in releases if r.id == to), None)
             if target is None:
                 known = ", ".join(r.id for r in releases) or "none"
-                raise DeliveryError(f"no release '{to}' in {self.display(self.releases)}; "
-                                    f"releases: {known}", transient=False)
+                raise DeliveryError(
+                    f"no release '{to}' in {self.display(self.releases)}; releases: {known}", transient=False
+                )
         else:
             older = [r for r in releases if live is None or r.id < live.id]
             if not older:
                 raise DeliveryError(
                     f"no release older than the live one in {self.display(self.releases)}: "
-                    "nothing to roll back to", transient=False)
+                    "nothing to roll back to",
+                    transient=False,
+                )
             target = older[-1]
         self._point_at(target)
         return target, live

@@ -79,23 +79,48 @@ class FacebookChannel(SocialChannel):
         problems = super().validate_options(options)
         mode = options.get("mode", "combined")
         if isinstance(mode, str) and mode not in MODES:
-            problems.append(("mode", f"unknown mode '{mode}'", 'use mode = "combined" (one post '
-                             'per update, every language) or mode = "per-language"'))
+            problems.append(
+                (
+                    "mode",
+                    f"unknown mode '{mode}'",
+                    'use mode = "combined" (one post per update, every language) or mode = "per-language"',
+                )
+            )
         version = options.get("api_version", DEFAULT_VERSION)
         if isinstance(version, str) and not re.fullmatch(r"v\d+\.\d+", version):
-            problems.append(("api_version", f"api_version '{version}' is not a Graph API version",
-                             f'write it like api_version = "{DEFAULT_VERSION}"'))
+            problems.append(
+                (
+                    "api_version",
+                    f"api_version '{version}' is not a Graph API version",
+                    f'write it like api_version = "{DEFAULT_VERSION}"',
+                )
+            )
         page = options.get("page_id", "")
         if options.get("token_env") and not page:
-            problems.append(("page_id", "page_id is required to post with a token",
-                             'add page_id = "<numeric Page id>" (Page settings → About → Page ID)'))
+            problems.append(
+                (
+                    "page_id",
+                    "page_id is required to post with a token",
+                    'add page_id = "<numeric Page id>" (Page settings → About → Page ID)',
+                )
+            )
         elif isinstance(page, str) and page and not page.isdigit():
-            problems.append(("page_id", f"page_id '{page}' is not a numeric Page id",
-                             "use the numeric id shown in the Page's About section, not its name"))
+            problems.append(
+                (
+                    "page_id",
+                    f"page_id '{page}' is not a numeric Page id",
+                    "use the numeric id shown in the Page's About section, not its name",
+                )
+            )
         base = options.get("base_url", DEFAULT_BASE)
         if isinstance(base, str) and not re.match(r"^https?://", base):
-            problems.append(("base_url", "base_url must start with http:// or https://",
-                             f'e.g. base_url = "{DEFAULT_BASE}"'))
+            problems.append(
+                (
+                    "base_url",
+                    "base_url must start with http:// or https://",
+                    f'e.g. base_url = "{DEFAULT_BASE}"',
+                )
+            )
         return problems
 
     def __init__(self, config: Any, project: Any) -> None:
@@ -123,24 +148,38 @@ class FacebookChannel(SocialChannel):
                 # (after a correction) is left out rather than repeated with a notice.
                 langs = [lang for lang in langs if views[lang][1].translated]
                 parts = [self.compose(*views[lang], retracted_by=by) for lang in langs]
-                text = tidy(self.renderer().render("social/combined.txt", update.lang, "social",
-                                                   sections=[p.text for p in parts]))
-                composed = Composed(text, self.measure(text), self.limit(),
-                                    any(p.shortened for p in parts))
-                out.append(self._planned(f"post:{update.id}", update, None, composed,
-                                         f"Facebook {what} for {update.id} ({'+'.join(langs)})"))
+                text = tidy(
+                    self.renderer().render(
+                        "social/combined.txt", update.lang, "social", sections=[p.text for p in parts]
+                    )
+                )
+                composed = Composed(text, self.measure(text), self.limit(), any(p.shortened for p in parts))
+                out.append(
+                    self._planned(
+                        f"post:{update.id}",
+                        update,
+                        None,
+                        composed,
+                        f"Facebook {what} for {update.id} ({'+'.join(langs)})",
+                    )
+                )
                 continue
             for lang in langs:
                 composed = self.compose(*views[lang], retracted_by=by)
-                out.append(self._planned(f"post:{update.id}:{lang}", update, lang, composed,
-                                         f"Facebook {what} for {update.id} ({lang})"))
+                out.append(
+                    self._planned(
+                        f"post:{update.id}:{lang}",
+                        update,
+                        lang,
+                        composed,
+                        f"Facebook {what} for {update.id} ({lang})",
+                    )
+                )
         return out
 
-    def _planned(self, key: str, update: Any, lang: str | None, composed: Composed,
-                 summary: str) -> Planned:
+    def _planned(self, key: str, update: Any, lang: str | None, composed: Composed, summary: str) -> Planned:
         payload = {"message": composed.text}
-        delivery = Delivery(self.name, key, Delivery.hash_payload(payload), payload, update.id,
-                            lang, summary)
+        delivery = Delivery(self.name, key, Delivery.hash_payload(payload), payload, update.id, lang, summary)
         return Planned(delivery, update, composed)
 
     # -- the Graph API -----------------------------------------------------------------------
@@ -160,7 +199,7 @@ class FacebookChannel(SocialChannel):
                 ) -> Any:
                     # facebook-sdk builds URLs on its module constant; send them to base_url.
                     if url.startswith(facebook.FACEBOOK_GRAPH_URL):
-                        url = base + url[len(facebook.FACEBOOK_GRAPH_URL):]
+                        url = base + url[len(facebook.FACEBOOK_GRAPH_URL) :]
                     return super().request(method, url, *args, **kwargs)
 
             def keep_headers(response: Any, *args: Any, **kwargs: Any) -> None:
@@ -169,14 +208,16 @@ class FacebookChannel(SocialChannel):
             session = Session()
             session.headers["Authorization"] = f"OAuth {token}"
             session.hooks["response"].append(keep_headers)
-            graph = facebook.GraphAPI(access_token=None, timeout=float(self.options["timeout"]),
-                                      session=session)
+            graph = facebook.GraphAPI(
+                access_token=None, timeout=float(self.options["timeout"]), session=session
+            )
             graph.version = self.version  # never version=: the SDK rejects anything above 3.1
             self._graph = graph
         return self._graph
 
-    def _call(self, path: str, args: dict[str, Any] | None = None,
-              post_args: dict[str, Any] | None = None) -> Any:
+    def _call(
+        self, path: str, args: dict[str, Any] | None = None, post_args: dict[str, Any] | None = None
+    ) -> Any:
         try:
             return self.graph().request(f"{self.version}/{path}", args=args, post_args=post_args)
         except Exception as exc:  # classified below; the original (with its URL) is dropped
@@ -188,9 +229,10 @@ class FacebookChannel(SocialChannel):
 
     def find(self, text: str) -> Receipt | None:
         """A post of the Page's recent ones whose text is `text` (after a crash or a retry)."""
-        page = self._call(f"{self.options['page_id']}/published_posts",
-                          args={"fields": "id,message,created_time,permalink_url",
-                                "limit": READ_BACK})
+        page = self._call(
+            f"{self.options['page_id']}/published_posts",
+            args={"fields": "id,message,created_time,permalink_url", "limit": READ_BACK},
+        )
         wanted = normalized(text)
         for post in page.get("data", []) if isinstance(page, dict) else []:
             if normalized(str(post.get("message", ""))) == wanted:
@@ -238,11 +280,16 @@ class FacebookChannel(SocialChannel):
         import requests
 
         if isinstance(exc, requests.Timeout):
-            return self.error("Facebook did not answer in time; will retry (a post that did "
-                              "reach the Page is found again before posting)", True)
+            return self.error(
+                "Facebook did not answer in time; will retry (a post that did "
+                "reach the Page is found again before posting)",
+                True,
+            )
         if isinstance(exc, requests.RequestException):
-            return self.error(f"could not reach Facebook at {self.options['base_url']} "
-                              f"({type(exc).__name__}); will retry", True)
+            return self.error(
+                f"could not reach Facebook at {self.options['base_url']} ({type(exc).__name__}); will retry",
+                True,
+            )
         if not isinstance(exc, facebook.GraphAPIError):
             return self.error(f"unexpected answer from Facebook: {exc}", True)
         err = exc.result.get("error", {}) if isinstance(exc.result, dict) else {}
@@ -255,38 +302,59 @@ class FacebookChannel(SocialChannel):
         said += f", fbtrace_id {err['fbtrace_id']})" if err.get("fbtrace_id") else ")"
         env = self.token_env
         if code in TRANSIENT_CODES or (err.get("is_transient") and code != 190):
-            return self.error(f"{said}; rate-limited or temporarily unavailable, will retry",
-                              True, self.retry_after(code))
+            return self.error(
+                f"{said}; rate-limited or temporarily unavailable, will retry", True, self.retry_after(code)
+            )
         if code == 190:
-            why = TOKEN_SUBCODES.get(int(sub), "the token is not valid") if sub else \
-                "the token is not valid"
-            return self.error(f"{said}: {why}. Renew the Page token (Meta Business Suite or "
-                              f"/me/accounts with a long-lived user token) and put it in the "
-                              f"environment variable {env}", False)
+            why = TOKEN_SUBCODES.get(int(sub), "the token is not valid") if sub else "the token is not valid"
+            return self.error(
+                f"{said}: {why}. Renew the Page token (Meta Business Suite or "
+                f"/me/accounts with a long-lived user token) and put it in the "
+                f"environment variable {env}",
+                False,
+            )
         if code in (10, 200) or 200 <= code <= 299:
-            return self.error(f"{said}: the token may not post on Page {self.options['page_id']}. "
-                              "Use a Page access token (not a user token) with the "
-                              "pages_manage_posts and pages_read_engagement permissions, from a "
-                              "user who can create content on the Page", False)
+            return self.error(
+                f"{said}: the token may not post on Page {self.options['page_id']}. "
+                "Use a Page access token (not a user token) with the "
+                "pages_manage_posts and pages_read_engagement permissions, from a "
+                "user who can create content on the Page",
+                False,
+            )
         if code == 506:
-            return self.error(f"{said}: Facebook refused an identical consecutive post and no "
-                              "such post is on the Page. Change the update's text, or post it "
-                              "by hand", False)
+            return self.error(
+                f"{said}: Facebook refused an identical consecutive post and no "
+                "such post is on the Page. Change the update's text, or post it "
+                "by hand",
+                False,
+            )
         if code == 100 and sub == 33:
-            return self.error(f"{said}: the post is no longer on the Page, or was not made by "
-                              "this app (only this app's posts can be edited). If it was deleted "
-                              "on Facebook, post the current text by hand (`publisher preview` "
-                              "shows it)", False)
+            return self.error(
+                f"{said}: the post is no longer on the Page, or was not made by "
+                "this app (only this app's posts can be edited). If it was deleted "
+                "on Facebook, post the current text by hand (`publisher preview` "
+                "shows it)",
+                False,
+            )
         if code == 100:
-            return self.error(f"{said}: Facebook refused a parameter. Check page_id in "
-                              f"[channels.{self.name}], and that the post still exists and was "
-                              "made by this app (edits of other posts are refused)", False)
+            return self.error(
+                f"{said}: Facebook refused a parameter. Check page_id in "
+                f"[channels.{self.name}], and that the post still exists and was "
+                "made by this app (edits of other posts are refused)",
+                False,
+            )
         if code == 2500:
-            return self.error(f"{said}: set api_version in [channels.{self.name}] to a Graph "
-                              f"API version Facebook serves (now {self.version})", False)
+            return self.error(
+                f"{said}: set api_version in [channels.{self.name}] to a Graph "
+                f"API version Facebook serves (now {self.version})",
+                False,
+            )
         if code == 368:
-            return self.error(f"{said}: Facebook blocked the post as abusive. Check the Page's "
-                              "status in Meta Business Suite and post by hand meanwhile", False)
+            return self.error(
+                f"{said}: Facebook blocked the post as abusive. Check the Page's "
+                "status in Meta Business Suite and post by hand meanwhile",
+                False,
+            )
         return self.error(f"{said}; see the Graph API error reference", False)
 
     def retry_after(self, code: int) -> float | None:
@@ -296,8 +364,11 @@ class FacebookChannel(SocialChannel):
             return None
         try:
             usage = json.loads(raw)
-            minutes = max(int(entry.get("estimated_time_to_regain_access", 0))
-                          for entries in usage.values() for entry in entries)
+            minutes = max(
+                int(entry.get("estimated_time_to_regain_access", 0))
+                for entries in usage.values()
+                for entry in entries
+            )
         except (ValueError, TypeError, AttributeError):
             return None
         return float(minutes * 60) if minutes > 0 else None

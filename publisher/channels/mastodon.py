@@ -82,18 +82,38 @@ class MastodonChannel(SocialChannel):
         problems = super().validate_options(options)
         instance = options.get("instance", "")
         if isinstance(instance, str) and instance and not re.match(r"^https?://", instance):
-            problems.append(("instance", "instance must start with https://",
-                             'e.g. instance = "https://social.numerique.gouv.fr"'))
+            problems.append(
+                (
+                    "instance",
+                    "instance must start with https://",
+                    'e.g. instance = "https://social.numerique.gouv.fr"',
+                )
+            )
         if options.get("token_env") and not instance:
-            problems.append(("instance", "instance is required to post with a token",
-                             'add instance = "https://<your Mastodon server>"'))
+            problems.append(
+                (
+                    "instance",
+                    "instance is required to post with a token",
+                    'add instance = "https://<your Mastodon server>"',
+                )
+            )
         if options.get("visibility", "public") not in VISIBILITIES:
-            problems.append(("visibility", f"unknown visibility '{options.get('visibility')}'",
-                             f"use one of: {', '.join(VISIBILITIES)}"))
+            problems.append(
+                (
+                    "visibility",
+                    f"unknown visibility '{options.get('visibility')}'",
+                    f"use one of: {', '.join(VISIBILITIES)}",
+                )
+            )
         if options.get("overflow", "lead") not in ("lead", "error"):
-            problems.append(("overflow", f"unknown overflow '{options.get('overflow')}'",
-                             'use overflow = "lead" (first paragraphs and a link to the full '
-                             'statement) or overflow = "error"'))
+            problems.append(
+                (
+                    "overflow",
+                    f"unknown overflow '{options.get('overflow')}'",
+                    'use overflow = "lead" (first paragraphs and a link to the full '
+                    'statement) or overflow = "error"',
+                )
+            )
         return problems
 
     def __init__(self, config: Any, project: Any) -> None:
@@ -130,28 +150,37 @@ class MastodonChannel(SocialChannel):
         if time.time() - float(cached.get("fetched", 0)) >= CACHE_SECONDS:
             try:
                 conf = self.api(anonymous=True).instance_v2().configuration.statuses
-                cached = {"instance": self.instance, "fetched": time.time(),
-                          "max_characters": int(conf.max_characters),
-                          "characters_reserved_per_url": int(conf.characters_reserved_per_url)}
+                cached = {
+                    "instance": self.instance,
+                    "fetched": time.time(),
+                    "max_characters": int(conf.max_characters),
+                    "characters_reserved_per_url": int(conf.characters_reserved_per_url),
+                }
                 cache.parent.mkdir(parents=True, exist_ok=True)
                 cache.write_text(json.dumps(cached), encoding="utf-8")
             except Exception:
                 pass  # unreachable now: the last known limits, if any
         if "max_characters" not in cached:
             return None
-        self._limits = (int(cached["max_characters"]),
-                        int(cached.get("characters_reserved_per_url", DEFAULT_URL_LENGTH)))
+        self._limits = (
+            int(cached["max_characters"]),
+            int(cached.get("characters_reserved_per_url", DEFAULT_URL_LENGTH)),
+        )
         return self._limits
 
     def check(self, ctx: PublishContext) -> list[Diagnostic]:
         found = super().check(ctx)
         limits = self.instance_limits() if self.instance else None
         if limits is not None and limits[0] < self.limit():
-            found.append(Diagnostic(
-                self.project.path.name, self.config.line,
-                f"[channels.{self.name}] max_characters = {self.limit()}, but {self.instance} "
-                f"accepts only {limits[0]} characters per post",
-                f"set max_characters = {limits[0]} in [channels.{self.name}]"))
+            found.append(
+                Diagnostic(
+                    self.project.path.name,
+                    self.config.line,
+                    f"[channels.{self.name}] max_characters = {self.limit()}, but {self.instance} "
+                    f"accepts only {limits[0]} characters per post",
+                    f"set max_characters = {limits[0]} in [channels.{self.name}]",
+                )
+            )
         return found
 
     def refuse_if_over_instance(self, delivery: Delivery, text: str) -> None:
@@ -162,10 +191,13 @@ class MastodonChannel(SocialChannel):
 
         length = socialtext.length(text, limits[1])
         if length > limits[0]:
-            raise self.error(f"the post for update {delivery.update_id} is {length} characters "
-                             f"as {self.instance} counts them, over its limit of {limits[0]}: set "
-                             f"max_characters = {limits[0]} in [channels.{self.name}] (the post "
-                             "is then shortened to fit); nothing was sent", False)
+            raise self.error(
+                f"the post for update {delivery.update_id} is {length} characters "
+                f"as {self.instance} counts them, over its limit of {limits[0]}: set "
+                f"max_characters = {limits[0]} in [channels.{self.name}] (the post "
+                "is then shortened to fit); nothing was sent",
+                False,
+            )
 
     # -- planning ----------------------------------------------------------------------------
     def plan_posts(self, ctx: PublishContext) -> list[Planned]:
@@ -175,13 +207,22 @@ class MastodonChannel(SocialChannel):
             by = retracted.get(update.id)
             for lang in self.languages(update, views, self.project):
                 composed = self.compose(*views[lang], retracted_by=by)
-                payload = {"status": composed.text, "language": lang,
-                           "visibility": str(self.options["visibility"])}
+                payload = {
+                    "status": composed.text,
+                    "language": lang,
+                    "visibility": str(self.options["visibility"]),
+                }
                 what = "withdrawn notice" if by else "post"
                 cut = " (shortened)" if composed.shortened else ""
-                delivery = Delivery(self.name, f"post:{update.id}:{lang}",
-                                    Delivery.hash_payload(payload), payload, update.id, lang,
-                                    f"Mastodon {what} for {update.id} ({lang}){cut}")
+                delivery = Delivery(
+                    self.name,
+                    f"post:{update.id}:{lang}",
+                    Delivery.hash_payload(payload),
+                    payload,
+                    update.id,
+                    lang,
+                    f"Mastodon {what} for {update.id} ({lang}){cut}",
+                )
                 out.append(Planned(delivery, update, composed))
         return out
 
@@ -190,14 +231,22 @@ class MastodonChannel(SocialChannel):
         from mastodon import Mastodon
 
         if anonymous:  # the instance's limits: `check` must not hang on a server that is down
-            return Mastodon(api_base_url=self.instance, ratelimit_method="throw",
-                            request_timeout=min(float(self.options["timeout"]), 5.0),
-                            version_check_mode="none", user_agent="publisher")
+            return Mastodon(
+                api_base_url=self.instance,
+                ratelimit_method="throw",
+                request_timeout=min(float(self.options["timeout"]), 5.0),
+                version_check_mode="none",
+                user_agent="publisher",
+            )
         if self._api is None:
-            self._api = Mastodon(access_token=self.token(), api_base_url=self.instance,
-                                 ratelimit_method="throw",
-                                 request_timeout=float(self.options["timeout"]),
-                                 version_check_mode="none", user_agent="publisher")
+            self._api = Mastodon(
+                access_token=self.token(),
+                api_base_url=self.instance,
+                ratelimit_method="throw",
+                request_timeout=float(self.options["timeout"]),
+                version_check_mode="none",
+                user_agent="publisher",
+            )
         return self._api
 
     def find(self, text: str) -> Receipt | None:
@@ -234,16 +283,18 @@ class MastodonChannel(SocialChannel):
         api = self.api()
         try:
             if previous is None:
-                st = api.status_post(text, visibility=delivery.payload.get("visibility"),
-                                     language=delivery.payload.get("language"),
-                                     idempotency_key=idempotency_key)
+                st = api.status_post(
+                    text,
+                    visibility=delivery.payload.get("visibility"),
+                    language=delivery.payload.get("language"),
+                    idempotency_key=idempotency_key,
+                )
             else:
                 st = api.status_update(previous.remote_id, status=text)
         except Exception as exc:  # classified; the original is dropped from the chain
             error = self.classify(exc, editing=previous)
             status = exc.args[1] if len(exc.args) > 1 else None
-            if type(exc).__name__ in ("MastodonRatelimitError", "MastodonUnauthorizedError") \
-                    or status == 403:
+            if type(exc).__name__ in ("MastodonRatelimitError", "MastodonUnauthorizedError") or status == 403:
                 self.block(error)  # the token or the rate window, not this post
             raise error from None
         return Receipt(str(st["id"]), st.get("url"))
@@ -269,32 +320,47 @@ class MastodonChannel(SocialChannel):
         if isinstance(exc, MastodonRatelimitError):
             reset = getattr(self._api, "ratelimit_reset", None) if self._api else None
             wait = max(1.0, float(reset) - time.time()) if reset else None
-            return self.error(f"{where} says too many requests (429); will retry"
-                              + (f" in {wait:.0f} s" if wait else ""), True, wait)
+            return self.error(
+                f"{where} says too many requests (429); will retry" + (f" in {wait:.0f} s" if wait else ""),
+                True,
+                wait,
+            )
         if isinstance(exc, MastodonNetworkError):
-            return self.error(f"could not reach {where} (network error or timeout); will retry "
-                              "with the same Idempotency-Key, so no duplicate", True)
+            return self.error(
+                f"could not reach {where} (network error or timeout); will retry "
+                "with the same Idempotency-Key, so no duplicate",
+                True,
+            )
         said = exc.args[3] if isinstance(exc, MastodonAPIError) and len(exc.args) > 3 else ""
         status = exc.args[1] if isinstance(exc, MastodonAPIError) and len(exc.args) > 1 else None
         said_text = f" ({said})" if said else ""
         if isinstance(exc, MastodonServerError) or status in (408, 429):
             return self.error(f"{where} answered {status}{said_text}; will retry", True)
         if isinstance(exc, MastodonUnauthorizedError):
-            return self.error(f"{where} refused the access token (401{said_text}). Create a new "
-                              "access token with the write:statuses scope (Preferences → "
-                              f"Development) and put it in the environment variable "
-                              f"{self.token_env}", False)
+            return self.error(
+                f"{where} refused the access token (401{said_text}). Create a new "
+                "access token with the write:statuses scope (Preferences → "
+                f"Development) and put it in the environment variable "
+                f"{self.token_env}",
+                False,
+            )
         if isinstance(exc, MastodonNotFoundError) and editing is not None:
-            return self.error(f"the status {editing.remote_id} no longer exists on {where} "
-                              f"(404{said_text}): it was deleted there. Post the corrected text "
-                              "by hand, or delete this delivery from the ledger to post anew",
-                              False)
+            return self.error(
+                f"the status {editing.remote_id} no longer exists on {where} "
+                f"(404{said_text}): it was deleted there. Post the corrected text "
+                "by hand, or delete this delivery from the ledger to post anew",
+                False,
+            )
         if status == 403:
-            return self.error(f"{where} refused the action (403{said_text}): give the token the "
-                              "write:statuses scope, or ask the instance's admins whether the "
-                              "account is disabled", False)
+            return self.error(
+                f"{where} refused the action (403{said_text}): give the token the "
+                "write:statuses scope, or ask the instance's admins whether the "
+                "account is disabled",
+                False,
+            )
         if status == 422:
-            return self.error(f"{where} refused the post (422{said_text}): fix the update's text "
-                              "(run `publisher check`)", False)
-        return self.error(f"{where} answered {status or type(exc).__name__}{said_text}: {exc}",
-                          False)
+            return self.error(
+                f"{where} refused the post (422{said_text}): fix the update's text (run `publisher check`)",
+                False,
+            )
+        return self.error(f"{where} answered {status or type(exc).__name__}{said_text}: {exc}", False)

@@ -95,7 +95,8 @@ class SocialChannel(ABC):
         self.project = project
         self.name = config.name
         self.options: dict[str, Any] = {
-            key: config.options.get(key, default) for key, (_t, default, _h) in self.OPTIONS.items()}
+            key: config.options.get(key, default) for key, (_t, default, _h) in self.OPTIONS.items()
+        }
         self._renderer: Any = None
         self._blocked: DeliveryError | None = None
 
@@ -116,20 +117,36 @@ class SocialChannel(ABC):
         problems: list[tuple[str, str, str]] = []
         for key, value in options.items():
             if key not in cls.OPTIONS:
-                problems.append((key, f"unknown option '{key}' for a {cls.type_name} channel",
-                                 f"{did_you_mean(key, tuple(cls.OPTIONS))}known options: "
-                                 f"{', '.join(cls.OPTIONS)}"))
+                problems.append(
+                    (
+                        key,
+                        f"unknown option '{key}' for a {cls.type_name} channel",
+                        f"{did_you_mean(key, tuple(cls.OPTIONS))}known options: {', '.join(cls.OPTIONS)}",
+                    )
+                )
                 continue
             types, default, help_text = cls.OPTIONS[key]
             if isinstance(value, bool) or not isinstance(value, types):
-                problems.append((key, f"{key} must be a {types[0].__name__} ({help_text})",
-                                 f"for example: {key} = {default!r}".replace("'", '"')))
+                problems.append(
+                    (
+                        key,
+                        f"{key} must be a {types[0].__name__} ({help_text})",
+                        f"for example: {key} = {default!r}".replace("'", '"'),
+                    )
+                )
         token_env = options.get("token_env", "")
-        if isinstance(token_env, str) and token_env and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*",
-                                                                         token_env):
-            problems.append(("token_env", "token_env must name an environment variable, not "
-                             "hold the token itself",
-                             'e.g. token_env = "FACEBOOK_PAGE_TOKEN", then export that variable'))
+        if (
+            isinstance(token_env, str)
+            and token_env
+            and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", token_env)
+        ):
+            problems.append(
+                (
+                    "token_env",
+                    "token_env must name an environment variable, not hold the token itself",
+                    'e.g. token_env = "FACEBOOK_PAGE_TOKEN", then export that variable',
+                )
+            )
         return problems
 
     # -- secrets -----------------------------------------------------------------------------
@@ -177,16 +194,26 @@ class SocialChannel(ABC):
     def page_url(self, lang: str, update: Update) -> str:
         return urls.absolute(self.project.base_url, urls.update(lang, update.incident_id, update.stem))
 
-    def _post_text(self, iv: IncidentView, view: UpdateView, blocks: list[str],
-                   shortened: bool, compact: bool = False) -> str:
+    def _post_text(
+        self, iv: IncidentView, view: UpdateView, blocks: list[str], shortened: bool, compact: bool = False
+    ) -> str:
         lang = view.lang
-        return tidy(self.renderer().render(
-            "social/post.txt", lang, "social", title=iv.title, update=view.update,
-            body="\n\n".join(blocks), shortened=shortened, fallback=view.is_fallback,
-            compact=compact, url=self.page_url(lang, view.update)))
+        return tidy(
+            self.renderer().render(
+                "social/post.txt",
+                lang,
+                "social",
+                title=iv.title,
+                update=view.update,
+                body="\n\n".join(blocks),
+                shortened=shortened,
+                fallback=view.is_fallback,
+                compact=compact,
+                url=self.page_url(lang, view.update),
+            )
+        )
 
-    def compose(self, iv: IncidentView, view: UpdateView,
-                retracted_by: Update | None = None) -> Composed:
+    def compose(self, iv: IncidentView, view: UpdateView, retracted_by: Update | None = None) -> Composed:
         """The post for one update in one language, fitted to the limit when allowed."""
         lang = view.lang
         parts = socialtext.blocks(view.markdown, self.page_url(lang, view.update))
@@ -197,8 +224,7 @@ class SocialChannel(ABC):
         # update" line; a retraction notice can drop the original text entirely, a normal post
         # keeps at least its first block.
         floor = 0 if retracted_by else 1
-        tries = [(n, False) for n in range(len(blocks), floor - 1, -1)] if lead \
-            else [(len(blocks), False)]
+        tries = [(n, False) for n in range(len(blocks), floor - 1, -1)] if lead else [(len(blocks), False)]
         if lead:
             tries.append((floor, True))
         text = ""
@@ -207,22 +233,28 @@ class SocialChannel(ABC):
             while kept and n < len(blocks) and parts[len(kept) - 1][0] == "heading":
                 kept = kept[:-1]  # never end a shortened post on a dangling heading
             shortened = n < len(blocks)
-            post = self._post_text(iv, view, kept, shortened, compact) \
-                if (kept or not retracted_by) else ""
+            post = self._post_text(iv, view, kept, shortened, compact) if (kept or not retracted_by) else ""
             text = post
             if retracted_by is not None:
-                text = tidy(self.renderer().render(
-                    "social/retracted.txt", lang, "social", post=post,
-                    new_url=self.page_url(lang, retracted_by),
-                    retracted_at=retracted_by.publish_at))
+                text = tidy(
+                    self.renderer().render(
+                        "social/retracted.txt",
+                        lang,
+                        "social",
+                        post=post,
+                        new_url=self.page_url(lang, retracted_by),
+                        retracted_at=retracted_by.publish_at,
+                    )
+                )
             length = self.measure(text)
             if length <= limit:
                 return Composed(text, length, limit, shortened)
         return Composed(text, self.measure(text), limit, False)
 
     # -- which posts -------------------------------------------------------------------------
-    def updates(self, ctx: PublishContext) -> Iterator[tuple[Update, dict[str, tuple[IncidentView,
-                                                                                    UpdateView]]]]:
+    def updates(
+        self, ctx: PublishContext
+    ) -> Iterator[tuple[Update, dict[str, tuple[IncidentView, UpdateView]]]]:
         """Each due update meant for this channel, with its view in every language."""
         by_lang: dict[str, dict[str, tuple[IncidentView, UpdateView]]] = {}
         order: list[Update] = []
@@ -253,8 +285,9 @@ class SocialChannel(ABC):
         return found
 
     @staticmethod
-    def languages(update: Update, views: Mapping[str, tuple[IncidentView, UpdateView]],
-                  config: Config) -> list[str]:
+    def languages(
+        update: Update, views: Mapping[str, tuple[IncidentView, UpdateView]], config: Config
+    ) -> list[str]:
         """The update's own language first, then each language whose post is publishable:
         translated, or (after a correction) shown with the original text and a notice."""
         order = [update.lang] + [lang for lang in config.languages if lang != update.lang]
@@ -281,12 +314,16 @@ class SocialChannel(ABC):
     def check(self, ctx: PublishContext) -> list[Diagnostic]:
         found: list[Diagnostic] = []
         if self.token_env and self.token() is None:
-            found.append(Diagnostic(
-                str(self.project.path.name), self.config.line,
-                f"[channels.{self.name}] the environment variable {self.token_env} is not set: "
-                f"posts will be written to {self.options['outbox']}/ for posting by hand",
-                f"export {self.token_env}=<token> in the environment of `publisher publish`",
-                "warning"))
+            found.append(
+                Diagnostic(
+                    str(self.project.path.name),
+                    self.config.line,
+                    f"[channels.{self.name}] the environment variable {self.token_env} is not set: "
+                    f"posts will be written to {self.options['outbox']}/ for posting by hand",
+                    f"export {self.token_env}=<token> in the environment of `publisher publish`",
+                    "warning",
+                )
+            )
         for p in self.plan_posts(ctx):
             c = p.composed
             if c.too_long:
@@ -298,20 +335,26 @@ class SocialChannel(ABC):
         lang = f" ({p.delivery.lang})" if p.delivery.lang else ""
         hint = f"cut at least {c.length - c.limit} characters from update {p.update.id}"
         if str(self.options.get("overflow", "error")) == "lead":
-            hint += " (its first paragraph, or the title: the rest of the text can be left to " \
-                    "the website)"
+            hint += " (its first paragraph, or the title: the rest of the text can be left to the website)"
         elif "overflow" in self.OPTIONS:
             hint += ', or set overflow = "lead" to post the first paragraphs and link the rest'
-        return Diagnostic(p.update.path, p.update.body_line,
-                          f"{self.name}: the post for update {p.update.id}{lang} is {c.length} "
-                          f"characters, over the limit of {c.limit}", hint)
+        return Diagnostic(
+            p.update.path,
+            p.update.body_line,
+            f"{self.name}: the post for update {p.update.id}{lang} is {c.length} "
+            f"characters, over the limit of {c.limit}",
+            hint,
+        )
 
     def refuse_if_too_long(self, delivery: Delivery, text: str) -> None:
         length, limit = self.measure(text), self.limit()
         if length > limit:
-            raise self.error(f"the post for update {delivery.update_id} is {length} characters, "
-                             f"over the limit of {limit}: cut at least {length - limit} "
-                             "characters (run `publisher check`); nothing was sent", False)
+            raise self.error(
+                f"the post for update {delivery.update_id} is {length} characters, "
+                f"over the limit of {limit}: cut at least {length - limit} "
+                "characters (run `publisher check`); nothing was sent",
+                False,
+            )
 
     # -- outbox ------------------------------------------------------------------------------
     def to_outbox(self, delivery: Delivery, text: str, previous: Receipt | None) -> Receipt:
@@ -326,11 +369,15 @@ class SocialChannel(ABC):
         path = folder / f"{stem}.txt"
         write_atomic(path, (text + "\n").encode())
         shown = os.path.relpath(path, self.project.root)
-        action = "replace the text of the post made for it with this file" if previous \
+        action = (
+            "replace the text of the post made for it with this file"
+            if previous
             else "post this file by hand"
+        )
         # The url is the file: the job's log line then says where the post waits.
-        return Receipt(f"{OUTBOX_PREFIX}{shown}", shown,
-                       {"outbox": shown, "why": self.why_outbox(), "todo": action})
+        return Receipt(
+            f"{OUTBOX_PREFIX}{shown}", shown, {"outbox": shown, "why": self.why_outbox(), "todo": action}
+        )
 
 
 def social_views(config: Config, site: Any, now: datetime) -> PublishContext:
@@ -340,9 +387,14 @@ def social_views(config: Config, site: Any, now: datetime) -> PublishContext:
 
     latest = max((u.publish_at for i in site.incidents for u in i.updates), default=now)
     until = max(now, latest)
-    return PublishContext(config=config, site=site, now=until,
-                          views=localized(config, site, until), site_dir=config.dir("output"),
-                          dry_run=True)
+    return PublishContext(
+        config=config,
+        site=site,
+        now=until,
+        views=localized(config, site, until),
+        site_dir=config.dir("output"),
+        dry_run=True,
+    )
 
 
 def check_social(config: Config, result: Any, now: datetime) -> list[Diagnostic]:
@@ -364,5 +416,13 @@ def check_social(config: Config, result: Any, now: datetime) -> list[Diagnostic]
     return found
 
 
-__all__ = ["SocialChannel", "Composed", "Planned", "check_social", "tidy", "normalized",
-           "OUTBOX_PREFIX", "COMMON_OPTIONS"]
+__all__ = [
+    "SocialChannel",
+    "Composed",
+    "Planned",
+    "check_social",
+    "tidy",
+    "normalized",
+    "OUTBOX_PREFIX",
+    "COMMON_OPTIONS",
+]

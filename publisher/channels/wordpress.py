@@ -43,9 +43,16 @@ from publisher.config import ChannelConfig, Config
 from publisher.errors import Diagnostic, did_you_mean
 
 REQUIRED = ("base_url", "user", "password_env")
-OPTIONS: dict[str, type] = {"base_url": str, "user": str, "password_env": str,
-                            "post_type": str, "status": str, "slug_prefix": str,
-                            "api_url": str, "timeout": float}
+OPTIONS: dict[str, type] = {
+    "base_url": str,
+    "user": str,
+    "password_env": str,
+    "post_type": str,
+    "status": str,
+    "slug_prefix": str,
+    "api_url": str,
+    "timeout": float,
+}
 POST_TYPES = {"post": "posts", "page": "pages"}
 STATUSES = ("publish", "draft", "pending", "private")
 FIND_STATUSES = "publish,future,draft,pending,private"
@@ -83,35 +90,51 @@ class WordPressChannel:
         problems: list[tuple[str, str, str]] = []
         for key in REQUIRED:
             if key not in options:
-                example = {"base_url": '"https://www.example.org"', "user": '"communication"',
-                           "password_env": '"WP_APP_PASSWORD"'}[key]
+                example = {
+                    "base_url": '"https://www.example.org"',
+                    "user": '"communication"',
+                    "password_env": '"WP_APP_PASSWORD"',
+                }[key]
                 problems.append((key, f"missing '{key}'", f"add {key} = {example}"))
         for key, value in options.items():
             kind = OPTIONS.get(key)
             if kind is None:
-                problems.append((key, f"unknown option '{key}'",
-                                 f"{did_you_mean(key, tuple(OPTIONS))}wordpress options: "
-                                 + ", ".join(OPTIONS)))
-            elif kind is float and not (isinstance(value, int | float)
-                                        and not isinstance(value, bool)):
+                problems.append(
+                    (
+                        key,
+                        f"unknown option '{key}'",
+                        f"{did_you_mean(key, tuple(OPTIONS))}wordpress options: " + ", ".join(OPTIONS),
+                    )
+                )
+            elif kind is float and not (isinstance(value, int | float) and not isinstance(value, bool)):
                 problems.append((key, f"{key} must be a number of seconds", "e.g. timeout = 20"))
             elif kind is str and not isinstance(value, str):
                 problems.append((key, f"{key} must be a string", f'e.g. {key} = "…"'))
-        if isinstance(options.get("base_url"), str) and not re.match(r"^https?://",
-                                                                    options["base_url"]):
-            problems.append(("base_url", "base_url must start with http:// or https://",
-                             'e.g. base_url = "https://www.example.org"'))
-        if isinstance(options.get("password_env"), str) and not ENV_NAME.match(
-                options["password_env"]):
-            problems.append(("password_env", "password_env is the *name* of an environment "
-                             "variable, not the password", 'e.g. password_env = "WP_APP_PASSWORD"'
-                             " and export WP_APP_PASSWORD in the job's environment"))
+        if isinstance(options.get("base_url"), str) and not re.match(r"^https?://", options["base_url"]):
+            problems.append(
+                (
+                    "base_url",
+                    "base_url must start with http:// or https://",
+                    'e.g. base_url = "https://www.example.org"',
+                )
+            )
+        if isinstance(options.get("password_env"), str) and not ENV_NAME.match(options["password_env"]):
+            problems.append(
+                (
+                    "password_env",
+                    "password_env is the *name* of an environment variable, not the password",
+                    'e.g. password_env = "WP_APP_PASSWORD"'
+                    " and export WP_APP_PASSWORD in the job's environment",
+                )
+            )
         if options.get("post_type", "post") not in POST_TYPES:
-            problems.append(("post_type", f"post_type must be one of {', '.join(POST_TYPES)}",
-                             'e.g. post_type = "post"'))
+            problems.append(
+                ("post_type", f"post_type must be one of {', '.join(POST_TYPES)}", 'e.g. post_type = "post"')
+            )
         if options.get("status", "publish") not in STATUSES:
-            problems.append(("status", f"status must be one of {', '.join(STATUSES)}",
-                             'e.g. status = "publish"'))
+            problems.append(
+                ("status", f"status must be one of {', '.join(STATUSES)}", 'e.g. status = "publish"')
+            )
         return problems
 
     # -- the protocol ----------------------------------------------------------------------
@@ -128,15 +151,26 @@ class WordPressChannel:
                 def update_url(u: Any, lang: str = lang, iid: str = incident.id) -> str:
                     return urls.absolute(ctx.config.base_url, urls.update(lang, iid, u.stem))
 
-                content = renderer.render("wordpress/incident.html", lang, iv=iv,
-                                          update_url=update_url, page="")
+                content = renderer.render(
+                    "wordpress/incident.html", lang, iv=iv, update_url=update_url, page=""
+                )
                 # WordPress reads the title as HTML: escape it, as the site does.
-                payload = {"title": html.escape(iv.title, quote=False),
-                           "content": content.strip() + "\n",
-                           "status": self.status, "slug": self.slug(incident.id, lang)}
-                deliveries.append(Delivery(
-                    self.name, f"{incident.id}/{lang}", Delivery.hash_payload(payload),
-                    payload, lang=lang, summary=f"{self.collection[:-1]} '{iv.title}' ({lang})"))
+                payload = {
+                    "title": html.escape(iv.title, quote=False),
+                    "content": content.strip() + "\n",
+                    "status": self.status,
+                    "slug": self.slug(incident.id, lang),
+                }
+                deliveries.append(
+                    Delivery(
+                        self.name,
+                        f"{incident.id}/{lang}",
+                        Delivery.hash_payload(payload),
+                        payload,
+                        lang=lang,
+                        summary=f"{self.collection[:-1]} '{iv.title}' ({lang})",
+                    )
+                )
         return deliveries
 
     def send(self, delivery: Delivery, previous: Receipt | None, idempotency_key: str) -> Receipt:
@@ -159,9 +193,11 @@ class WordPressChannel:
         wanted = marker(idempotency_key)
         slug = str(delivery.payload.get("slug", ""))
         for params in ({"slug": slug}, {"search": f"publisher:{idempotency_key}"}):
-            r = self.request("GET", f"/wp/v2/{self.collection}",
-                             params={**params, "status": FIND_STATUSES, "context": "edit",
-                                     "per_page": 20})
+            r = self.request(
+                "GET",
+                f"/wp/v2/{self.collection}",
+                params={**params, "status": FIND_STATUSES, "context": "edit", "per_page": 20},
+            )
             if r.status_code != 200:
                 raise self.error(r, "looking up " + delivery.key)
             items = self.json(r)
@@ -173,11 +209,15 @@ class WordPressChannel:
 
     def check(self, ctx: PublishContext) -> list[Diagnostic]:
         if not os.environ.get(self.password_env):
-            return [Diagnostic("publisher.toml", self.line,
-                               f"[channels.{self.name}] the environment variable "
-                               f"{self.password_env} is not set",
-                               f"export {self.password_env}=<application password of "
-                               f"'{self.user}'> in the environment of the publishing job")]
+            return [
+                Diagnostic(
+                    "publisher.toml",
+                    self.line,
+                    f"[channels.{self.name}] the environment variable {self.password_env} is not set",
+                    f"export {self.password_env}=<application password of "
+                    f"'{self.user}'> in the environment of the publishing job",
+                )
+            ]
         return []
 
     # -- HTTP ------------------------------------------------------------------------------
@@ -193,11 +233,12 @@ class WordPressChannel:
                 raise DeliveryError(
                     f"the environment variable {self.password_env} is not set: export it with "
                     f"the application password of WordPress user '{self.user}' (WordPress: "
-                    "Users → Profile → Application Passwords)", transient=False)
+                    "Users → Profile → Application Passwords)",
+                    transient=False,
+                )
             s = requests.Session()
             s.auth = (self.user, password)
-            s.headers.update({"User-Agent": f"publisher/{__version__}",
-                              "Accept": "application/json"})
+            s.headers.update({"User-Agent": f"publisher/{__version__}", "Accept": "application/json"})
             self._session = s
         return self._session
 
@@ -206,12 +247,14 @@ class WordPressChannel:
         try:
             return self.session.request(method, url, timeout=self.timeout, **kwargs)
         except requests.Timeout as exc:
-            raise DeliveryError(f"WordPress at {self.base_url} did not answer within "
-                                f"{self.timeout:g} s", transient=True) from exc
+            raise DeliveryError(
+                f"WordPress at {self.base_url} did not answer within {self.timeout:g} s", transient=True
+            ) from exc
         except requests.RequestException as exc:
             reason = type(exc).__name__
-            raise DeliveryError(f"WordPress at {self.base_url} is unreachable ({reason})",
-                                transient=True) from exc
+            raise DeliveryError(
+                f"WordPress at {self.base_url} is unreachable ({reason})", transient=True
+            ) from exc
 
     def check_credentials(self) -> None:
         """Once per pass: a wrong password is served as anonymous, so ask who we are."""
@@ -232,7 +275,9 @@ class WordPressChannel:
                 f"WordPress at {self.base_url} did not accept the application password of user "
                 f"'{self.user}' (401 {self.code(r)}): create a new one in WordPress (Users → "
                 f"Profile → Application Passwords) and put it in {self.password_env}; over "
-                "plain http WordPress also needs WP_ENVIRONMENT_TYPE=local", transient=False)
+                "plain http WordPress also needs WP_ENVIRONMENT_TYPE=local",
+                transient=False,
+            )
         if r.status_code != 200:
             raise self.error(r, "checking the credentials")
         self._checked = True
@@ -242,8 +287,11 @@ class WordPressChannel:
         try:
             return r.json()
         except ValueError as exc:
-            raise DeliveryError(f"WordPress answered {r.status_code} with a body that is not "
-                                "JSON (a proxy or maintenance page?)", transient=True) from exc
+            raise DeliveryError(
+                f"WordPress answered {r.status_code} with a body that is not "
+                "JSON (a proxy or maintenance page?)",
+                transient=True,
+            ) from exc
 
     @staticmethod
     def code(r: requests.Response) -> str:
@@ -258,11 +306,17 @@ class WordPressChannel:
         where = f"WordPress at {self.base_url} answered {r.status_code} {code} while {doing}"
         if r.status_code == 429 or r.status_code >= 500:
             retry_after = r.headers.get("Retry-After", "")
-            return DeliveryError(where + "; will retry", transient=True,
-                                 retry_after=float(retry_after) if retry_after.isdigit() else None)
+            return DeliveryError(
+                where + "; will retry",
+                transient=True,
+                retry_after=float(retry_after) if retry_after.isdigit() else None,
+            )
         if r.status_code in (401, 403):
-            return DeliveryError(where + f": user '{self.user}' may not do this; give it the "
-                                 "Editor role (or Author for posts) in WordPress", transient=False)
+            return DeliveryError(
+                where + f": user '{self.user}' may not do this; give it the "
+                "Editor role (or Author for posts) in WordPress",
+                transient=False,
+            )
         try:
             message = str(r.json().get("message", ""))
         except (ValueError, AttributeError):
@@ -272,5 +326,4 @@ class WordPressChannel:
     def receipt(self, item: Any) -> Receipt:
         if not isinstance(item, dict) or "id" not in item:
             raise DeliveryError("WordPress answered without a post id", transient=True)
-        return Receipt(str(item["id"]), item.get("link"),
-                       {"slug": item.get("slug"), "type": self.collection})
+        return Receipt(str(item["id"]), item.get("link"), {"slug": item.get("slug"), "type": self.collection})

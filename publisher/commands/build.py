@@ -23,19 +23,21 @@ def run(args: argparse.Namespace) -> int:
         raise PublisherError(
             f"{config.get('paths', 'output')} is the live site deployed by `publisher publish` "
             "(a symlink to a release): building into it would bypass approval and the ledger. "
-            "Run `publisher publish`, or `publisher publish --dry-run` to see what it would do")
+            "Run `publisher publish`, or `publisher publish --dry-run` to see what it would do"
+        )
     result = load(config, use_cache=True)
     report(result.diagnostics)
     now = resolve_now(config, args.now)
     # The same rule as `publish`: an update that needs approval is never on a built site.
     selection = select(config, result.site, now)
     for update in selection.held:
-        print(f"{update.path}: held: not approved (add 'approved_by:' once it is approved)",
-              file=sys.stderr)
+        print(f"{update.path}: held: not approved (add 'approved_by:' once it is approved)", file=sys.stderr)
     built = build(config, selection.site, now)
     updates = sum(len(iv.updates) for iv in next(iter(built.views.values()), []))
-    print(f"built {built.pages} files ({updates} updates, {len(config.languages)} languages) "
-          f"in {display_path(built.output, config.root)}/")
+    print(
+        f"built {built.pages} files ({updates} updates, {len(config.languages)} languages) "
+        f"in {display_path(built.output, config.root)}/"
+    )
     if result.errors:
         print(f"{len(result.errors)} error(s): the files named above were left out", flush=True)
         return 2

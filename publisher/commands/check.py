@@ -20,6 +20,8 @@ def run(args: argparse.Namespace) -> int:
     errors = sum(1 for d in diagnostics if d.severity == "error")
     warnings = len(diagnostics) - errors
     updates = sum(len(i.updates) for i in result.site.incidents)
-    print(f"checked {len(result.site.incidents)} incidents, {updates} updates: "
-          f"{errors} error(s), {warnings} warning(s)")
+    print(
+        f"checked {len(result.site.incidents)} incidents, {updates} updates: "
+        f"{errors} error(s), {warnings} warning(s)"
+    )
     return 2 if errors else 0

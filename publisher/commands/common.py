@@ -27,8 +27,11 @@ def report(diagnostics: list[Diagnostic]) -> None:
 
 
 def now_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--now", metavar="TIME",
-                        help="pretend it is TIME (local, e.g. 2019-11-16T12:00), for drills and tests")
+    parser.add_argument(
+        "--now",
+        metavar="TIME",
+        help="pretend it is TIME (local, e.g. 2019-11-16T12:00), for drills and tests",
+    )
 
 
 def resolve_now(config: Config, value: str | None) -> datetime:

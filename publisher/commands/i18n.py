@@ -11,18 +11,28 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.epilog = "The translator's guide: docs/translating.md"
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     p = sub.add_parser("extract", help="write the templates (.pot) of the UI and of every incident")
-    p.add_argument("--package", action="store_true",
-                   help="maintainers: write publisher/locales/messages.pot from the package alone")
-    p = sub.add_parser("update", help="merge the templates into every language's .po "
-                       "(new, fuzzy when changed, obsolete when removed)")
+    p.add_argument(
+        "--package",
+        action="store_true",
+        help="maintainers: write publisher/locales/messages.pot from the package alone",
+    )
+    p = sub.add_parser(
+        "update",
+        help="merge the templates into every language's .po (new, fuzzy when changed, obsolete when removed)",
+    )
     p.add_argument("--lang", metavar="LANG", help="only this language (default: every enabled one)")
-    p.add_argument("--check", action="store_true",
-                   help="change nothing; exit 1 if a catalog is out of date (for CI)")
-    p.add_argument("--package", action="store_true",
-                   help="maintainers: merge into publisher/locales/<lang>/LC_MESSAGES/messages.po")
+    p.add_argument(
+        "--check", action="store_true", help="change nothing; exit 1 if a catalog is out of date (for CI)"
+    )
+    p.add_argument(
+        "--package",
+        action="store_true",
+        help="maintainers: merge into publisher/locales/<lang>/LC_MESSAGES/messages.po",
+    )
     sub.add_parser("compile", help="validate every .po and compile the UI catalogs to .mo")
-    p = sub.add_parser("stats", help="what is translated, fuzzy, missing; which updates are "
-                       "publishable in each language")
+    p = sub.add_parser(
+        "stats", help="what is translated, fuzzy, missing; which updates are publishable in each language"
+    )
     p.add_argument("--lang", metavar="LANG", help="only this language")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -46,8 +56,11 @@ def run(args: argparse.Namespace) -> int:
     from publisher.i18n import stats
 
     if args.lang is not None and args.lang not in config.languages:
-        print(f"publisher: --lang {args.lang}: not an enabled language; enabled: "
-              f"{', '.join(config.languages)} (see [languages] in publisher.toml)", file=sys.stderr)
+        print(
+            f"publisher: --lang {args.lang}: not an enabled language; enabled: "
+            f"{', '.join(config.languages)} (see [languages] in publisher.toml)",
+            file=sys.stderr,
+        )
         return 2
     result = load(config)
     report(result.diagnostics)

@@ -12,10 +12,20 @@ def register(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="what", metavar="WHAT", required=True)
     inc = sub.add_parser("incident", help="create content/incidents/<date>-<slug>/incident.md")
     inc.add_argument("title", nargs="?", help="the incident's title, in the source language")
-    inc.add_argument("--from", dest="statement", metavar="STATEMENT",
-                     help="take the title (and its translations) from this statement")
-    inc.add_argument("--title", dest="translations", action="append", default=[],
-                     metavar="LANG=TEXT", help="the title in a target language, e.g. en=\"IT outage\"")
+    inc.add_argument(
+        "--from",
+        dest="statement",
+        metavar="STATEMENT",
+        help="take the title (and its translations) from this statement",
+    )
+    inc.add_argument(
+        "--title",
+        dest="translations",
+        action="append",
+        default=[],
+        metavar="LANG=TEXT",
+        help='the title in a target language, e.g. en="IT outage"',
+    )
     inc.add_argument("--impact", default="major", help="none | minor | major | critical (default major)")
     inc.add_argument("--date", help="the day it started, YYYY-MM-DD (default: today)")
     inc.add_argument("--slug", help="the id's words (default: made from the title)")
@@ -23,15 +33,28 @@ def register(parser: argparse.ArgumentParser) -> None:
     now_option(inc)
     upd = sub.add_parser("update", help="create <incident>/<YYYYMMDDTHHMM>.md, from a statement")
     upd.add_argument("incident", help="incident id, slug, or an unambiguous part of the id")
-    upd.add_argument("--from", dest="statement", metavar="STATEMENT",
-                     help="pre-approved statement from content/statements/ (e.g. it-outage)")
-    upd.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
-                     help="fill a placeholder; NAME@LANG=VALUE for one language only")
-    upd.add_argument("--status", help="investigating | identified | monitoring | resolved "
-                     "(default: the statement's)")
+    upd.add_argument(
+        "--from",
+        dest="statement",
+        metavar="STATEMENT",
+        help="pre-approved statement from content/statements/ (e.g. it-outage)",
+    )
+    upd.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="fill a placeholder; NAME@LANG=VALUE for one language only",
+    )
+    upd.add_argument(
+        "--status", help="investigating | identified | monitoring | resolved (default: the statement's)"
+    )
     upd.add_argument("--at", default="now", help="publication time, local YYYY-MM-DDTHH:MM (default: now)")
-    upd.add_argument("--next-update", help="promise of the next update: a time, +2h, or none "
-                     "(default: the statement's cadence)")
+    upd.add_argument(
+        "--next-update",
+        help="promise of the next update: a time, +2h, or none (default: the statement's cadence)",
+    )
     upd.add_argument("--approved-by", help="who approved this text (default: the statement's approver)")
     upd.add_argument("--text", help="the update's text when not made from a statement")
     now_option(upd)
@@ -47,16 +70,34 @@ def run(args: argparse.Namespace) -> int:
         for pair in args.translations:
             lang, sep, text = pair.partition("=")
             if not sep or not text.strip():
-                raise AuthoringError(f"--title '{pair}' is not LANG=TEXT; write e.g. "
-                                     '--title en="IT outage"')
+                raise AuthoringError(
+                    f"--title '{pair}' is not LANG=TEXT; write e.g. --title en=\"IT outage\""
+                )
             translations[lang.strip()] = text.strip()
-        created = new_incident(config, args.title, now, statement=args.statement,
-                               translations=translations, impact=args.impact,
-                               date=args.date, slug=args.slug, summary=args.summary)
+        created = new_incident(
+            config,
+            args.title,
+            now,
+            statement=args.statement,
+            translations=translations,
+            impact=args.impact,
+            date=args.date,
+            slug=args.slug,
+            summary=args.summary,
+        )
     else:
-        created = new_update(config, args.incident, now, statement=args.statement,
-                             status=args.status, at=args.at, next_update=args.next_update,
-                             sets=args.sets, approved_by=args.approved_by, text=args.text)
+        created = new_update(
+            config,
+            args.incident,
+            now,
+            statement=args.statement,
+            status=args.status,
+            at=args.at,
+            next_update=args.next_update,
+            sets=args.sets,
+            approved_by=args.approved_by,
+            text=args.text,
+        )
     for path in created.paths:
         print(f"wrote {display_path(path, config.root)}")
     for note in created.notes:

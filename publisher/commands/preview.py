@@ -20,8 +20,11 @@ def run(args: argparse.Namespace) -> int:
     now = resolve_now(config, args.now) if args.now else None
     server, _preview = serve(args.project, args.port, now)
     host, port = str(server.server_address[0]), int(server.server_address[1])
-    print(f"preview: http://{host}:{port}/  (dashboard with social posts and check: "
-          f"http://{host}:{port}/{DASHBOARD.removesuffix('index.html')})", flush=True)
+    print(
+        f"preview: http://{host}:{port}/  (dashboard with social posts and check: "
+        f"http://{host}:{port}/{DASHBOARD.removesuffix('index.html')})",
+        flush=True,
+    )
     print("rebuilds when a file changes; Ctrl-C to stop", flush=True)
     try:
         server.serve_forever()

@@ -14,22 +14,37 @@ from publisher.commands.common import load, now_option, project, resolve_now
 
 def register(parser: argparse.ArgumentParser) -> None:
     now_option(parser)
-    parser.add_argument("--dry-run", action="store_true",
-                        help="show what would be delivered where; change nothing")
-    parser.add_argument("--wait", nargs="?", type=float, const=-1.0, default=0.0,
-                        metavar="SECONDS",
-                        help="if another run holds the lock, wait for it (for SECONDS at most) "
-                             "instead of exiting 3")
-    parser.add_argument("--log-format", choices=("human", "json"), default="human",
-                        help="one line per delivery: readable, or JSON for monitoring")
-    parser.add_argument("--retry", action="store_true",
-                        help="retry failed deliveries now, even those that gave up or wait "
-                             "for their backoff")
-    parser.add_argument("--replan", action="store_true",
-                        help="ask every channel to plan even when nothing changed since its "
-                             "last complete pass")
-    parser.add_argument("-q", "--quiet", action="store_true",
-                        help="print nothing when nothing happened (for cron mail)")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="show what would be delivered where; change nothing"
+    )
+    parser.add_argument(
+        "--wait",
+        nargs="?",
+        type=float,
+        const=-1.0,
+        default=0.0,
+        metavar="SECONDS",
+        help="if another run holds the lock, wait for it (for SECONDS at most) instead of exiting 3",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=("human", "json"),
+        default="human",
+        help="one line per delivery: readable, or JSON for monitoring",
+    )
+    parser.add_argument(
+        "--retry",
+        action="store_true",
+        help="retry failed deliveries now, even those that gave up or wait for their backoff",
+    )
+    parser.add_argument(
+        "--replan",
+        action="store_true",
+        help="ask every channel to plan even when nothing changed since its last complete pass",
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="print nothing when nothing happened (for cron mail)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,8 +59,15 @@ def run(args: argparse.Namespace) -> int:
     if not args.dry_run:
         lock.acquire(None if args.wait < 0 else args.wait)
     try:
-        report = run_pass(config, load(config, use_cache=not args.dry_run), now, log, dry_run=args.dry_run,
-                          retry=args.retry, replan=args.replan)
+        report = run_pass(
+            config,
+            load(config, use_cache=not args.dry_run),
+            now,
+            log,
+            dry_run=args.dry_run,
+            retry=args.retry,
+            replan=args.replan,
+        )
     finally:
         lock.release()
     return report.exit_code()

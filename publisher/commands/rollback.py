@@ -14,12 +14,18 @@ from publisher.errors import PublisherError
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--channel", metavar="NAME",
-                        help="the directory channel to roll back (default: every one)")
+    parser.add_argument(
+        "--channel", metavar="NAME", help="the directory channel to roll back (default: every one)"
+    )
     parser.add_argument("--to", metavar="RELEASE", help="a release id (see --list)")
     parser.add_argument("--list", action="store_true", help="list the releases kept")
-    parser.add_argument("--wait", type=float, default=60.0, metavar="SECONDS",
-                        help="wait this long for a running publish to finish (default 60)")
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="wait this long for a running publish to finish (default 60)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,12 +36,18 @@ def run(args: argparse.Namespace) -> int:
     from publisher.publish import enabled_channels, make_channel
 
     config = project(args)
-    targets = [c for c in enabled_channels(config) if c.type == "directory"
-               and (args.channel is None or c.name == args.channel)]
+    targets = [
+        c
+        for c in enabled_channels(config)
+        if c.type == "directory" and (args.channel is None or c.name == args.channel)
+    ]
     if not targets:
-        raise PublisherError("no directory channel" + (f" named '{args.channel}'" if args.channel
-                             else "") + " is enabled in publisher.toml; rollback only applies "
-                             "to directory website targets")
+        raise PublisherError(
+            "no directory channel"
+            + (f" named '{args.channel}'" if args.channel else "")
+            + " is enabled in publisher.toml; rollback only applies "
+            "to directory website targets"
+        )
     if args.list:
         for cfg in targets:
             channel: DirectoryChannel = make_channel(cfg, config)
@@ -53,20 +65,25 @@ def run(args: argparse.Namespace) -> int:
             except DeliveryError as exc:
                 raise PublisherError(f"{cfg.name}: {exc}") from exc
             held = ledger.latest(cfg.name, SITE_KEY)
-            restored = Delivery(cfg.name, SITE_KEY, str(target.marker.get("content_hash",
-                                                                          "adopted")),
-                                {"release": target.id, "site": target.marker.get("site")},
-                                summary=f"rollback to {target.id}")
+            restored = Delivery(
+                cfg.name,
+                SITE_KEY,
+                str(target.marker.get("content_hash", "adopted")),
+                {"release": target.id, "site": target.marker.get("site")},
+                summary=f"rollback to {target.id}",
+            )
             row = ledger.record(restored, f"rollback-{target.id}", None, state="delivered")
             row = ledger.complete(row, channel._receipt(target))
-            ledger.audit("rollback", row, result="live",
-                         detail=f"from {was.id if was else 'nothing'} to {target.id}")
+            ledger.audit(
+                "rollback", row, result="live", detail=f"from {was.id if was else 'nothing'} to {target.id}"
+            )
             if held is not None and held.content_hash != row.content_hash:
                 # Hold the newer version back: the next `publish` must not redeploy it.
-                ledger.record(held.delivery(), held.idempotency_key, held.approved_by,
-                              state="rolled_back")
+                ledger.record(held.delivery(), held.idempotency_key, held.approved_by, state="rolled_back")
             ledger.set_pass_fingerprint(cfg.name, None)
-            print(f"{cfg.name}: {channel.display(channel.path)} now serves release {target.id}"
-                  f" (was {was.id if was else 'not a release'}). It stays there until the "
-                  "content changes; `publisher rollback --list` shows the releases.")
+            print(
+                f"{cfg.name}: {channel.display(channel.path)} now serves release {target.id}"
+                f" (was {was.id if was else 'not a release'}). It stays there until the "
+                "content changes; `publisher rollback --list` shows the releases."
+            )
     return 0

@@ -29,9 +29,16 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
     now = resolve_now(config, args.now)
     selection = select(config, loaded.site, now)
     names = [c.name for c in enabled_channels(config)]
-    data: dict[str, Any] = {"published": [], "pending": [], "failing": [], "removed": [],
-                            "held": [], "scheduled": [], "untranslated": [],
-                            "content_errors": [str(d) for d in loaded.errors]}
+    data: dict[str, Any] = {
+        "published": [],
+        "pending": [],
+        "failing": [],
+        "removed": [],
+        "held": [],
+        "scheduled": [],
+        "untranslated": [],
+        "content_errors": [str(d) for d in loaded.errors],
+    }
     ledger = open_readonly(config.ledger_path)
     if ledger is not None:
         with ledger:
@@ -39,13 +46,20 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
             removed = {name: json.loads(ledger.meta(f"removed:{name}") or "[]") for name in names}
             for row in ledger.current():
                 last = ledger.last_delivered(row.channel, row.key)
-                entry = {"channel": row.channel, "key": row.key, "update": row.update_id,
-                         "lang": row.lang, "state": row.state, "attempts": row.attempts,
-                         "remote_id": last.remote_id if last else None,
-                         "url": last.url if last else None,
-                         "delivered_at": iso(last.delivered_at) if last else None,
-                         "next_attempt": iso(row.next_attempt_at), "error": row.last_error,
-                         "enabled": row.channel in names}
+                entry = {
+                    "channel": row.channel,
+                    "key": row.key,
+                    "update": row.update_id,
+                    "lang": row.lang,
+                    "state": row.state,
+                    "attempts": row.attempts,
+                    "remote_id": last.remote_id if last else None,
+                    "url": last.url if last else None,
+                    "delivered_at": iso(last.delivered_at) if last else None,
+                    "next_attempt": iso(row.next_attempt_at),
+                    "error": row.last_error,
+                    "enabled": row.channel in names,
+                }
                 if row.key in removed.get(row.channel, ()) and last is not None:
                     data["removed"].append(entry)
                 if row.state in ("delivered", "rolled_back"):
@@ -62,14 +76,16 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
     for u in selection.held:
         data["held"].append({"update": u.id, "path": u.path, "due": iso(u.publish_at)})
     for u in selection.scheduled:
-        data["scheduled"].append({"update": u.id, "path": u.path, "at": iso(u.publish_at),
-                                  "approved": bool(u.approved_by)})
+        data["scheduled"].append(
+            {"update": u.id, "path": u.path, "at": iso(u.publish_at), "approved": bool(u.approved_by)}
+        )
     for lang, views in localized(config, selection.site, now).items():
         for iv in views:
             for view in iv.updates:
                 if view.is_fallback:
-                    data["untranslated"].append({"update": view.update.id, "lang": lang,
-                                                 "missing_blocks": view.missing})
+                    data["untranslated"].append(
+                        {"update": view.update.id, "lang": lang, "missing_blocks": view.missing}
+                    )
     return data
 
 
@@ -78,35 +94,66 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, indent=1, ensure_ascii=False))
         return 0
-    section("Published", data["published"], lambda e: (
-        f"{e['channel']:<10} {e['key']}{lang(e)}  {e['url'] or ''}"
-        + (f" (id {e['remote_id']})" if e["remote_id"] else "")
-        + (f"  since {e['delivered_at']}" if e["delivered_at"] else "")
-        + ("  [rolled back: the previous release is live]" if e["state"] == "rolled_back"
-           else "")
-        + ("" if e["enabled"] else "  [channel no longer enabled]")))
-    section("Failing (retried by the next runs)", data["failing"], lambda e: (
-        f"{e['channel']:<10} {e['key']}{lang(e)}  {e['state']} after {e['attempts']} "
-        f"attempt(s)" + (f", next try after {e['next_attempt']}" if e["next_attempt"] else
-                         ", run `publisher publish --retry` once fixed")
-        + f"\n      {e['error']}"))
-    section("Pending (the next run delivers them)", data["pending"], lambda e: (
-        f"{e['channel']:<10} {e['key']}{lang(e)}  {e['state']}"))
-    section("Overdue: readers were promised an update", data["overdue"], lambda e: (
-        f"{e['incident']}  promised for {e['promised']} ({e['late']} ago) by {e['path']}: "
-        f"publish an update (publisher new update {e['incident']} --from <statement>)"))
-    section("Waiting for approval", data["held"], lambda e: (
-        f"{e['update']}  due since {e['due']}: add 'approved_by: <name>' to {e['path']}"))
-    section("Scheduled", data["scheduled"], lambda e: (
-        f"{e['update']}  at {e['at']}" + ("" if e["approved"] else "  (not approved yet)")))
-    section("Waiting for translation (shown in the source language meanwhile)",
-            data["untranslated"], lambda e: (
-                f"{e['update']} [{e['lang']}]  {e['missing_blocks']} block(s) to translate"))
-    section("Removed from content but still published", data["removed"], lambda e: (
-        f"{e['channel']:<10} {e['key']}  {e['url'] or ''}"))
+    section(
+        "Published",
+        data["published"],
+        lambda e: (
+            f"{e['channel']:<10} {e['key']}{lang(e)}  {e['url'] or ''}"
+            + (f" (id {e['remote_id']})" if e["remote_id"] else "")
+            + (f"  since {e['delivered_at']}" if e["delivered_at"] else "")
+            + ("  [rolled back: the previous release is live]" if e["state"] == "rolled_back" else "")
+            + ("" if e["enabled"] else "  [channel no longer enabled]")
+        ),
+    )
+    section(
+        "Failing (retried by the next runs)",
+        data["failing"],
+        lambda e: (
+            f"{e['channel']:<10} {e['key']}{lang(e)}  {e['state']} after {e['attempts']} "
+            f"attempt(s)"
+            + (
+                f", next try after {e['next_attempt']}"
+                if e["next_attempt"]
+                else ", run `publisher publish --retry` once fixed"
+            )
+            + f"\n      {e['error']}"
+        ),
+    )
+    section(
+        "Pending (the next run delivers them)",
+        data["pending"],
+        lambda e: f"{e['channel']:<10} {e['key']}{lang(e)}  {e['state']}",
+    )
+    section(
+        "Overdue: readers were promised an update",
+        data["overdue"],
+        lambda e: (
+            f"{e['incident']}  promised for {e['promised']} ({e['late']} ago) by {e['path']}: "
+            f"publish an update (publisher new update {e['incident']} --from <statement>)"
+        ),
+    )
+    section(
+        "Waiting for approval",
+        data["held"],
+        lambda e: f"{e['update']}  due since {e['due']}: add 'approved_by: <name>' to {e['path']}",
+    )
+    section(
+        "Scheduled",
+        data["scheduled"],
+        lambda e: f"{e['update']}  at {e['at']}" + ("" if e["approved"] else "  (not approved yet)"),
+    )
+    section(
+        "Waiting for translation (shown in the source language meanwhile)",
+        data["untranslated"],
+        lambda e: f"{e['update']} [{e['lang']}]  {e['missing_blocks']} block(s) to translate",
+    )
+    section(
+        "Removed from content but still published",
+        data["removed"],
+        lambda e: f"{e['channel']:<10} {e['key']}  {e['url'] or ''}",
+    )
     if data["content_errors"]:
-        print(f"{len(data['content_errors'])} content error(s): see above "
-              "(or run `publisher check`)")
+        print(f"{len(data['content_errors'])} content error(s): see above (or run `publisher check`)")
     return 0
 
 

@@ -29,8 +29,10 @@ def content_po_path(locales_dir: Path, lang: str, incident_id: str) -> Path:
 
 def ui_po_paths(locales_dir: Path, lang: str) -> list[Path]:
     """Project catalog first (it overrides), then the one shipped with publisher."""
-    paths = [locales_dir / lang / "LC_MESSAGES" / f"{UI_DOMAIN}.po",
-             PACKAGE_LOCALES / lang / "LC_MESSAGES" / f"{UI_DOMAIN}.po"]
+    paths = [
+        locales_dir / lang / "LC_MESSAGES" / f"{UI_DOMAIN}.po",
+        PACKAGE_LOCALES / lang / "LC_MESSAGES" / f"{UI_DOMAIN}.po",
+    ]
     return [p for p in paths if p.exists()]
 
 

@@ -31,11 +31,16 @@ def ui_diagnostics(config: Config) -> list[Diagnostic]:
             continue
         po = display_path(pofiles.ui_po_path(config.dir("locales"), lang), config.root)
         listed = "; ".join(repr(i) + (f" (context {c!r})" if c else "") for i, c in status.missing)
-        out.append(Diagnostic(
-            po, 0, f"language '{lang}' is enabled but {len(status.missing)} of {status.required} "
-            f"UI strings have no translation: {listed}",
-            f"run `publisher i18n extract` and `publisher i18n update`, translate them in {po}, "
-            f"then `publisher i18n compile`; or remove '{lang}' from [languages] in publisher.toml"))
+        out.append(
+            Diagnostic(
+                po,
+                0,
+                f"language '{lang}' is enabled but {len(status.missing)} of {status.required} "
+                f"UI strings have no translation: {listed}",
+                f"run `publisher i18n extract` and `publisher i18n update`, translate them in {po}, "
+                f"then `publisher i18n compile`; or remove '{lang}' from [languages] in publisher.toml",
+            )
+        )
     return out
 
 

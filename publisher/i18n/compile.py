@@ -54,17 +54,27 @@ def ui_problems(m: Message) -> list[str]:
         try:
             s % _Sample()
         except (ValueError, TypeError, KeyError) as exc:
-            problems.append(f"translation is not a valid format string ({exc}); "
-                            "write a literal percent sign as %%")
+            problems.append(
+                f"translation is not a valid format string ({exc}); write a literal percent sign as %%"
+            )
             continue
         found = set(_NAMED.findall(s))
         if found - expected:
-            problems.append("unknown placeholder " + ", ".join(f"%({n})s" for n in sorted(
-                found - expected)) + (f"; the source has {', '.join(f'%({n})s' for n in sorted(expected))}"
-                                      if expected else "; the source has none"))
+            problems.append(
+                "unknown placeholder "
+                + ", ".join(f"%({n})s" for n in sorted(found - expected))
+                + (
+                    f"; the source has {', '.join(f'%({n})s' for n in sorted(expected))}"
+                    if expected
+                    else "; the source has none"
+                )
+            )
         if not m.pluralizable and expected - found:
-            problems.append("missing placeholder " + ", ".join(
-                f"%({n})s" for n in sorted(expected - found)) + " (keep every placeholder)")
+            problems.append(
+                "missing placeholder "
+                + ", ".join(f"%({n})s" for n in sorted(expected - found))
+                + " (keep every placeholder)"
+            )
     return list(dict.fromkeys(problems))
 
 
@@ -72,17 +82,20 @@ def content_problems(m: Message, statement: bool = False) -> list[str]:
     problems = []
     for s in _strings(m):
         if statement and set(placeholders(s)) != set(placeholders(str(m.id))):
-            problems.append("{placeholders} differ from the source (the source has: "
-                            + (", ".join("{" + p + "}" for p in placeholders(str(m.id))) or "none")
-                            + ")")
+            problems.append(
+                "{placeholders} differ from the source (the source has: "
+                + (", ".join("{" + p + "}" for p in placeholders(str(m.id))) or "none")
+                + ")"
+            )
         for p in markup_problems(str(m.id), s):
             source = (markup.link_targets if "link" in p else markup.code_spans)(str(m.id))
             problems.append(f"{p} (the source has: {', '.join(source) or 'none'})")
     return problems
 
 
-def validate(path: Path, lang: str, shown: str,
-             entries: bool = True) -> tuple[Catalog | None, list[Diagnostic]]:
+def validate(
+    path: Path, lang: str, shown: str, entries: bool = True
+) -> tuple[Catalog | None, list[Diagnostic]]:
     """Parse and check one .po (its entries too unless `entries` is False); every problem is
     an error at the entry's line."""
     try:
@@ -97,13 +110,19 @@ def validate(path: Path, lang: str, shown: str,
     for m in catalog:
         if not m.id or m.fuzzy or not _strings(m):
             continue
-        problems = content_problems(m, kind == "statement") if kind != "ui" else (
-            [str(e) for e in babel_errors.get(id(m), [])] or ui_problems(m))
+        problems = (
+            content_problems(m, kind == "statement")
+            if kind != "ui"
+            else ([str(e) for e in babel_errors.get(id(m), [])] or ui_problems(m))
+        )
         line = m.lineno or 0
         for p in problems:
-            hint = ("copy the link targets, `code` and {placeholders} exactly from the msgid; "
-                    "translate only the text around them" if kind != "ui" else
-                    "use the same %(name)s placeholders as the msgid; write %% for a percent sign")
+            hint = (
+                "copy the link targets, `code` and {placeholders} exactly from the msgid; "
+                "translate only the text around them"
+                if kind != "ui"
+                else "use the same %(name)s placeholders as the msgid; write %% for a percent sign"
+            )
             out.append(Diagnostic(shown, line, f"{_label(m)}: {p}", hint))
     return catalog, out
 
@@ -135,8 +154,12 @@ def check_all(config: Config, statements: bool = True) -> Checked:
     catalogs: dict[Path, Catalog] = {}
     problems: list[Diagnostic] = []
     for path in files:
-        catalog, found = validate(path, pofiles.lang_of(path), shown_path(path, config),
-                                  entries=statements or pofiles.kind(path) != "statement")
+        catalog, found = validate(
+            path,
+            pofiles.lang_of(path),
+            shown_path(path, config),
+            entries=statements or pofiles.kind(path) != "statement",
+        )
         problems += found
         if catalog is not None:
             catalogs[path] = catalog
@@ -152,8 +175,7 @@ def shown_path(path: Path, config: Config) -> str:
 def effective_ui(config: Config, lang: str, catalogs: dict[Path, Catalog]) -> Catalog:
     """What the site shows for `lang`: project entries over built-in ones (usable only)."""
     merged = Catalog(locale=Locale.parse(lang), project="publisher", fuzzy=False)
-    for path in (pofiles.ui_po_path(PACKAGE_LOCALES, lang),
-                 pofiles.ui_po_path(config.dir("locales"), lang)):
+    for path in (pofiles.ui_po_path(PACKAGE_LOCALES, lang), pofiles.ui_po_path(config.dir("locales"), lang)):
         catalog = catalogs.get(path)
         for m in catalog or []:
             if m.id and not m.fuzzy and pofiles.filled(m):
@@ -168,8 +190,14 @@ def run(config: Config) -> int:
     bad = {d.path for d in checked.problems}
     out_root = config.dir("state") / "locales"
     for lang in pofiles.ui_languages(config.languages):
-        sources = [p for p in (pofiles.ui_po_path(config.dir("locales"), lang),
-                               pofiles.ui_po_path(PACKAGE_LOCALES, lang)) if p.exists()]
+        sources = [
+            p
+            for p in (
+                pofiles.ui_po_path(config.dir("locales"), lang),
+                pofiles.ui_po_path(PACKAGE_LOCALES, lang),
+            )
+            if p.exists()
+        ]
         if any(shown_path(p, config) in bad for p in sources):
             print(f"not compiled: UI catalog for {lang} (fix the errors above)", file=sys.stderr)
             continue

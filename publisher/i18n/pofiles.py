@@ -70,8 +70,11 @@ def po_files(locales: Path) -> list[Path]:
     """Every .po under a locales directory, UI catalogs first, in a stable order."""
     if not locales.is_dir():
         return []
-    return [p for pattern in ("*.po", f"{CONTENT_POT_DIR}/*.po", f"{STATEMENTS_DIR}/*.po")
-            for p in sorted(locales.glob(f"*/LC_MESSAGES/{pattern}"))]
+    return [
+        p
+        for pattern in ("*.po", f"{CONTENT_POT_DIR}/*.po", f"{STATEMENTS_DIR}/*.po")
+        for p in sorted(locales.glob(f"*/LC_MESSAGES/{pattern}"))
+    ]
 
 
 def lang_of(po_path: Path) -> str:
@@ -88,8 +91,7 @@ class CatalogError(Exception):
 
 def source_langs(message: Message) -> set[str]:
     """Languages a content entry is written in, from its ``#. source language: xx`` comments."""
-    return {c[len(SOURCE_COMMENT):].strip() for c in message.auto_comments
-            if c.startswith(SOURCE_COMMENT)}
+    return {c[len(SOURCE_COMMENT) :].strip() for c in message.auto_comments if c.startswith(SOURCE_COMMENT)}
 
 
 def fix_content_flags(catalog: Catalog, keep_braces: bool = False) -> None:
@@ -109,9 +111,14 @@ def fix_content_flags(catalog: Catalog, keep_braces: bool = False) -> None:
 # Possessive quantifiers: no backtracking, so an unterminated long string fails in linear time.
 _STRING = re.compile(r'"(?:[^"\\]++|\\[\\"ntrabfv?\'0-7x])*+"\s*$')
 _KEYWORD = re.compile(r"(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)\s+(.*)$")
-_NEXT = {None: ("msgctxt", "msgid"), "msgctxt": ("msgid",), "msgid": ("msgid_plural", "msgstr"),
-         "msgid_plural": ("msgstr[",), "msgstr": ("msgctxt", "msgid"),
-         "msgstr[": ("msgstr[", "msgctxt", "msgid")}
+_NEXT = {
+    None: ("msgctxt", "msgid"),
+    "msgctxt": ("msgid",),
+    "msgid": ("msgid_plural", "msgstr"),
+    "msgid_plural": ("msgstr[",),
+    "msgstr": ("msgctxt", "msgid"),
+    "msgstr[": ("msgstr[", "msgctxt", "msgid"),
+}
 
 
 def syntax_problems(text: str) -> list[tuple[int, str]]:
@@ -146,8 +153,13 @@ def syntax_problems(text: str) -> list[tuple[int, str]]:
             continue
         word = "msgstr[" if m.group(2) is not None else m.group(1)
         if not any(word == w for w in _NEXT[state]):
-            problems.append((n, f"'{m.group(1)}' here is out of order (expected "
-                                f"{' or '.join(w.rstrip('[') for w in _NEXT[state])})"))
+            problems.append(
+                (
+                    n,
+                    f"'{m.group(1)}' here is out of order (expected "
+                    f"{' or '.join(w.rstrip('[') for w in _NEXT[state])})",
+                )
+            )
         if not _STRING.match(m.group(3)):
             problems.append((n, "unterminated or badly escaped string"))
         if word == "msgctxt":
@@ -177,24 +189,41 @@ def read(path: Path, lang: str | None, shown: str, content: bool | None = None) 
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise CatalogError(Diagnostic(shown, line, "not UTF-8 text",
-                                      "save the catalog as UTF-8 (Poedit and Weblate do)")) from exc
+        raise CatalogError(
+            Diagnostic(shown, line, "not UTF-8 text", "save the catalog as UTF-8 (Poedit and Weblate do)")
+        ) from exc
     for line, problem in syntax_problems(text)[:1]:
-        raise CatalogError(Diagnostic(
-            shown, line, f"not a valid gettext catalog: {problem}",
-            "every entry is msgid \"…\" then msgstr \"…\", each string in double quotes "
-            "(write \\\" for a quote inside); open the file in Poedit to see the entry"))
+        raise CatalogError(
+            Diagnostic(
+                shown,
+                line,
+                f"not a valid gettext catalog: {problem}",
+                'every entry is msgid "…" then msgstr "…", each string in double quotes '
+                '(write \\" for a quote inside); open the file in Poedit to see the entry',
+            )
+        )
     try:
         catalog = read_po(io.BytesIO(data), locale=lang, abort_invalid=True)
     except PoFileError as exc:
         text = str(exc).rsplit(" on ", 1)[0]
-        raise CatalogError(Diagnostic(
-            shown, exc.lineno + 1, f"not a valid gettext catalog: {text}",
-            "every entry is msgid \"…\" then msgstr \"…\", each string in double quotes "
-            "(write \\\" for a quote inside); open the file in Poedit to see the entry")) from exc
+        raise CatalogError(
+            Diagnostic(
+                shown,
+                exc.lineno + 1,
+                f"not a valid gettext catalog: {text}",
+                'every entry is msgid "…" then msgstr "…", each string in double quotes '
+                '(write \\" for a quote inside); open the file in Poedit to see the entry',
+            )
+        ) from exc
     except Exception as exc:  # Babel raises plain errors for broken headers or plural forms
-        raise CatalogError(Diagnostic(shown, 1, f"not a valid gettext catalog: {exc}",
-                                      "open the file in Poedit, which shows what is wrong")) from exc
+        raise CatalogError(
+            Diagnostic(
+                shown,
+                1,
+                f"not a valid gettext catalog: {exc}",
+                "open the file in Poedit, which shows what is wrong",
+            )
+        ) from exc
     what = ("content" if content else "ui") if content is not None else kind(path)
     if what != "ui":
         fix_content_flags(catalog, keep_braces=what == "statement")
@@ -204,8 +233,14 @@ def read(path: Path, lang: str | None, shown: str, content: bool | None = None) 
 def render(catalog: Catalog) -> bytes:
     buf = io.BytesIO()
     # width=None: no wrapping (Babel checks `if width and width > 0`; its stub says int).
-    write_po(buf, catalog, width=None, include_previous=False,  # type: ignore[arg-type]
-             sort_output=False, sort_by_file=False)
+    write_po(
+        buf,
+        catalog,
+        width=None,
+        include_previous=False,  # type: ignore[arg-type]
+        sort_output=False,
+        sort_by_file=False,
+    )
     return buf.getvalue()
 
 

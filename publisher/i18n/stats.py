@@ -77,8 +77,16 @@ def _reason(catalog: Catalog | None, msgid: str, context: str | None) -> str:
     return "fuzzy" if m.fuzzy else "markup"
 
 
-def _check(pid: str, path: str, source: str, lang: str, units: list[tuple[str, int]],
-           context: str | None, locales: Path, incident_id: str) -> Publishability:
+def _check(
+    pid: str,
+    path: str,
+    source: str,
+    lang: str,
+    units: list[tuple[str, int]],
+    context: str | None,
+    locales: Path,
+    incident_id: str,
+) -> Publishability:
     cc = content_catalog(locales, lang, incident_id)
     result = Publishability(pid, path, source, lang, len({t for t, _ in units}))
     seen: set[str] = set()
@@ -91,20 +99,42 @@ def _check(pid: str, path: str, source: str, lang: str, units: list[tuple[str, i
     return result
 
 
-def incident_publishability(config: Config, incident: Incident,
-                            langs: tuple[str, ...]) -> list[Publishability]:
+def incident_publishability(
+    config: Config, incident: Incident, langs: tuple[str, ...]
+) -> list[Publishability]:
     locales = config.dir("locales")
     out: list[Publishability] = []
     for lang in langs:
         if lang != incident.lang:
             title = [(markup.normalize(incident.title), incident.title_line)]
-            out.append(_check(f"{incident.id} title", incident.path, incident.lang, lang, title,
-                              "title", locales, incident.id))
+            out.append(
+                _check(
+                    f"{incident.id} title",
+                    incident.path,
+                    incident.lang,
+                    lang,
+                    title,
+                    "title",
+                    locales,
+                    incident.id,
+                )
+            )
             if incident.summary:
-                units = [(b.text, incident.summary_line + b.line - 1)
-                         for b in markup.blocks(incident.summary)]
-                out.append(_check(f"{incident.id} summary", incident.path, incident.lang, lang,
-                                  units, "summary", locales, incident.id))
+                units = [
+                    (b.text, incident.summary_line + b.line - 1) for b in markup.blocks(incident.summary)
+                ]
+                out.append(
+                    _check(
+                        f"{incident.id} summary",
+                        incident.path,
+                        incident.lang,
+                        lang,
+                        units,
+                        "summary",
+                        locales,
+                        incident.id,
+                    )
+                )
         for u in incident.updates:
             if lang == u.lang:
                 continue
@@ -134,8 +164,7 @@ def ui_status(config: Config, lang: str) -> UiStatus:
 
     template, _ = ui_template(config)
     usable: dict[tuple[str, str | None], bool] = {}
-    for path in (pofiles.ui_po_path(PACKAGE_LOCALES, lang),
-                 pofiles.ui_po_path(config.dir("locales"), lang)):
+    for path in (pofiles.ui_po_path(PACKAGE_LOCALES, lang), pofiles.ui_po_path(config.dir("locales"), lang)):
         if not path.exists():
             continue
         try:
@@ -171,8 +200,9 @@ def catalog_rows(config: Config, langs: tuple[str, ...]) -> list[CatalogRow]:
     from publisher.i18n.compile import shown_path
 
     files = [p for p in pofiles.po_files(config.dir("locales")) if pofiles.lang_of(p) in langs]
-    files += [p for lang in pofiles.ui_languages(langs)
-              if (p := pofiles.ui_po_path(PACKAGE_LOCALES, lang)).exists()]
+    files += [
+        p for lang in pofiles.ui_languages(langs) if (p := pofiles.ui_po_path(PACKAGE_LOCALES, lang)).exists()
+    ]
     rows = []
     for path in files:
         try:
@@ -180,23 +210,47 @@ def catalog_rows(config: Config, langs: tuple[str, ...]) -> list[CatalogRow]:
         except pofiles.CatalogError:
             continue  # `compile` reports it with its line
         c = pofiles.counts(catalog)
-        rows.append(CatalogRow(shown_path(path, config), pofiles.lang_of(path),
-                               pofiles.kind(path),
-                               path.is_relative_to(PACKAGE_LOCALES), c.translated, c.fuzzy,
-                               c.untranslated, c.obsolete))
+        rows.append(
+            CatalogRow(
+                shown_path(path, config),
+                pofiles.lang_of(path),
+                pofiles.kind(path),
+                path.is_relative_to(PACKAGE_LOCALES),
+                c.translated,
+                c.fuzzy,
+                c.untranslated,
+                c.obsolete,
+            )
+        )
     return rows
 
 
 def report(config: Config, site: Site, langs: tuple[str, ...]) -> dict[str, object]:
     return {
         "catalogs": [asdict(r) for r in catalog_rows(config, langs)],
-        "ui": [{"lang": s.lang, "required": s.required, "complete": s.complete,
-                "missing": [{"msgid": i, "msgctxt": c} for i, c in s.missing]}
-               for s in (ui_status(config, lang) for lang in pofiles.ui_languages(langs))],
-        "updates": [{"id": p.id, "path": p.path, "source": p.source, "lang": p.lang,
-                     "blocks": p.blocks, "missing": len(p.missing), "fuzzy": p.fuzzy,
-                     "markup": p.markup, "publishable": p.publishable}
-                    for p in publishability(config, site, langs)],
+        "ui": [
+            {
+                "lang": s.lang,
+                "required": s.required,
+                "complete": s.complete,
+                "missing": [{"msgid": i, "msgctxt": c} for i, c in s.missing],
+            }
+            for s in (ui_status(config, lang) for lang in pofiles.ui_languages(langs))
+        ],
+        "updates": [
+            {
+                "id": p.id,
+                "path": p.path,
+                "source": p.source,
+                "lang": p.lang,
+                "blocks": p.blocks,
+                "missing": len(p.missing),
+                "fuzzy": p.fuzzy,
+                "markup": p.markup,
+                "publishable": p.publishable,
+            }
+            for p in publishability(config, site, langs)
+        ],
     }
 
 
@@ -209,8 +263,10 @@ def human(data: dict[str, object]) -> str:
     width = max([len(header[0]), *map(len, names)])
     lines.append(f"{header[0]:<{width}}  " + "  ".join(header[1:]))
     for name, r in zip(names, rows, strict=True):
-        lines.append(f"{name:<{width}}  {r['translated']:>10}  {r['fuzzy']:>5}  "
-                     f"{r['untranslated']:>12}  {r['obsolete']:>8}")
+        lines.append(
+            f"{name:<{width}}  {r['translated']:>10}  {r['fuzzy']:>5}  "
+            f"{r['untranslated']:>12}  {r['obsolete']:>8}"
+        )
     if not rows:
         lines.append("(no catalogs yet: run `publisher i18n extract` then `publisher i18n update`)")
     ui = data["ui"]
@@ -219,10 +275,14 @@ def human(data: dict[str, object]) -> str:
         if s["complete"]:
             lines.append(f"\nUI strings in {s['lang']}: complete ({s['required']} strings)")
         else:
-            lines.append(f"\nUI strings in {s['lang']}: {len(s['missing'])} of {s['required']} "
-                         "missing (this language cannot be enabled until they are translated):")
-            lines += [f"  {m['msgid']!r}" + (f" (context {m['msgctxt']!r})" if m["msgctxt"] else "")
-                      for m in s["missing"]]
+            lines.append(
+                f"\nUI strings in {s['lang']}: {len(s['missing'])} of {s['required']} "
+                "missing (this language cannot be enabled until they are translated):"
+            )
+            lines += [
+                f"  {m['msgid']!r}" + (f" (context {m['msgctxt']!r})" if m["msgctxt"] else "")
+                for m in s["missing"]
+            ]
     updates = data["updates"]
     assert isinstance(updates, list)
     if updates:
@@ -230,8 +290,7 @@ def human(data: dict[str, object]) -> str:
         width = max(len(f"{u['id']} ({u['source']})") for u in updates)
         for u in updates:
             label = f"{u['id']} ({u['source']})"
-            lines.append(f"{label:<{width}}  "
-                         + describe(u["lang"], u["missing"], u["fuzzy"], u["markup"]))
+            lines.append(f"{label:<{width}}  " + describe(u["lang"], u["missing"], u["fuzzy"], u["markup"]))
     return "\n".join(lines)
 
 

@@ -78,8 +78,7 @@ def revive(po: Catalog) -> int:
     return revived
 
 
-def merge(template: Catalog, po_path: Path, lang: str, content: bool, shown: str,
-          now: datetime) -> Change:
+def merge(template: Catalog, po_path: Path, lang: str, content: bool, shown: str, now: datetime) -> Change:
     """The new bytes of `po_path` after merging `template` (a CatalogError if it is broken)."""
     if not po_path.exists():
         po = copy.deepcopy(template)
@@ -87,28 +86,39 @@ def merge(template: Catalog, po_path: Path, lang: str, content: bool, shown: str
         po.fuzzy = False
         po.revision_date = now
         what = f"the incident {po_path.stem}" if content else "the status site's UI strings"
-        po.header_comment = (f"# {Locale.parse(lang).english_name} translation of {what}.\n"
-                             "# Edit it with Poedit, Weblate or any gettext editor; "
-                             "see docs/translating.md.\n#")
+        po.header_comment = (
+            f"# {Locale.parse(lang).english_name} translation of {what}.\n"
+            "# Edit it with Poedit, Weblate or any gettext editor; "
+            "see docs/translating.md.\n#"
+        )
         if content:
             pofiles.fix_content_flags(po)
-        return Change(po_path, pofiles.render(po), True,
-                      new=sum(1 for m in po if m.id and not pofiles.filled(m)))
+        return Change(
+            po_path, pofiles.render(po), True, new=sum(1 for m in po if m.id and not pofiles.filled(m))
+        )
     po = pofiles.read(po_path, lang, shown, content=content)
     before = {_key(m): m.fuzzy for m in po if m.id}
     old_obsolete = {_key(m) for m in po.obsolete.values()}
-    po.update(template, no_fuzzy_matching=False, update_header_comment=False,
-              keep_user_comments=True, update_creation_date=True)
+    po.update(
+        template,
+        no_fuzzy_matching=False,
+        update_header_comment=False,
+        keep_user_comments=True,
+        update_creation_date=True,
+    )
     revived = revive(po)
     if content:
         pofiles.fix_content_flags(po)
     after = [m for m in po if m.id]
     return Change(
-        po_path, pofiles.render(po), False,
+        po_path,
+        pofiles.render(po),
+        False,
         new=sum(1 for m in after if _key(m) not in before and not pofiles.filled(m)),
         fuzzy=sum(1 for m in after if m.fuzzy and not before.get(_key(m), False)),
         obsolete=sum(1 for m in po.obsolete.values() if _key(m) not in old_obsolete),
-        revived=revived)
+        revived=revived,
+    )
 
 
 def _read_template(path: Path, lang: str, root: Path, out: list[Diagnostic]) -> Catalog | None:
@@ -131,8 +141,9 @@ def _own_entries(po_path: Path, lang: str, shown: str) -> set[tuple[str, str | N
     return {_key(m) for m in [*po, *po.obsolete.values()] if m.id}
 
 
-def project_ui_template(template: Catalog, builtin: Catalog | None, po_path: Path, lang: str,
-                        shown: str) -> Catalog:
+def project_ui_template(
+    template: Catalog, builtin: Catalog | None, po_path: Path, lang: str, shown: str
+) -> Catalog:
     """What a project's UI catalog holds: its own overrides (entries it already has) and
     the strings publisher's built-in catalog does not translate (the project's templates,
     a language publisher does not ship). Everything else is answered by the built-in one."""
@@ -153,12 +164,14 @@ def _current_texts(config: Config) -> dict[str, set[tuple[str, str | None]]]:
     from publisher.i18n.extract import content_template
 
     site = load_site(config).site
-    return {i.id: {(str(m.id), m.context) for m in content_template(config, i) if m.id}
-            for i in site.incidents}
+    return {
+        i.id: {(str(m.id), m.context) for m in content_template(config, i) if m.id} for i in site.incidents
+    }
 
 
-def _stale(template: Catalog, now: set[tuple[str, str | None]] | None, shown: str,
-           problems: list[Diagnostic]) -> bool:
+def _stale(
+    template: Catalog, now: set[tuple[str, str | None]] | None, shown: str, problems: list[Diagnostic]
+) -> bool:
     """A template older than the content would make fresh translations (written by
     `publisher new update`) obsolete: refuse to merge it and say what to run."""
     if now is None:
@@ -166,15 +179,21 @@ def _stale(template: Catalog, now: set[tuple[str, str | None]] | None, shown: st
     was = {(str(m.id), m.context) for m in template if m.id}
     if was == now:
         return False
-    problems.append(Diagnostic(
-        shown, 0, f"out of date: the content changed since it was extracted ({len(now - was)} "
-        f"new text(s), {len(was - now)} gone); its catalogs were not updated",
-        "run `publisher i18n extract`, then `publisher i18n update` again"))
+    problems.append(
+        Diagnostic(
+            shown,
+            0,
+            f"out of date: the content changed since it was extracted ({len(now - was)} "
+            f"new text(s), {len(was - now)} gone); its catalogs were not updated",
+            "run `publisher i18n extract`, then `publisher i18n update` again",
+        )
+    )
     return True
 
 
-def plan(config: Config, langs: Iterable[str], package: bool = False,
-         now: datetime | None = None) -> tuple[list[Change], list[Diagnostic]]:
+def plan(
+    config: Config, langs: Iterable[str], package: bool = False, now: datetime | None = None
+) -> tuple[list[Change], list[Diagnostic]]:
     """Every file `update` would write (only those whose bytes change) and the problems."""
     now = now or datetime.now(UTC)
     langs = tuple(langs)
@@ -184,8 +203,9 @@ def plan(config: Config, langs: Iterable[str], package: bool = False,
     jobs: list[tuple[Catalog, Path, str, bool]] = []
     ui_pot = pofiles.ui_pot_path(locales)
     if not ui_pot.exists():
-        problems.append(Diagnostic(display_path(ui_pot, root), 0, "no UI template",
-                                   "run `publisher i18n extract` first"))
+        problems.append(
+            Diagnostic(display_path(ui_pot, root), 0, "no UI template", "run `publisher i18n extract` first")
+        )
     for lang in pofiles.ui_languages(langs):
         template = _read_template(ui_pot, lang, root, problems) if ui_pot.exists() else None
         if template is None:
@@ -193,8 +213,9 @@ def plan(config: Config, langs: Iterable[str], package: bool = False,
         po_path = pofiles.ui_po_path(locales, lang)
         if not package:
             try:
-                template = project_ui_template(template, _builtin_catalog(lang), po_path, lang,
-                                               display_path(po_path, root))
+                template = project_ui_template(
+                    template, _builtin_catalog(lang), po_path, lang, display_path(po_path, root)
+                )
             except pofiles.CatalogError as exc:
                 problems.append(exc.diagnostic)
                 continue
@@ -240,8 +261,11 @@ def run(config: Config, lang: str | None = None, check: bool = False, package: b
         langs = tuple(x for x in langs if lang is None or x == lang)
     else:
         if lang is not None and lang not in config.languages:
-            print(f"publisher: --lang {lang}: not an enabled language; enabled: "
-                  f"{', '.join(config.languages)} (see [languages] in publisher.toml)", file=sys.stderr)
+            print(
+                f"publisher: --lang {lang}: not an enabled language; enabled: "
+                f"{', '.join(config.languages)} (see [languages] in publisher.toml)",
+                file=sys.stderr,
+            )
             return 2
         langs = (lang,) if lang else config.languages
     changes, problems = plan(config, langs, package)

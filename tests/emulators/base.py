@@ -169,9 +169,7 @@ def _flatten(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
     return out
 
 
-def _parse_multipart(
-    content_type: str, raw: bytes
-) -> tuple[dict[str, Any], dict[str, UploadedFile]]:
+def _parse_multipart(content_type: str, raw: bytes) -> tuple[dict[str, Any], dict[str, UploadedFile]]:
     head = b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n"
     msg = BytesParser(policy=policy.HTTP).parsebytes(head + raw)
     fields: list[tuple[str, str]] = []
@@ -312,8 +310,10 @@ class Emulator:
         self._server = server
         # A short poll interval: shutdown() waits up to one interval, on every test teardown.
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.02},
-            name=type(self).__name__, daemon=True,
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name=type(self).__name__,
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -364,8 +364,10 @@ class Emulator:
         if not isinstance(fault, HttpFault | Delay | Drop):
             # Typically the package imported twice (as `emulators` and `tests.emulators`, both
             # on pytest's pythonpath): the classes differ and the fault would be ignored.
-            raise TypeError(f"not a fault of this module: {fault!r}; import both the emulator "
-                            "and the fault from the same package path")
+            raise TypeError(
+                f"not a fault of this module: {fault!r}; import both the emulator "
+                "and the fault from the same package path"
+            )
         if route != "*" and route not in {r.name for r in self._routes}:
             raise KeyError(f"unknown route {route!r}; known: {self.route_names()}")
         with self._lock:
@@ -401,9 +403,7 @@ class Emulator:
 
     # -- routing hooks ---------------------------------------------------------------------
     def add_route(self, name: str, methods: str, pattern: str, handler: Handler) -> None:
-        self._routes.append(
-            Route(name, frozenset(methods.split("|")), re.compile(pattern + r"\Z"), handler)
-        )
+        self._routes.append(Route(name, frozenset(methods.split("|")), re.compile(pattern + r"\Z"), handler))
 
     def route_path(self, req: RecordedRequest) -> str:
         return req.path

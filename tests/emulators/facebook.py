@@ -24,53 +24,69 @@ MESSAGE_MAX = 63206  # [assume] the commonly cited limit; the Graph reference do
 # code -> (HTTP status, type, message, is_transient). Texts from §1.4 of the spec.
 _CODES: dict[int, tuple[int, str, str, bool]] = {
     1: (500, "OAuthException", "An unknown error occurred", True),
-    2: (500, "OAuthException",
-        "An unexpected error has occurred. Please retry your request later.", True),
+    2: (500, "OAuthException", "An unexpected error has occurred. Please retry your request later.", True),
     4: (400, "OAuthException", "(#4) Application request limit reached", True),
-    10: (403, "OAuthException",
-         "(#10) Application does not have permission for this action", False),
+    10: (403, "OAuthException", "(#10) Application does not have permission for this action", False),
     17: (400, "OAuthException", "(#17) User request limit reached", True),
     32: (400, "OAuthException", "(#32) Page request limit reached", True),
     100: (400, "OAuthException", "(#100) Invalid parameter", False),
     104: (400, "OAuthException", "An access token is required to request this resource.", False),
     190: (400, "OAuthException", "Invalid OAuth access token - Cannot parse access token", False),
-    200: (403, "OAuthException",
-          "(#200) If posting to a page, requires both pages_read_engagement and "
-          "pages_manage_posts as an admin with sufficient administrative permission", False),
-    368: (400, "OAuthException",
-          "(#368) The action attempted has been deemed abusive or is otherwise disallowed", False),
+    200: (
+        403,
+        "OAuthException",
+        "(#200) If posting to a page, requires both pages_read_engagement and "
+        "pages_manage_posts as an admin with sufficient administrative permission",
+        False,
+    ),
+    368: (
+        400,
+        "OAuthException",
+        "(#368) The action attempted has been deemed abusive or is otherwise disallowed",
+        False,
+    ),
     506: (400, "OAuthException", "(#506) Duplicate status message", False),
     613: (400, "OAuthException", "(#613) Calls to this api have exceeded the rate limit.", True),
     1609005: (400, "OAuthException", "Error Posting Link", False),
     2500: (400, "OAuthException", "Unknown path components: /me", False),
-    80001: (400, "OAuthException",
-            "(#80001) There have been too many calls to this Page account. Wait a bit and try "
-            "again. For more info, please refer to "
-            "https://developers.facebook.com/docs/graph-api/overview/rate-limiting.", True),
+    80001: (
+        400,
+        "OAuthException",
+        "(#80001) There have been too many calls to this Page account. Wait a bit and try "
+        "again. For more info, please refer to "
+        "https://developers.facebook.com/docs/graph-api/overview/rate-limiting.",
+        True,
+    ),
 }
 _SUBCODES: dict[int, str] = {
     463: "Error validating access token: Session has expired on Thursday, 19-Nov-26 04:00:00 "
-         "PST. The current time is Friday, 20-Nov-26 10:23:54 PST.",
+    "PST. The current time is Friday, 20-Nov-26 10:23:54 PST.",
     467: "Error validating access token: The session is invalid because the user logged out.",
     460: "Error validating access token: The session has been invalidated because the user "
-         "changed their password or Facebook has changed the session for security reasons",
+    "changed their password or Facebook has changed the session for security reasons",
     458: "Error validating access token: The user has not authorized application {app_id}.",
     # [assume] text; the spec only describes the case
     492: "Error validating access token: The session is invalid because the user does not have "
-         "a suitable role on the Page.",
+    "a suitable role on the Page.",
 }
-_UNSUPPORTED = ("Unsupported {verb} request. Object with ID '{obj}' does not exist, cannot be "
-                "loaded due to missing permissions, or does not support this operation. Please "
-                "read the Graph API documentation at https://developers.facebook.com/docs/graph-api")
+_UNSUPPORTED = (
+    "Unsupported {verb} request. Object with ID '{obj}' does not exist, cannot be "
+    "loaded due to missing permissions, or does not support this operation. Please "
+    "read the Graph API documentation at https://developers.facebook.com/docs/graph-api"
+)
 
 
 def _trace_id() -> str:
     return "".join(random.choices(string.ascii_letters + string.digits, k=11))
 
 
-def fb_error_body(code: int, subcode: int | None = None, message: str | None = None,
-                  type_: str | None = None,
-                  app_id: str = "1234567890") -> tuple[int, dict[str, Any]]:
+def fb_error_body(
+    code: int,
+    subcode: int | None = None,
+    message: str | None = None,
+    type_: str | None = None,
+    app_id: str = "1234567890",
+) -> tuple[int, dict[str, Any]]:
     """(HTTP status, envelope) for a Graph error code, per the §1.4 table."""
     status, etype, text, transient = _CODES.get(code, (400, "OAuthException", f"(#{code})", False))
     if subcode in _SUBCODES and message is None:
@@ -83,8 +99,14 @@ def fb_error_body(code: int, subcode: int | None = None, message: str | None = N
     return status, {"error": err}
 
 
-def fb_error(code: int, subcode: int | None = None, *, message: str | None = None,
-             status: int | None = None, headers: dict[str, str] | None = None) -> HttpFault:
+def fb_error(
+    code: int,
+    subcode: int | None = None,
+    *,
+    message: str | None = None,
+    status: int | None = None,
+    headers: dict[str, str] | None = None,
+) -> HttpFault:
     """A fault answering with the Graph error `code`/`subcode` (HTTP status from §1.4 unless
     given). FacebookEmulator.error() also adds the matching usage header."""
     st, body = fb_error_body(code, subcode, message)
@@ -130,15 +152,33 @@ class FacebookEmulator(Emulator):
     x-business-use-case-usage / x-page-usage headers (see set_usage()).
     """
 
-    POST_FIELDS = ("id", "message", "link", "created_time", "updated_time", "is_published",
-                   "permalink_url", "scheduled_publish_time", "from", "status_type")
+    POST_FIELDS = (
+        "id",
+        "message",
+        "link",
+        "created_time",
+        "updated_time",
+        "is_published",
+        "permalink_url",
+        "scheduled_publish_time",
+        "from",
+        "status_type",
+    )
 
-    def __init__(self, *, page_id: str = "1647395831", page_name: str = "Hôpital Emulé",
-                 page_tokens: tuple[str, ...] = ("PAGE_TOKEN",),
-                 user_tokens: tuple[str, ...] = ("USER_TOKEN",), app_id: str = "1234567890",
-                 latest_version: str = "v26.0", oldest_version: str = "v21.0",
-                 default_version: str = "v26.0", reject_duplicates: bool = True,
-                 clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        page_id: str = "1647395831",
+        page_name: str = "Hôpital Emulé",
+        page_tokens: tuple[str, ...] = ("PAGE_TOKEN",),
+        user_tokens: tuple[str, ...] = ("USER_TOKEN",),
+        app_id: str = "1234567890",
+        latest_version: str = "v26.0",
+        oldest_version: str = "v21.0",
+        default_version: str = "v26.0",
+        reject_duplicates: bool = True,
+        clock: Clock | None = None,
+    ) -> None:
         self.page_id, self.page_name, self.app_id = page_id, page_name, app_id
         self.page_tokens, self.user_tokens = tuple(page_tokens), tuple(user_tokens)
         self.latest_version, self.oldest_version = latest_version, oldest_version
@@ -151,8 +191,7 @@ class FacebookEmulator(Emulator):
         self.add_route("debug_token", "GET", r"/debug_token", self._debug_token)
         self.add_route("feed.create", "POST", node + r"/feed", self._create_feed)
         self.add_route("photos.create", "POST", node + r"/photos", self._create_photo)
-        self.add_route("edge.list", "GET", node + r"/(?P<edge>feed|posts|published_posts)",
-                       self._list)
+        self.add_route("edge.list", "GET", node + r"/(?P<edge>feed|posts|published_posts)", self._list)
         self.add_route("page.get", "GET", r"/(?P<node>\d+)", self._get_node)
         self.add_route("post.get", "GET", r"/(?P<node>\d+_\d+)", self._get_node)
         self.add_route("post.edit", "POST", node, self._edit)
@@ -179,25 +218,42 @@ class FacebookEmulator(Emulator):
     def get_post(self, post_id: str) -> FbPost | None:
         return self._posts.get(post_id)
 
-    def add_post(self, message: str, *, by_app: bool = False, by_page: bool = True,
-                 link: str | None = None) -> FbPost:
+    def add_post(
+        self, message: str, *, by_app: bool = False, by_page: bool = True, link: str | None = None
+    ) -> FbPost:
         """Seed a post the emulator did not receive (another app's or a visitor's)."""
         with self._lock:
             return self._store(message, link, published=True, by_app=by_app, by_page=by_page)
 
-    def error(self, code: int, subcode: int | None = None, *, message: str | None = None,
-              status: int | None = None, regain_minutes: int = 5) -> HttpFault:
+    def error(
+        self,
+        code: int,
+        subcode: int | None = None,
+        *,
+        message: str | None = None,
+        status: int | None = None,
+        regain_minutes: int = 5,
+    ) -> HttpFault:
         """Like fb_error(), plus the saturated usage header Meta sends with a throttle:
         x-business-use-case-usage for 80001 (estimated_time_to_regain_access in minutes),
         x-app-usage for 4."""
         headers: dict[str, str] = {}
         if code == 80001:
-            headers["x-business-use-case-usage"] = _json({self.page_id: [{
-                "type": "pages", "call_count": 100, "total_cputime": 12, "total_time": 14,
-                "estimated_time_to_regain_access": regain_minutes}]})
+            headers["x-business-use-case-usage"] = _json(
+                {
+                    self.page_id: [
+                        {
+                            "type": "pages",
+                            "call_count": 100,
+                            "total_cputime": 12,
+                            "total_time": 14,
+                            "estimated_time_to_regain_access": regain_minutes,
+                        }
+                    ]
+                }
+            )
         elif code == 4:
-            headers["x-app-usage"] = _json({"call_count": 100, "total_cputime": 10,
-                                            "total_time": 12})
+            headers["x-app-usage"] = _json({"call_count": 100, "total_cputime": 10, "total_time": 12})
         return fb_error(code, subcode, message=message, status=status, headers=headers)
 
     def revoke_token(self, token: str, subcode: int = 463) -> None:
@@ -205,14 +261,20 @@ class FacebookEmulator(Emulator):
         out, 460 password changed, 458 app removed, 492 no Page role)."""
         self.revoked[token] = subcode
 
-    def set_usage(self, *, app: dict | None = None, buc: dict | None = None,
-                  page: dict | None = None) -> None:
+    def set_usage(
+        self, *, app: dict | None = None, buc: dict | None = None, page: dict | None = None
+    ) -> None:
         """Rate-limit headers to send on every answer; None leaves a header out (Meta sends
         them only 'once enough calls have been made'). `buc` is the list for this Page."""
-        self.usage = {k: v for k, v in (("x-app-usage", app), ("x-page-usage", page),
-                                          ("x-business-use-case-usage",
-                                           {self.page_id: buc} if buc is not None else None))
-                      if v is not None}
+        self.usage = {
+            k: v
+            for k, v in (
+                ("x-app-usage", app),
+                ("x-page-usage", page),
+                ("x-business-use-case-usage", {self.page_id: buc} if buc is not None else None),
+            )
+            if v is not None
+        }
 
     # -- hooks -----------------------------------------------------------------------------
     def _split_version(self, path: str) -> tuple[str | None, str]:
@@ -248,14 +310,16 @@ class FacebookEmulator(Emulator):
             resp.headers.setdefault(key, _json(value))
 
     # -- helpers ---------------------------------------------------------------------------
-    def _err(self, code: int, subcode: int | None = None, *, message: str | None = None,
-             type_: str | None = None) -> Response:
+    def _err(
+        self, code: int, subcode: int | None = None, *, message: str | None = None, type_: str | None = None
+    ) -> Response:
         status, body = fb_error_body(code, subcode, message, type_, self.app_id)
         return Response(status, body)
 
     def _unsupported(self, verb: str, obj: str) -> Response:
-        return self._err(100, 33, message=_UNSUPPORTED.format(verb=verb, obj=obj),
-                         type_="GraphMethodException")
+        return self._err(
+            100, 33, message=_UNSUPPORTED.format(verb=verb, obj=obj), type_="GraphMethodException"
+        )
 
     def _token(self, req: RecordedRequest) -> str | None:
         token = req.param("access_token")
@@ -283,19 +347,29 @@ class FacebookEmulator(Emulator):
             return None, self._err(200)
         return kind, None
 
-    def _store(self, message: str | None, link: str | None, *, published: bool,
-               scheduled: int | None = None, by_app: bool = True, by_page: bool = True) -> FbPost:
+    def _store(
+        self,
+        message: str | None,
+        link: str | None,
+        *,
+        published: bool,
+        scheduled: int | None = None,
+        by_app: bool = True,
+        by_page: bool = True,
+    ) -> FbPost:
         self._seq += 1
         now = self.clock.now()
-        post = FbPost(f"{self.page_id}_{self._seq}", message, link, now, now, published,
-                      scheduled, by_app, by_page)
+        post = FbPost(
+            f"{self.page_id}_{self._seq}", message, link, now, now, published, scheduled, by_app, by_page
+        )
         self._posts[post.id] = post
         return post
 
     def _check_message(self, message: str | None) -> Response | None:
         if message is not None and len(message) > MESSAGE_MAX:
-            return self._err(100, message=f"(#100) The message may not exceed {MESSAGE_MAX} "
-                                          "characters")  # [assume] text
+            return self._err(
+                100, message=f"(#100) The message may not exceed {MESSAGE_MAX} characters"
+            )  # [assume] text
         return None
 
     def _is_duplicate(self, message: str | None) -> bool:
@@ -314,8 +388,9 @@ class FacebookEmulator(Emulator):
             return None
 
     # -- handlers --------------------------------------------------------------------------
-    def _create(self, req: RecordedRequest, page_id: str, message: str | None,
-                link: str | None) -> FbPost | Response:
+    def _create(
+        self, req: RecordedRequest, page_id: str, message: str | None, link: str | None
+    ) -> FbPost | Response:
         _, err = self._auth(req, page=True)
         if err:
             return err
@@ -331,8 +406,9 @@ class FacebookEmulator(Emulator):
             scheduled = self._parse_schedule(req.param("scheduled_publish_time"))
             delta = (scheduled or 0) - self.clock.time()
             if published or scheduled is None or not 600 <= delta <= 30 * 86400:
-                return self._err(100, message="(#100) The specified scheduled publish time is "
-                                              "invalid.")  # [assume] text
+                return self._err(
+                    100, message="(#100) The specified scheduled publish time is invalid."
+                )  # [assume] text
         if self._is_duplicate(message):
             return self._err(506)
         return self._store(message, link, published=published, scheduled=scheduled)
@@ -365,36 +441,52 @@ class FacebookEmulator(Emulator):
         if err:
             return err
         if kind != "user":
-            return self._err(100, message="(#100) Tried accessing nonexisting field (accounts) "
-                                          "on node type (Page)")
-        page = {"id": self.page_id, "name": self.page_name, "access_token": self.page_tokens[0],
-                "category": "Hospital", "tasks": ["ADVERTISE", "ANALYZE", "CREATE_CONTENT",
-                                                  "MODERATE", "MANAGE"]}
-        return Response(200, {"data": [page], "paging": {"cursors": {"before": "QVFIUj",
-                                                                     "after": "QVFIUj"}}})
+            return self._err(
+                100, message="(#100) Tried accessing nonexisting field (accounts) on node type (Page)"
+            )
+        page = {
+            "id": self.page_id,
+            "name": self.page_name,
+            "access_token": self.page_tokens[0],
+            "category": "Hospital",
+            "tasks": ["ADVERTISE", "ANALYZE", "CREATE_CONTENT", "MODERATE", "MANAGE"],
+        }
+        return Response(200, {"data": [page], "paging": {"cursors": {"before": "QVFIUj", "after": "QVFIUj"}}})
 
     def _debug_token(self, req: RecordedRequest, m: Any) -> Response:
         token = str(req.param("input_token") or "")
         now = int(self.clock.time())
         if token in self.page_tokens and token not in self.revoked:
             data: dict[str, Any] = {
-                "app_id": self.app_id, "type": "PAGE", "application": "publisher",
-                "data_access_expires_at": now + 90 * 86400, "expires_at": 0, "is_valid": True,
-                "issued_at": now - 86400, "profile_id": self.page_id,
+                "app_id": self.app_id,
+                "type": "PAGE",
+                "application": "publisher",
+                "data_access_expires_at": now + 90 * 86400,
+                "expires_at": 0,
+                "is_valid": True,
+                "issued_at": now - 86400,
+                "profile_id": self.page_id,
                 "scopes": ["pages_manage_posts", "pages_read_engagement", "pages_show_list"],
                 "granular_scopes": [{"scope": "pages_manage_posts", "target_ids": [self.page_id]}],
-                "user_id": "10000000001"}
+                "user_id": "10000000001",
+            }
         else:
             sub = self.revoked.get(token, 190)
             msg = _SUBCODES.get(sub, "Invalid OAuth access token.").format(app_id=self.app_id)
-            data = {"app_id": self.app_id, "is_valid": False, "scopes": [],
-                    "error": {"code": 190, "message": msg, "subcode": sub}}
+            data = {
+                "app_id": self.app_id,
+                "is_valid": False,
+                "scopes": [],
+                "error": {"code": 190, "message": msg, "subcode": sub},
+            }
         return Response(200, {"data": data})  # HTTP 200 even for a bad input token [obs]
 
     def _fields(self, post: FbPost, wanted: list[str]) -> dict[str, Any] | Response:
         now = self.clock.now()
         values: dict[str, Any] = {
-            "id": post.id, "message": post.message, "link": post.link,
+            "id": post.id,
+            "message": post.message,
+            "link": post.link,
             "created_time": _fb_time(post.created_time),
             "updated_time": _fb_time(post.updated_time),
             "is_published": post.is_published(now),
@@ -406,8 +498,9 @@ class FacebookEmulator(Emulator):
         out: dict[str, Any] = {}
         for name in wanted:
             if name not in values:
-                return self._err(100, message=f"(#100) Tried accessing nonexisting field "
-                                              f"({name}) on node type (PagePost)")
+                return self._err(
+                    100, message=f"(#100) Tried accessing nonexisting field ({name}) on node type (PagePost)"
+                )
             if values[name] is not None:  # Graph leaves absent fields out, never null
                 out[name] = values[name]
         out.setdefault("id", post.id)
@@ -435,8 +528,11 @@ class FacebookEmulator(Emulator):
         if node not in (self.page_id, "me"):
             return self._unsupported("get", node)
         now = self.clock.now()
-        items = [p for p in self._posts.values() if not p.deleted and p.is_published(now)
-                 and (p.by_page or edge == "feed")]
+        items = [
+            p
+            for p in self._posts.values()
+            if not p.deleted and p.is_published(now) and (p.by_page or edge == "feed")
+        ]
         items.sort(key=lambda p: (p.created_time, p.id), reverse=True)  # newest first
         try:
             limit = max(1, min(int(req.param("limit", 25)), 100))
@@ -447,7 +543,7 @@ class FacebookEmulator(Emulator):
             start = _index_after(items, str(req.param("after")))
         elif req.param("before"):
             start = max(0, _index_after(items, str(req.param("before"))) - 1 - limit)
-        page = items[start:start + limit]
+        page = items[start : start + limit]
         wanted = _field_list(req.param("fields")) or ["created_time", "message", "id"]
         data = []
         for post in page:

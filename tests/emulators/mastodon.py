@@ -36,8 +36,7 @@ _TRAILING = ".,;:!?)'\""
 _MENTION = re.compile(r"(^|[^/\w])@(([a-z0-9_]+)@[a-z0-9.\-]+[a-z0-9]+)", re.IGNORECASE)
 
 
-def masto_error(status: int, error: str | None = None,
-                headers: dict[str, str] | None = None) -> HttpFault:
+def masto_error(status: int, error: str | None = None, headers: dict[str, str] | None = None) -> HttpFault:
     """A fault answering `{"error": ...}` with the §2 table's text for `status`. For 429 the
     emulator adds X-RateLimit-Remaining: 0 and the window's reset itself."""
     return HttpFault(status, {"error": error or ERRORS.get(status, "Error")}, dict(headers or {}))
@@ -64,8 +63,14 @@ def grapheme_len(text: str) -> int:
             prev_zwj = True
             continue
         ri = 0x1F1E6 <= cp <= 0x1F1FF
-        if prev_zwj or unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me") \
-                or 0xFE00 <= cp <= 0xFE0F or 0x1F3FB <= cp <= 0x1F3FF or (ri and pending_ri):
+        if (
+            prev_zwj
+            or unicodedata.combining(ch)
+            or unicodedata.category(ch) in ("Mn", "Me")
+            or 0xFE00 <= cp <= 0xFE0F
+            or 0x1F3FB <= cp <= 0x1F3FF
+            or (ri and pending_ri)
+        ):
             prev_zwj = False
             pending_ri = False
             continue
@@ -99,7 +104,8 @@ def render_html(text: str) -> str:
                 f'<a href="{html.escape(url)}" target="_blank" rel="nofollow noopener" '
                 f'translate="no"><span class="invisible">{scheme}://</span>'
                 f'<span class="{"ellipsis" if hidden else ""}">{html.escape(shown)}</span>'
-                f'<span class="invisible">{html.escape(hidden)}</span></a>')
+                f'<span class="invisible">{html.escape(hidden)}</span></a>'
+            )
             last = end
         parts.append(html.escape(para[last:], quote=False))
         paras.append("<p>" + "".join(parts).replace("\n", "<br />") + "</p>")
@@ -145,12 +151,19 @@ class MastodonEmulator(Emulator):
     """One instance with one account ("ops", id "1", token `token`) to start with; more via
     add_account(). rate_limit / delete_limit are (requests, window seconds)."""
 
-    def __init__(self, *, token: str = "MASTODON_TOKEN", username: str = "ops",
-                 domain: str = "emu.test", max_characters: int = 500,
-                 characters_reserved_per_url: int = 23, idempotency_ttl: float = 3600,
-                 rate_limit: tuple[int, int] = (300, 300),
-                 delete_limit: tuple[int, int] = (30, 1800),
-                 clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        token: str = "MASTODON_TOKEN",
+        username: str = "ops",
+        domain: str = "emu.test",
+        max_characters: int = 500,
+        characters_reserved_per_url: int = 23,
+        idempotency_ttl: float = 3600,
+        rate_limit: tuple[int, int] = (300, 300),
+        delete_limit: tuple[int, int] = (30, 1800),
+        clock: Clock | None = None,
+    ) -> None:
         self._first = (token, username)
         self.domain = domain
         self.max_characters = max_characters
@@ -164,10 +177,12 @@ class MastodonEmulator(Emulator):
         self.add_route("statuses.delete", "DELETE", sid, self._delete)
         self.add_route("statuses.get", "GET", sid, self._get)
         self.add_route("statuses.history", "GET", sid + "/history", self._history)
-        self.add_route("accounts.verify_credentials", "GET",
-                       r"/api/v1/accounts/verify_credentials", self._verify)
-        self.add_route("accounts.statuses", "GET", r"/api/v1/accounts/(?P<id>\d+)/statuses",
-                       self._account_statuses)
+        self.add_route(
+            "accounts.verify_credentials", "GET", r"/api/v1/accounts/verify_credentials", self._verify
+        )
+        self.add_route(
+            "accounts.statuses", "GET", r"/api/v1/accounts/(?P<id>\d+)/statuses", self._account_statuses
+        )
         self.add_route("instance", "GET", r"/api/v2/instance", self._instance)
 
     def _reset_state(self) -> None:
@@ -181,18 +196,29 @@ class MastodonEmulator(Emulator):
         self.add_account(self._first[1], self._first[0])
 
     # -- test helpers ----------------------------------------------------------------------
-    def add_account(self, username: str, token: str, *, display_name: str | None = None,
-                    scopes: tuple[str, ...] = ("read", "write"),
-                    default_language: str | None = None) -> MastodonAccount:
-        acc = MastodonAccount(str(len(self.accounts) + 1), username,
-                              display_name or username.capitalize(),
-                              self.clock.now() - timedelta(days=400), default_language)
+    def add_account(
+        self,
+        username: str,
+        token: str,
+        *,
+        display_name: str | None = None,
+        scopes: tuple[str, ...] = ("read", "write"),
+        default_language: str | None = None,
+    ) -> MastodonAccount:
+        acc = MastodonAccount(
+            str(len(self.accounts) + 1),
+            username,
+            display_name or username.capitalize(),
+            self.clock.now() - timedelta(days=400),
+            default_language,
+        )
         self.accounts[acc.id] = acc
         self.tokens[token] = (acc.id, frozenset(scopes))
         return acc
 
-    def add_token(self, token: str, account_id: str = "1",
-                  scopes: tuple[str, ...] = ("read", "write")) -> None:
+    def add_token(
+        self, token: str, account_id: str = "1", scopes: tuple[str, ...] = ("read", "write")
+    ) -> None:
         self.tokens[token] = (account_id, frozenset(scopes))
 
     @property
@@ -244,8 +270,7 @@ class MastodonEmulator(Emulator):
         remaining = 0 if resp.status == 429 else max(0, limit[0] - used)
         resp.headers.setdefault("X-RateLimit-Limit", str(limit[0]))
         resp.headers["X-RateLimit-Remaining"] = str(remaining)
-        resp.headers.setdefault("X-RateLimit-Reset",
-                                reset.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+        resp.headers.setdefault("X-RateLimit-Reset", reset.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
 
     # -- helpers ---------------------------------------------------------------------------
     def _error(self, status: int, error: str | None = None) -> Response:
@@ -283,57 +308,97 @@ class MastodonEmulator(Emulator):
             return self._error(422, "Validation failed: Text can't be blank")
         if status_length(text, spoiler, self.characters_reserved_per_url) > self.max_characters:
             return self._error(
-                422, f"Validation failed: Text character limit of {self.max_characters} exceeded")
+                422, f"Validation failed: Text character limit of {self.max_characters} exceeded"
+            )
         return None
 
     def account_json(self, acc: MastodonAccount) -> dict[str, Any]:
         count = sum(1 for s in self._statuses.values() if s.account_id == acc.id and not s.deleted)
         url = f"https://{self.domain}/@{acc.username}"
         return {
-            "id": acc.id, "username": acc.username, "acct": acc.username,
-            "display_name": acc.display_name, "locked": False, "bot": True,
-            "discoverable": True, "indexable": False, "group": False,
+            "id": acc.id,
+            "username": acc.username,
+            "acct": acc.username,
+            "display_name": acc.display_name,
+            "locked": False,
+            "bot": True,
+            "discoverable": True,
+            "indexable": False,
+            "group": False,
             "created_at": _iso(acc.created_at.replace(hour=0, minute=0, second=0, microsecond=0)),
-            "note": "", "url": url, "uri": f"https://{self.domain}/users/{acc.username}",
+            "note": "",
+            "url": url,
+            "uri": f"https://{self.domain}/users/{acc.username}",
             "avatar": f"https://{self.domain}/avatars/original/missing.png",
             "avatar_static": f"https://{self.domain}/avatars/original/missing.png",
             "header": f"https://{self.domain}/headers/original/missing.png",
             "header_static": f"https://{self.domain}/headers/original/missing.png",
-            "followers_count": 0, "following_count": 0, "statuses_count": count,
-            "last_status_at": None, "hide_collections": None, "noindex": False,
-            "emojis": [], "roles": [], "fields": [],
+            "followers_count": 0,
+            "following_count": 0,
+            "statuses_count": count,
+            "last_status_at": None,
+            "hide_collections": None,
+            "noindex": False,
+            "emojis": [],
+            "roles": [],
+            "fields": [],
         }
 
     def status_json(self, st: MastodonStatus) -> dict[str, Any]:
         acc = self.accounts[st.account_id]
         return {
-            "id": st.id, "created_at": _iso(st.created_at), "edited_at": _iso(st.edited_at),
+            "id": st.id,
+            "created_at": _iso(st.created_at),
+            "edited_at": _iso(st.edited_at),
             "in_reply_to_id": st.in_reply_to_id,
-            "in_reply_to_account_id": (self._statuses[st.in_reply_to_id].account_id
-                                       if st.in_reply_to_id else None),
-            "sensitive": st.sensitive, "spoiler_text": st.spoiler_text,
-            "visibility": st.visibility, "language": st.language,
+            "in_reply_to_account_id": (
+                self._statuses[st.in_reply_to_id].account_id if st.in_reply_to_id else None
+            ),
+            "sensitive": st.sensitive,
+            "spoiler_text": st.spoiler_text,
+            "visibility": st.visibility,
+            "language": st.language,
             "uri": f"https://{self.domain}/users/{acc.username}/statuses/{st.id}",
             "url": f"https://{self.domain}/@{acc.username}/{st.id}",
-            "replies_count": 0, "reblogs_count": 0, "favourites_count": 0, "quotes_count": 0,
-            "favourited": False, "reblogged": False, "muted": False, "bookmarked": False,
-            "pinned": False, "content": render_html(st.text), "filtered": [], "reblog": None,
+            "replies_count": 0,
+            "reblogs_count": 0,
+            "favourites_count": 0,
+            "quotes_count": 0,
+            "favourited": False,
+            "reblogged": False,
+            "muted": False,
+            "bookmarked": False,
+            "pinned": False,
+            "content": render_html(st.text),
+            "filtered": [],
+            "reblog": None,
             "application": {"name": "publisher", "website": None},
-            "account": self.account_json(acc), "media_attachments": [], "mentions": [],
-            "tags": [], "emojis": [], "card": None, "poll": None, "quote": None,
+            "account": self.account_json(acc),
+            "media_attachments": [],
+            "mentions": [],
+            "tags": [],
+            "emojis": [],
+            "card": None,
+            "poll": None,
+            "quote": None,
         }
 
     def _visible(self, st: MastodonStatus | None, viewer: MastodonAccount | None) -> bool:
         if st is None or st.deleted:
             return False
-        return st.visibility in ("public", "unlisted") or (
-            viewer is not None and viewer.id == st.account_id)
+        return st.visibility in ("public", "unlisted") or (viewer is not None and viewer.id == st.account_id)
 
     def _snapshot(self, st: MastodonStatus, at: datetime) -> dict[str, Any]:
-        return {"content": render_html(st.text), "spoiler_text": st.spoiler_text,
-                "sensitive": st.sensitive, "created_at": _iso(at),
-                "account": self.account_json(self.accounts[st.account_id]),
-                "media_attachments": [], "emojis": [], "poll": None}
+        return {
+            "content": render_html(st.text),
+            "spoiler_text": st.spoiler_text,
+            "sensitive": st.sensitive,
+            "created_at": _iso(at),
+            "account": self.account_json(self.accounts[st.account_id]),
+            "media_attachments": [],
+            "emojis": [],
+            "poll": None,
+        }
 
     # -- handlers --------------------------------------------------------------------------
     def _create(self, req: RecordedRequest, m: Any) -> Response:
@@ -354,8 +419,7 @@ class MastodonEmulator(Emulator):
                     if sched["id"] == hit[0]:
                         return Response(200, sched)
                 st = self._statuses.get(hit[0])
-                return Response(200, self.status_json(st)) if st and not st.deleted \
-                    else self._error(404)
+                return Response(200, self.status_json(st)) if st and not st.deleted else self._error(404)
         text = str(req.param("status") or "")
         spoiler = str(req.param("spoiler_text") or "")
         media = req.param("media_ids[]") or req.param("media_ids")
@@ -370,17 +434,24 @@ class MastodonEmulator(Emulator):
         language = req.param("language") or acc.default_language
         if req.param("scheduled_at"):
             return self._schedule(req, acc, key, now)
-        st = MastodonStatus(self._next_id(), acc.id, text, spoiler, visibility,
-                            str(language) if language else None,
-                            _bool(req.param("sensitive", False)), self.clock.now(),
-                            str(reply_to) if reply_to is not None else None, idempotency_key=key)
+        st = MastodonStatus(
+            self._next_id(),
+            acc.id,
+            text,
+            spoiler,
+            visibility,
+            str(language) if language else None,
+            _bool(req.param("sensitive", False)),
+            self.clock.now(),
+            str(reply_to) if reply_to is not None else None,
+            idempotency_key=key,
+        )
         self._statuses[st.id] = st
         if key:
             self._idem[(acc.id, key)] = (st.id, now)
         return Response(200, self.status_json(st))
 
-    def _schedule(self, req: RecordedRequest, acc: MastodonAccount, key: str | None,
-                  now: float) -> Response:
+    def _schedule(self, req: RecordedRequest, acc: MastodonAccount, key: str | None, now: float) -> Response:
         try:
             when = datetime.fromisoformat(str(req.param("scheduled_at")).replace("Z", "+00:00"))
         except ValueError:
@@ -389,14 +460,26 @@ class MastodonEmulator(Emulator):
             when = when.replace(tzinfo=UTC)
         if when.timestamp() < now + 300:
             return self._error(
-                422, "Validation failed: Scheduled at The scheduled date must be in the future")
-        params = {k: req.param(k) for k in ("text", "visibility", "language", "spoiler_text",
-                                            "sensitive", "in_reply_to_id")}
+                422, "Validation failed: Scheduled at The scheduled date must be in the future"
+            )
+        params = {
+            k: req.param(k)
+            for k in ("text", "visibility", "language", "spoiler_text", "sensitive", "in_reply_to_id")
+        }
         params["text"] = req.param("status")
-        sched = {"id": self._next_id(), "scheduled_at": _iso(when),
-                 "params": {**params, "idempotency": key, "with_rate_limit": False,
-                            "media_ids": None, "poll": None, "application_id": 1},
-                 "media_attachments": []}
+        sched = {
+            "id": self._next_id(),
+            "scheduled_at": _iso(when),
+            "params": {
+                **params,
+                "idempotency": key,
+                "with_rate_limit": False,
+                "media_ids": None,
+                "poll": None,
+                "application_id": 1,
+            },
+            "media_attachments": [],
+        }
         self.scheduled.append(sched)
         if key:
             self._idem[(acc.id, key)] = (sched["id"], now)
@@ -461,9 +544,17 @@ class MastodonEmulator(Emulator):
         acc = self._auth(req, "read:accounts")
         if not isinstance(acc, MastodonAccount):
             return acc or self._error(401)
-        source = {"privacy": "public", "sensitive": False, "language": acc.default_language,
-                  "note": "", "fields": [], "follow_requests_count": 0,
-                  "hide_collections": False, "discoverable": True, "indexable": False}
+        source = {
+            "privacy": "public",
+            "sensitive": False,
+            "language": acc.default_language,
+            "note": "",
+            "fields": [],
+            "follow_requests_count": 0,
+            "hide_collections": False,
+            "discoverable": True,
+            "indexable": False,
+        }
         return Response(200, {**self.account_json(acc), "source": source})
 
     def _account_statuses(self, req: RecordedRequest, m: Any) -> Response:
@@ -472,16 +563,17 @@ class MastodonEmulator(Emulator):
             return viewer
         if m["id"] not in self.accounts:
             return self._error(404)
-        items = [s for s in self._statuses.values()
-                 if s.account_id == m["id"] and self._visible(s, viewer)]
+        items = [s for s in self._statuses.values() if s.account_id == m["id"] and self._visible(s, viewer)]
         items.sort(key=lambda s: int(s.id), reverse=True)
         try:
             limit = max(1, min(int(req.param("limit", 20)), 40))
         except ValueError:
             limit = 20
-        for name, keep in (("max_id", lambda s, v: int(s.id) < v),
-                           ("since_id", lambda s, v: int(s.id) > v),
-                           ("min_id", lambda s, v: int(s.id) > v)):
+        for name, keep in (
+            ("max_id", lambda s, v: int(s.id) < v),
+            ("since_id", lambda s, v: int(s.id) > v),
+            ("min_id", lambda s, v: int(s.id) > v),
+        ):
             if req.param(name):
                 bound = int(req.param(name))
                 items = [s for s in items if keep(s, bound)]
@@ -500,26 +592,43 @@ class MastodonEmulator(Emulator):
             "urls": {"streaming": f"wss://{self.domain}", "status": None, "about": None},
             "vapid": {"public_key": ""},
             "accounts": {"max_featured_tags": 10, "max_pinned_statuses": 5},
-            "statuses": {"max_characters": self.max_characters, "max_media_attachments": 4,
-                         "characters_reserved_per_url": self.characters_reserved_per_url},
-            "media_attachments": {"supported_mime_types": ["image/jpeg", "image/png"],
-                                  "image_size_limit": 16777216,
-                                  "image_matrix_limit": 33177600, "video_size_limit": 103809024,
-                                  "video_frame_rate_limit": 120,
-                                  "video_matrix_limit": 8294400},
-            "polls": {"max_options": 4, "max_characters_per_option": 50,
-                      "min_expiration": 300, "max_expiration": 2629746},
+            "statuses": {
+                "max_characters": self.max_characters,
+                "max_media_attachments": 4,
+                "characters_reserved_per_url": self.characters_reserved_per_url,
+            },
+            "media_attachments": {
+                "supported_mime_types": ["image/jpeg", "image/png"],
+                "image_size_limit": 16777216,
+                "image_matrix_limit": 33177600,
+                "video_size_limit": 103809024,
+                "video_frame_rate_limit": 120,
+                "video_matrix_limit": 8294400,
+            },
+            "polls": {
+                "max_options": 4,
+                "max_characters_per_option": 50,
+                "min_expiration": 300,
+                "max_expiration": 2629746,
+            },
             "translation": {"enabled": False},
         }
-        return Response(200, {
-            "domain": self.domain, "title": "Emulated Mastodon", "version": "4.5.0",
-            "source_url": "https://github.com/mastodon/mastodon",
-            "description": "Loopback emulator for tests",
-            "usage": {"users": {"active_month": len(self.accounts)}},
-            "thumbnail": {"url": f"https://{self.domain}/thumbnail.png"}, "icon": [],
-            "languages": ["fr", "en"], "configuration": conf,
-            "registrations": {"enabled": False, "approval_required": False, "message": None,
-                              "url": None},
-            "api_versions": {"mastodon": 6},
-            "contact": {"email": f"admin@{self.domain}", "account": None}, "rules": [],
-        })
+        return Response(
+            200,
+            {
+                "domain": self.domain,
+                "title": "Emulated Mastodon",
+                "version": "4.5.0",
+                "source_url": "https://github.com/mastodon/mastodon",
+                "description": "Loopback emulator for tests",
+                "usage": {"users": {"active_month": len(self.accounts)}},
+                "thumbnail": {"url": f"https://{self.domain}/thumbnail.png"},
+                "icon": [],
+                "languages": ["fr", "en"],
+                "configuration": conf,
+                "registrations": {"enabled": False, "approval_required": False, "message": None, "url": None},
+                "api_versions": {"mastodon": 6},
+                "contact": {"email": f"admin@{self.domain}", "account": None},
+                "rules": [],
+            },
+        )

@@ -39,13 +39,18 @@ ERRORS: dict[str, tuple[int, str]] = {
     "rest_invalid_json": (400, "Invalid JSON body passed."),
     "rest_already_trashed": (410, "The post has already been deleted."),
     "rest_no_route": (404, "No route was found matching the URL and request method."),
-    "rest_post_invalid_page_number": (400, "The page number requested is larger than the "
-                                           "number of pages available."),
+    "rest_post_invalid_page_number": (
+        400,
+        "The page number requested is larger than the number of pages available.",
+    ),
     "empty_content": (400, "Content, title, and excerpt are empty."),
-    "internal_server_error": (500, "<p>There has been a critical error on this website.</p><p>"
-                                   "<a href=\"https://wordpress.org/documentation/article/"
-                                   "faq-troubleshooting/\">Learn more about troubleshooting "
-                                   "WordPress.</a></p>"),
+    "internal_server_error": (
+        500,
+        "<p>There has been a critical error on this website.</p><p>"
+        '<a href="https://wordpress.org/documentation/article/'
+        'faq-troubleshooting/">Learn more about troubleshooting '
+        "WordPress.</a></p>",
+    ),
 }
 _CAPS = {
     "administrator": {"edit", "publish", "edit_others", "delete", "delete_others", "pages"},
@@ -54,17 +59,22 @@ _CAPS = {
     "contributor": {"edit", "delete"},
     "subscriber": set(),
 }
-MAINTENANCE_HTML = ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Maintenance"
-                    "</title></head><body><h1>Briefly unavailable for scheduled maintenance. "
-                    "Check back in a minute.</h1></body></html>")
-CRITICAL_HTML = ("<!DOCTYPE html><html lang=\"en-US\"><head><meta charset=\"utf-8\"><title>"
-                 "WordPress &rsaquo; Error</title></head><body id=\"error-page\"><div class=\""
-                 "wp-die-message\"><p>There has been a critical error on this website.</p></div>"
-                 "</body></html>")
+MAINTENANCE_HTML = (
+    '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Maintenance'
+    "</title></head><body><h1>Briefly unavailable for scheduled maintenance. "
+    "Check back in a minute.</h1></body></html>"
+)
+CRITICAL_HTML = (
+    '<!DOCTYPE html><html lang="en-US"><head><meta charset="utf-8"><title>'
+    'WordPress &rsaquo; Error</title></head><body id="error-page"><div class="'
+    'wp-die-message"><p>There has been a critical error on this website.</p></div>'
+    "</body></html>"
+)
 
 
-def wp_error_body(code: str, message: str | None = None, status: int | None = None,
-                  **data: Any) -> tuple[int, dict[str, Any]]:
+def wp_error_body(
+    code: str, message: str | None = None, status: int | None = None, **data: Any
+) -> tuple[int, dict[str, Any]]:
     st, text = ERRORS.get(code, (status or 400, code))
     st = status or st
     return st, {"code": code, "message": message or text, "data": {"status": st, **data}}
@@ -76,8 +86,9 @@ def wp_error(code: str, *, message: str | None = None, status: int | None = None
     return HttpFault(st, body)
 
 
-def html_fault(status: int = 503, body: str = MAINTENANCE_HTML,
-               headers: dict[str, str] | None = None) -> HttpFault:
+def html_fault(
+    status: int = 503, body: str = MAINTENANCE_HTML, headers: dict[str, str] | None = None
+) -> HttpFault:
     """A non-JSON answer, as a host, WAF or maintenance mode gives (default: WordPress's own
     503 maintenance page with Retry-After: 600). Use status=500, body=CRITICAL_HTML for a fatal
     error that happened before the REST server could answer in JSON."""
@@ -139,11 +150,19 @@ class WordPressEmulator(Emulator):
     site. multilingual: None or "polylang" (lang/translations fields, ?lang=, /pll/v1/languages).
     strip_authorization: behave like a CGI setup that drops the Authorization header."""
 
-    def __init__(self, *, users: dict[str, str] | None = None, site_url: str | None = None,
-                 pretty_permalinks: bool = True, utc_offset_hours: float = 1.0,
-                 multilingual: str | None = None, languages: tuple[str, ...] = ("fr", "en"),
-                 share_slugs: bool = False, strip_authorization: bool = False,
-                 clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        users: dict[str, str] | None = None,
+        site_url: str | None = None,
+        pretty_permalinks: bool = True,
+        utc_offset_hours: float = 1.0,
+        multilingual: str | None = None,
+        languages: tuple[str, ...] = ("fr", "en"),
+        share_slugs: bool = False,
+        strip_authorization: bool = False,
+        clock: Clock | None = None,
+    ) -> None:
         self._users_cfg = dict(users or {"publisher": "abcd EFGH 1234 ijkl MNOP 5678"})
         self._site_url = site_url
         self.pretty_permalinks, self.multilingual = pretty_permalinks, multilingual
@@ -158,8 +177,7 @@ class WordPressEmulator(Emulator):
             self.add_route(f"{coll}.list", "GET", base, self._list)
             self.add_route(f"{coll}.create", "POST", base, self._create)
             self.add_route(f"{coll}.get", "GET", base + r"/(?P<id>\d+)", self._get)
-            self.add_route(f"{coll}.update", "POST|PUT|PATCH", base + r"/(?P<id>\d+)",
-                           self._update)
+            self.add_route(f"{coll}.update", "POST|PUT|PATCH", base + r"/(?P<id>\d+)", self._update)
             self.add_route(f"{coll}.delete", "DELETE", base + r"/(?P<id>\d+)", self._delete)
 
     def _reset_state(self) -> None:
@@ -196,13 +214,14 @@ class WordPressEmulator(Emulator):
         if req.path in ("/", "/index.php") and "rest_route" in req.query:
             return "/" + str(req.query["rest_route"]).strip("/")
         if req.path.startswith("/wp-json") and self.pretty_permalinks:
-            return "/" + req.path[len("/wp-json"):].strip("/")
+            return "/" + req.path[len("/wp-json") :].strip("/")
         return "!" + req.path  # not a REST request: matches no route
 
     def not_found(self, req: RecordedRequest) -> Response:
         if self.route_path(req).startswith("!"):  # the theme's 404 page, not JSON
-            return Response(404, "<!DOCTYPE html><html><body><h1>Page not found</h1></body>"
-                                 "</html>", content_type=HTML_CT)
+            return Response(
+                404, "<!DOCTYPE html><html><body><h1>Page not found</h1></body></html>", content_type=HTML_CT
+            )
         return self._err("rest_no_route")
 
     def precheck(self, req: RecordedRequest) -> Response | None:
@@ -222,13 +241,13 @@ class WordPressEmulator(Emulator):
 
     def finalize(self, req: RecordedRequest, resp: Response) -> None:
         if resp.content_type.startswith("application/json"):
-            resp.headers.setdefault("Link", f'<{self.site_url}/wp-json/>; '
-                                            'rel="https://api.w.org/"')
+            resp.headers.setdefault("Link", f'<{self.site_url}/wp-json/>; rel="https://api.w.org/"')
             resp.headers.setdefault("Allow", "GET, POST, PUT, PATCH, DELETE")
 
     # -- helpers ---------------------------------------------------------------------------
-    def _err(self, code: str, user: WpUser | None = None, *, message: str | None = None,
-             **data: Any) -> Response:
+    def _err(
+        self, code: str, user: WpUser | None = None, *, message: str | None = None, **data: Any
+    ) -> Response:
         status, body = wp_error_body(code, message, **data)
         if status == 403 and user is None:
             status = body["data"]["status"] = 401  # rest_authorization_required_code()
@@ -254,8 +273,7 @@ class WordPressEmulator(Emulator):
         user = req.extra.get("user")
         return user if isinstance(user, WpUser) else None
 
-    def _can(self, user: WpUser | None, cap: str, item_type: str, item: WpItem | None = None
-             ) -> bool:
+    def _can(self, user: WpUser | None, cap: str, item_type: str, item: WpItem | None = None) -> bool:
         if user is None:
             return False
         caps = _CAPS.get(user.role, set())
@@ -280,10 +298,14 @@ class WordPressEmulator(Emulator):
 
     def _unique_slug(self, item: WpItem, slug: str) -> str:
         def taken(candidate: str) -> bool:
-            return any(o.slug == candidate and o.id != item.id and o.type == item.type
-                       and (item.type == "post" or o.parent == item.parent)
-                       and (not self.share_slugs or o.lang == item.lang)
-                       for o in self._items.values())
+            return any(
+                o.slug == candidate
+                and o.id != item.id
+                and o.type == item.type
+                and (item.type == "post" or o.parent == item.parent)
+                and (not self.share_slugs or o.lang == item.lang)
+                for o in self._items.values()
+            )
 
         candidate, n = slug, 2
         while taken(candidate):
@@ -304,28 +326,39 @@ class WordPressEmulator(Emulator):
         local = item.date_gmt.astimezone(self.tz)
         fmt = "%Y-%m-%dT%H:%M:%S"
         out: dict[str, Any] = {
-            "id": item.id, "date": local.strftime(fmt), "date_gmt": item.date_gmt.strftime(fmt),
+            "id": item.id,
+            "date": local.strftime(fmt),
+            "date_gmt": item.date_gmt.strftime(fmt),
             "guid": {"rendered": f"{self.site_url}/?p={item.id}"},
             "modified": item.modified_gmt.astimezone(self.tz).strftime(fmt),
-            "modified_gmt": item.modified_gmt.strftime(fmt), "slug": item.slug,
-            "status": item.status, "type": item.type, "link": self._link(item),
+            "modified_gmt": item.modified_gmt.strftime(fmt),
+            "slug": item.slug,
+            "status": item.status,
+            "type": item.type,
+            "link": self._link(item),
             "title": {"rendered": item.title},
             "content": {"rendered": autop(item.content), "protected": False},
-            "excerpt": {"rendered": autop(item.excerpt or item.content[:200]),
-                        "protected": False},
-            "author": item.author, "featured_media": 0, "comment_status": "closed",
-            "ping_status": "closed", "template": "", "meta": item.meta,
+            "excerpt": {"rendered": autop(item.excerpt or item.content[:200]), "protected": False},
+            "author": item.author,
+            "featured_media": 0,
+            "comment_status": "closed",
+            "ping_status": "closed",
+            "template": "",
+            "meta": item.meta,
         }
         if item.type == "post":
-            out.update(sticky=False, format="standard", categories=item.categories,
-                       tags=item.tags)
+            out.update(sticky=False, format="standard", categories=item.categories, tags=item.tags)
         else:
             out.update(parent=item.parent, menu_order=item.menu_order)
         if self.multilingual == "polylang":
             out.update(lang=item.lang, translations=item.translations)
         if context == "edit":
-            for key, raw in (("title", item.title), ("content", item.content),
-                             ("excerpt", item.excerpt), ("guid", out["guid"]["rendered"])):
+            for key, raw in (
+                ("title", item.title),
+                ("content", item.content),
+                ("excerpt", item.excerpt),
+                ("guid", out["guid"]["rendered"]),
+            ):
                 out[key]["raw"] = raw
             out["content"]["block_version"] = 0
             out["generated_slug"] = sanitize_title(item.title)
@@ -336,17 +369,21 @@ class WordPressEmulator(Emulator):
         }
         return out
 
-    def _respond(self, req: RecordedRequest, data: Any, status: int = 200,
-                 headers: dict[str, str] | None = None) -> Response:
+    def _respond(
+        self, req: RecordedRequest, data: Any, status: int = 200, headers: dict[str, str] | None = None
+    ) -> Response:
         fields = [f for f in str(req.param("_fields") or "").split(",") if f]
         if fields:
+
             def pick(obj: dict[str, Any]) -> dict[str, Any]:
                 return {k: v for k, v in obj.items() if k in {f.split(".")[0] for f in fields}}
+
             data = [pick(d) for d in data] if isinstance(data, list) else pick(data)
         return Response(status, data, headers or {})
 
     def _apply(self, req: RecordedRequest, item: WpItem, user: WpUser) -> Response | None:
         """Copy the request's fields onto `item`; an error Response if one is invalid."""
+
         def text(name: str) -> str | None:
             value = req.param(name)
             if isinstance(value, dict):
@@ -355,9 +392,12 @@ class WordPressEmulator(Emulator):
 
         status = req.param("status")
         if status is not None and status not in STATUSES:
-            return self._err("rest_invalid_param", user, params={"status": _ENUM_MSG},
-                             details={"status": {"code": "rest_not_in_enum",
-                                                 "message": _ENUM_MSG, "data": None}})
+            return self._err(
+                "rest_invalid_param",
+                user,
+                params={"status": _ENUM_MSG},
+                details={"status": {"code": "rest_not_in_enum", "message": _ENUM_MSG, "data": None}},
+            )
         for name in ("title", "content", "excerpt"):
             if (value := text(name)) is not None:
                 setattr(item, name, value)
@@ -366,17 +406,18 @@ class WordPressEmulator(Emulator):
                 try:
                     when = datetime.fromisoformat(str(req.param(name)).replace("Z", "+00:00"))
                 except ValueError:
-                    return self._err("rest_invalid_param", user,
-                                     message=f"Invalid parameter(s): {name}",
-                                     params={name: "Invalid date."})
+                    return self._err(
+                        "rest_invalid_param",
+                        user,
+                        message=f"Invalid parameter(s): {name}",
+                        params={name: "Invalid date."},
+                    )
                 local = self.tz if name == "date" else UTC
-                item.date_gmt = (when if when.tzinfo else when.replace(tzinfo=local)
-                                 ).astimezone(UTC)
+                item.date_gmt = (when if when.tzinfo else when.replace(tzinfo=local)).astimezone(UTC)
                 item.date_set = True
                 break
         new_status = str(status or item.status)
-        if new_status in ("publish", "future", "private") and not self._can(
-                user, "publish", item.type):
+        if new_status in ("publish", "future", "private") and not self._can(user, "publish", item.type):
             return self._err("rest_cannot_publish", user)
         # wp_insert_post(): a future date turns publish into future, a past one the reverse.
         ahead = (item.date_gmt - self.clock.now()).total_seconds()
@@ -426,22 +467,47 @@ class WordPressEmulator(Emulator):
         if user is None:
             return self._err("rest_not_logged_in")
         have = _CAPS[user.role]
-        caps = {"read": True, "edit_posts": "edit" in have, "publish_posts": "publish" in have,
-                "edit_pages": "pages" in have, "publish_pages": "pages" in have}
+        caps = {
+            "read": True,
+            "edit_posts": "edit" in have,
+            "publish_posts": "publish" in have,
+            "edit_pages": "pages" in have,
+            "publish_pages": "pages" in have,
+        }
         caps = {k: True for k, v in caps.items() if v}
-        return self._respond(req, {
-            "id": user.id, "name": user.name, "slug": user.username,
-            "link": f"{self.site_url}/author/{user.username}/", "roles": [user.role],
-            "capabilities": caps, "extra_capabilities": {user.role: True}})
+        return self._respond(
+            req,
+            {
+                "id": user.id,
+                "name": user.name,
+                "slug": user.username,
+                "link": f"{self.site_url}/author/{user.username}/",
+                "roles": [user.role],
+                "capabilities": caps,
+                "extra_capabilities": {user.role: True},
+            },
+        )
 
     def _languages(self, req: RecordedRequest, m: Any) -> Response:
         if self.multilingual != "polylang":
             return self._err("rest_no_route")
         names = {"fr": ("Français", "fr_FR"), "en": ("English", "en_US")}
-        return Response(200, [{"term_id": i + 2, "name": names.get(s, (s, s))[0], "slug": s,
-                               "locale": names.get(s, (s, s))[1], "w3c": s, "is_rtl": False,
-                               "is_default": i == 0, "home_url": f"{self.site_url}/{s}/"}
-                              for i, s in enumerate(self.languages)])
+        return Response(
+            200,
+            [
+                {
+                    "term_id": i + 2,
+                    "name": names.get(s, (s, s))[0],
+                    "slug": s,
+                    "locale": names.get(s, (s, s))[1],
+                    "w3c": s,
+                    "is_rtl": False,
+                    "is_default": i == 0,
+                    "home_url": f"{self.site_url}/{s}/",
+                }
+                for i, s in enumerate(self.languages)
+            ],
+        )
 
     def _create(self, req: RecordedRequest, m: Any) -> Response:
         user = self._who(req)
@@ -449,8 +515,7 @@ class WordPressEmulator(Emulator):
         if user is None or not self._can(user, "edit", item_type):
             return self._err("rest_cannot_create", user)
         if req.param("id") is not None:
-            return self._err("rest_post_exists", user, status=400,
-                             message="Cannot create existing post.")
+            return self._err("rest_post_exists", user, status=400, message="Cannot create existing post.")
         self._next_id += 1
         now = self.clock.now()
         item = WpItem(self._next_id, item_type, "", "", "", "draft", "", now, now, user.id)
@@ -475,10 +540,8 @@ class WordPressEmulator(Emulator):
         if item is None:
             return self._err("rest_post_invalid_id")
         context = str(req.param("context") or "view")
-        if (item.status != "publish" or context == "edit") and not self._can(
-                user, "edit", item.type, item):
-            return self._err("rest_forbidden_context" if context == "edit" else "rest_forbidden",
-                             user)
+        if (item.status != "publish" or context == "edit") and not self._can(user, "edit", item.type, item):
+            return self._err("rest_forbidden_context" if context == "edit" else "rest_forbidden", user)
         return self._respond(req, self.to_json(item, context))
 
     def _update(self, req: RecordedRequest, m: Any) -> Response:
@@ -524,12 +587,22 @@ class WordPressEmulator(Emulator):
         if bad:
             return self._err("rest_invalid_param", user, params={"status": _ENUM_MSG})
         if wanted != ["publish"] and not self._can(user, "edit", item_type):
-            forbidden = {"code": "rest_forbidden_status", "message": "Status is forbidden.",
-                         "data": {"status": 401 if user is None else 403}}
-            return self._err("rest_invalid_param", user, params={"status": "Status is forbidden."},
-                             details={"status": forbidden})
-        items = [i for i in self._items.values() if i.type == item_type and (
-            i.status in wanted or ("any" in wanted and i.status != "trash"))]
+            forbidden = {
+                "code": "rest_forbidden_status",
+                "message": "Status is forbidden.",
+                "data": {"status": 401 if user is None else 403},
+            }
+            return self._err(
+                "rest_invalid_param",
+                user,
+                params={"status": "Status is forbidden."},
+                details={"status": forbidden},
+            )
+        items = [
+            i
+            for i in self._items.values()
+            if i.type == item_type and (i.status in wanted or ("any" in wanted and i.status != "trash"))
+        ]
         if req.param("slug"):
             slugs = set(_as_list(req.param("slug")))
             items = [i for i in items if i.slug in slugs]
@@ -538,26 +611,34 @@ class WordPressEmulator(Emulator):
         if user is not None and "edit_others" not in _CAPS[user.role]:  # others' drafts hidden
             items = [i for i in items if i.status == "publish" or i.author == user.id]
         orderby = "id" if req.param("orderby") == "id" else "date"
-        items.sort(key=lambda i: (i.id if orderby == "id" else i.date_gmt, i.id),
-                   reverse=str(req.param("order") or "desc") == "desc")
+        items.sort(
+            key=lambda i: (i.id if orderby == "id" else i.date_gmt, i.id),
+            reverse=str(req.param("order") or "desc") == "desc",
+        )
         try:
             per_page, page = int(req.param("per_page") or 10), int(req.param("page") or 1)
         except ValueError:
             per_page, page = 0, 1
         if not 1 <= per_page <= 100:
-            return self._err("rest_invalid_param", user, message="Invalid parameter(s): per_page",
-                             params={"per_page": "per_page must be between 1 (inclusive) and "
-                                                 "100 (inclusive)"})
+            return self._err(
+                "rest_invalid_param",
+                user,
+                message="Invalid parameter(s): per_page",
+                params={"per_page": "per_page must be between 1 (inclusive) and 100 (inclusive)"},
+            )
         pages = -(-len(items) // per_page)
         if page > max(pages, 1):
             return self._err("rest_post_invalid_page_number", user)
-        chunk = items[(page - 1) * per_page:page * per_page]
-        return self._respond(req, [self.to_json(i, context) for i in chunk], 200,
-                             {"X-WP-Total": str(len(items)), "X-WP-TotalPages": str(pages)})
+        chunk = items[(page - 1) * per_page : page * per_page]
+        return self._respond(
+            req,
+            [self.to_json(i, context) for i in chunk],
+            200,
+            {"X-WP-Total": str(len(items)), "X-WP-TotalPages": str(pages)},
+        )
 
 
 def _as_list(value: Any) -> list[str]:
     if isinstance(value, list):
         return [str(v) for v in value]
     return [s.strip() for s in str(value).split(",") if s.strip()]
-

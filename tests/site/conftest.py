@@ -48,8 +48,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     (second / "20191116T1000.md").write_text(SECOND_UPDATE, encoding="utf-8")
     build(crisis, "2019-11-16T12:00")
     correct(crisis)
-    return {"final": build(final, "2026-01-01T00:00"),
-            "crisis": build(crisis, "2019-11-16T12:30")}
+    return {"final": build(final, "2026-01-01T00:00"), "crisis": build(crisis, "2019-11-16T12:30")}
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -76,9 +75,17 @@ def served(sites: dict[str, Path]) -> Iterator[dict[str, str]]:
 
 CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 CHROMEDRIVER = ("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver")
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run",
-         "--disable-dev-shm-usage", "--window-size=1280,900")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+    "--window-size=1280,900",
+)
 
 
 @pytest.fixture(scope="session")

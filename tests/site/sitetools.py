@@ -29,8 +29,7 @@ Les consultations de lundi 18 novembre sont maintenues. Munissez-vous de vos ord
 # the feeds give the entry a new <updated>.
 CORRECTED_STEM = "20191116T1130"
 CORRECTED_FROM = "Merci à tous pour votre patience et votre compréhension."
-CORRECTED_TO = ("Merci à tous pour votre patience et votre compréhension. "
-                "Nous vous tiendrons informés ici.")
+CORRECTED_TO = "Merci à tous pour votre patience et votre compréhension. Nous vous tiendrons informés ici."
 CORRECTED_TO_EN = "Thank you all for your patience and understanding. We will keep you informed here."
 CORRECTION_NOTE = "Ajout de l’adresse où suivre les informations."
 

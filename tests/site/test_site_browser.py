@@ -24,8 +24,7 @@ PAGES = {
     "accessibility": "{lang}/accessibility.html",
 }
 STEMS = {"final": "20191117T1800", "crisis": "20191116T1145"}
-CASES = [(state, kind, lang) for state in ("final", "crisis") for kind in PAGES
-         for lang in ("fr", "en")]
+CASES = [(state, kind, lang) for state in ("final", "crisis") for kind in PAGES for lang in ("fr", "en")]
 
 
 def run_axe(browser: Any, axe_source: str, url: str) -> list[dict[str, Any]]:
@@ -35,7 +34,9 @@ def run_axe(browser: Any, axe_source: str, url: str) -> list[dict[str, Any]]:
         "const done = arguments[arguments.length - 1];"
         "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}})"
         ".then(r => done(JSON.stringify({violations: r.violations, passes: r.passes.length})))"
-        ".catch(e => done(JSON.stringify({error: String(e)})));", TAGS)
+        ".catch(e => done(JSON.stringify({error: String(e)})));",
+        TAGS,
+    )
     data = json.loads(result)
     assert "error" not in data, data
     assert data["passes"] > 0, "axe ran no rule: is the page empty?"
@@ -51,9 +52,9 @@ def describe(violations: list[dict[str, Any]]) -> str:
 
 
 @pytest.mark.parametrize(("state", "kind", "lang"), CASES)
-def test_axe_finds_no_wcag21_aa_violation(browser: Any, axe_source: str,
-                                          served: dict[str, str], state: str, kind: str,
-                                          lang: str) -> None:
+def test_axe_finds_no_wcag21_aa_violation(
+    browser: Any, axe_source: str, served: dict[str, str], state: str, kind: str, lang: str
+) -> None:
     path = PAGES[kind].format(lang=lang, stem=STEMS[state])
     violations = run_axe(browser, axe_source, served[state] + path)
     assert violations == [], f"{state} {path}:\n{describe(violations)}"
@@ -61,8 +62,8 @@ def test_axe_finds_no_wcag21_aa_violation(browser: Any, axe_source: str,
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_axe_on_a_corrected_update_and_its_previous_version(
-        browser: Any, axe_source: str, served: dict[str, str], sites: dict[str, Path],
-        lang: str) -> None:
+    browser: Any, axe_source: str, served: dict[str, str], sites: dict[str, Path], lang: str
+) -> None:
     folder = sites["crisis"] / lang / "incidents" / INCIDENT
     versions = sorted((folder / CORRECTED_STEM).glob("v-*.html"))
     assert len(versions) == 1
@@ -73,9 +74,9 @@ def test_axe_on_a_corrected_update_and_its_previous_version(
 
 
 @pytest.mark.parametrize("state", ["final", "crisis"])
-def test_axe_on_the_pages_linked_from_incident_pages(browser: Any, axe_source: str,
-                                                    served: dict[str, str],
-                                                    sites: dict[str, Path], state: str) -> None:
+def test_axe_on_the_pages_linked_from_incident_pages(
+    browser: Any, axe_source: str, served: dict[str, str], sites: dict[str, Path], state: str
+) -> None:
     """Every page the public reaches from an incident page: its printable notice too."""
     pages = sorted((sites[state] / "print").glob("*.html"))
     assert pages, "no printable notice was built"
@@ -94,7 +95,9 @@ def test_axe_reports_a_broken_page(browser: Any, axe_source: str, tmp_path: Path
     (tmp_path / "bad.html").write_text(
         "<!DOCTYPE html><html><head><title>x</title></head><body>"
         "<img src='x.png'><p style='color:#bbb;background:#fff'>low contrast</p>"
-        "<a href='#'></a></body></html>", encoding="utf-8")
+        "<a href='#'></a></body></html>",
+        encoding="utf-8",
+    )
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -132,24 +135,27 @@ def test_focus_is_visible_on_every_link(browser: Any, served: dict[str, str]) ->
     assert len(links) > 5
     for link in links:
         before = browser.execute_script(
-            "const s = getComputedStyle(arguments[0]); return [s.backgroundColor, s.boxShadow];",
-            link)
+            "const s = getComputedStyle(arguments[0]); return [s.backgroundColor, s.boxShadow];", link
+        )
         browser.execute_script("arguments[0].focus()", link)
         after = browser.execute_script(
-            "const s = getComputedStyle(arguments[0]); return [s.backgroundColor, s.boxShadow];",
-            link)
+            "const s = getComputedStyle(arguments[0]); return [s.backgroundColor, s.boxShadow];", link
+        )
         assert after != before, link.get_attribute("href")
         assert after[1] != "none" and after[0] != "rgba(0, 0, 0, 0)", after
 
 
-def test_reflows_at_320_css_pixels_without_horizontal_scrolling(browser: Any,
-                                                               served: dict[str, str]) -> None:
+def test_reflows_at_320_css_pixels_without_horizontal_scrolling(browser: Any, served: dict[str, str]) -> None:
     """WCAG 1.4.10 Reflow: readable at 320 CSS px wide (a phone, or 400% zoom)."""
     size = browser.get_window_size()
     try:
         browser.set_window_size(320, 800)
-        for path in ("fr/index.html", f"en/incidents/{INCIDENT}/index.html",
-                     f"fr/incidents/{SECOND}/20191116T1000.html", "fr/accessibility.html"):
+        for path in (
+            "fr/index.html",
+            f"en/incidents/{INCIDENT}/index.html",
+            f"fr/incidents/{SECOND}/20191116T1000.html",
+            "fr/accessibility.html",
+        ):
             browser.get(served["crisis"] + path)
             width = browser.execute_script("return document.documentElement.clientWidth")
             scroll = browser.execute_script("return document.documentElement.scrollWidth")
@@ -158,8 +164,7 @@ def test_reflows_at_320_css_pixels_without_horizontal_scrolling(browser: Any,
         browser.set_window_size(size["width"], size["height"])
 
 
-def test_print_stylesheet_hides_navigation_and_keeps_the_text(browser: Any,
-                                                              served: dict[str, str]) -> None:
+def test_print_stylesheet_hides_navigation_and_keeps_the_text(browser: Any, served: dict[str, str]) -> None:
     from selenium.webdriver.common.by import By
 
     browser.get(served["crisis"] + f"fr/incidents/{INCIDENT}/index.html")
@@ -170,8 +175,7 @@ def test_print_stylesheet_hides_navigation_and_keeps_the_text(browser: Any,
         assert browser.find_element(By.TAG_NAME, "h1").is_displayed()
         body = browser.find_element(By.CSS_SELECTOR, "article.update .body")
         assert body.is_displayed() and "consultations" in body.text
-        color = browser.execute_script(
-            "return getComputedStyle(document.querySelector('.status')).color")
+        color = browser.execute_script("return getComputedStyle(document.querySelector('.status')).color")
         assert color == "rgb(0, 0, 0)"  # black on white, whatever the printer
     finally:
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})

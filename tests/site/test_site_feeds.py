@@ -27,7 +27,7 @@ def test_every_feed_parses_without_bozo(sites: dict[str, Path], name: str) -> No
 
 def local(url: str, site: Path) -> Path:
     assert url.startswith(BASE_URL), url
-    return site / url[len(BASE_URL):]
+    return site / url[len(BASE_URL) :]
 
 
 def test_language_feed_lists_every_update_newest_first(sites: dict[str, Path]) -> None:
@@ -54,11 +54,17 @@ def test_entries_carry_the_language_their_text_is_in(sites: dict[str, Path]) -> 
     site = sites["crisis"]
     root = ET.parse(site / "en" / "feed.xml").getroot()
     assert root.get(XML_LANG) == "en"
-    langs = {e.find(f"{ATOM}id").text.rsplit("/", 1)[1]: e.get(XML_LANG)  # type: ignore[union-attr]
-             for e in root.findall(f"{ATOM}entry")}
+    langs = {
+        e.find(f"{ATOM}id").text.rsplit("/", 1)[1]: e.get(XML_LANG)  # type: ignore[union-attr]
+        for e in root.findall(f"{ATOM}entry")
+    }
     # The untranslated French update is marked French in the English feed.
-    assert langs == {"20191116T1145.html": "fr", "20191116T1130.html": "en",
-                     "20191116T1000.html": "en", "20191115T2130.html": "en"}
+    assert langs == {
+        "20191116T1145.html": "fr",
+        "20191116T1130.html": "en",
+        "20191116T1000.html": "en",
+        "20191115T2130.html": "en",
+    }
     parsed = feedparser.parse((site / "en" / "feed.xml").read_bytes())
     untranslated = parsed.entries[0]
     assert untranslated.content[0].language == "fr"
@@ -110,8 +116,9 @@ def test_a_corrected_update_keeps_its_id_and_gets_a_new_updated(sites: dict[str,
     assert "Corrected on" in corrected.content[0].value
 
 
-def test_unchanged_incidents_come_from_the_render_cache(tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unchanged_incidents_come_from_the_render_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The every-minute rebuild does not re-render an unchanged incident's feed entries or
     JSON document, and what the cache gives back is byte-identical."""
     from sitetools import build, copy_example
@@ -120,8 +127,13 @@ def test_unchanged_incidents_come_from_the_render_cache(tmp_path: Path,
 
     project = copy_example(tmp_path / "p")
     first = build(project, "2026-01-01T00:00")
-    files = ("fr/feed.xml", "en/feed.xml", f"en/incidents/{INCIDENT}/feed.xml",
-             f"incidents/{INCIDENT}.json", "status.json")
+    files = (
+        "fr/feed.xml",
+        "en/feed.xml",
+        f"en/incidents/{INCIDENT}/feed.xml",
+        f"incidents/{INCIDENT}.json",
+        "status.json",
+    )
     before = {name: (first / name).read_bytes() for name in files}
     cached = sorted(p.name.split(".")[1] for p in (project / ".publisher" / "cache" / "render").iterdir())
     assert "atom" in cached and "json" in cached

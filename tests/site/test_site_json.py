@@ -34,19 +34,28 @@ def test_every_json_document_validates_against_its_schema(sites: dict[str, Path]
 
 def test_the_schemas_reject_what_they_should() -> None:
     """The schemas are strict enough to catch a wrong time format or a missing field."""
-    good = {"format_version": 1, "site": {
-        "url": "https://s.example/", "title": {"fr": {"text": "T", "lang": "fr"}},
-        "languages": ["fr"], "source_lang": "fr", "home": {"fr": "https://s.example/fr/"},
-        "feed": {"fr": "https://s.example/fr/feed.xml"}},
+    good = {
+        "format_version": 1,
+        "site": {
+            "url": "https://s.example/",
+            "title": {"fr": {"text": "T", "lang": "fr"}},
+            "languages": ["fr"],
+            "source_lang": "fr",
+            "home": {"fr": "https://s.example/fr/"},
+            "feed": {"fr": "https://s.example/fr/feed.xml"},
+        },
         "updated_at": "2019-11-16T10:45:00Z",
         "status": {"indicator": "none", "active_incidents": 0, "description": {"fr": "Rien"}},
-        "incidents": []}
+        "incidents": [],
+    }
     v = validator("status")
     v.validate(good)
-    for bad in ({**good, "updated_at": "2019-11-16T11:45:00+01:00"},
-                {**good, "status": {**good["status"], "indicator": "red"}},
-                {k: v for k, v in good.items() if k != "incidents"},
-                {**good, "extra": 1}):
+    for bad in (
+        {**good, "updated_at": "2019-11-16T11:45:00+01:00"},
+        {**good, "status": {**good["status"], "indicator": "red"}},
+        {k: v for k, v in good.items() if k != "incidents"},
+        {**good, "extra": 1},
+    ):
         assert not v.is_valid(bad), bad
 
 
@@ -54,8 +63,7 @@ def test_status_json_in_the_middle_of_the_crisis(sites: dict[str, Path]) -> None
     doc = load(sites["crisis"] / "status.json")
     assert doc["status"]["indicator"] == "critical"  # the worst of critical and minor
     assert doc["status"]["active_incidents"] == 2
-    assert doc["status"]["description"] == {"fr": "2 incidents en cours",
-                                            "en": "2 incidents in progress"}
+    assert doc["status"]["description"] == {"fr": "2 incidents en cours", "en": "2 incidents in progress"}
     assert doc["updated_at"] == "2019-11-16T10:45:00Z"  # 11:45 Paris time, in UTC
     by_id = {i["id"]: i for i in doc["incidents"]}
     assert set(by_id) == {INCIDENT, SECOND}
@@ -73,11 +81,16 @@ def test_status_json_in_the_middle_of_the_crisis(sites: dict[str, Path]) -> None
 
 def test_status_json_when_all_is_resolved(sites: dict[str, Path]) -> None:
     doc = load(sites["final"] / "status.json")
-    assert doc["status"] == {"indicator": "none", "active_incidents": 0, "description": {
-        "fr": "Aucun incident en cours.", "en": "No incident in progress."}}
+    assert doc["status"] == {
+        "indicator": "none",
+        "active_incidents": 0,
+        "description": {"fr": "Aucun incident en cours.", "en": "No incident in progress."},
+    }
     assert doc["incidents"] == []
     assert doc["site"]["title"]["en"] == {
-        "text": "Rouen University Hospital — Patient information", "lang": "en"}
+        "text": "Rouen University Hospital — Patient information",
+        "lang": "en",
+    }
 
 
 def test_incident_json_holds_every_update_newest_first(sites: dict[str, Path]) -> None:

@@ -21,13 +21,19 @@ BUDGET = 30 * 1024
 
 # The pages of the status site itself (other HTML, such as printable notices, has its own
 # layout and is covered by the validator and weight tests only).
-SITE_PAGE = re.compile(r"^(index\.html|(fr|en)/(index|accessibility)\.html"
-                       r"|(fr|en)/incidents/[^/]+/(index|\d{8}T\d{4})\.html)$")
+SITE_PAGE = re.compile(
+    r"^(index\.html|(fr|en)/(index|accessibility)\.html"
+    r"|(fr|en)/incidents/[^/]+/(index|\d{8}T\d{4})\.html)$"
+)
 
 
 def every_page(sites: dict[str, Path]) -> list[tuple[str, Path, Path]]:
-    return [(name, site, page) for name, site in sites.items() for page in html_pages(site)
-            if SITE_PAGE.match(page.relative_to(site).as_posix())]
+    return [
+        (name, site, page)
+        for name, site in sites.items()
+        for page in html_pages(site)
+        if SITE_PAGE.match(page.relative_to(site).as_posix())
+    ]
 
 
 def page_lang(site: Path, page: Path) -> str:
@@ -86,8 +92,11 @@ def test_markdown_headings_are_demoted_below_the_update_heading(sites: dict[str,
 def test_language_switcher_links_carry_hreflang_and_lang(sites: dict[str, Path]) -> None:
     for _name, site, page in every_page(sites):
         lang = page_lang(site, page)
-        nav = next(n for n in parse(page).find_all("nav") if n.find("ul") is not None
-                   and "languages" in n.find("ul").attrs.get("class", ""))  # type: ignore[union-attr]
+        nav = next(
+            n
+            for n in parse(page).find_all("nav")
+            if n.find("ul") is not None and "languages" in n.find("ul").attrs.get("class", "")
+        )  # type: ignore[union-attr]
         links = nav.find_all("a")
         assert [a.attrs["hreflang"] for a in links] == [c for c in LANGS if c != lang]
         for a in links:
@@ -116,8 +125,11 @@ def test_head_links_feeds_canonical_and_alternates(sites: dict[str, Path]) -> No
         lang = page_lang(site, page)
         rel = page.relative_to(site).as_posix()
         links = parse(page).find("head").find_all("link")  # type: ignore[union-attr]
-        feeds = [resolve(site, page, n.attrs["href"]) for n in links
-                 if n.attrs.get("type") == "application/atom+xml"]
+        feeds = [
+            resolve(site, page, n.attrs["href"])
+            for n in links
+            if n.attrs.get("type") == "application/atom+xml"
+        ]
         assert site / lang / "feed.xml" in feeds, rel
         if "/incidents/" in rel:
             iid = rel.split("/")[2]
@@ -126,9 +138,11 @@ def test_head_links_feeds_canonical_and_alternates(sites: dict[str, Path]) -> No
         canonical = [n.attrs["href"] for n in links if n.attrs.get("rel") == "canonical"]
         own = rel if rel != "index.html" else "fr/index.html"
         assert canonical == [BASE_URL + own.removesuffix("index.html")], rel
-        alternates = {n.attrs["hreflang"]: n.attrs["href"] for n in links
-                      if n.attrs.get("rel") == "alternate" and "hreflang" in n.attrs
-                      and "type" not in n.attrs}
+        alternates = {
+            n.attrs["hreflang"]: n.attrs["href"]
+            for n in links
+            if n.attrs.get("rel") == "alternate" and "hreflang" in n.attrs and "type" not in n.attrs
+        }
         assert sorted(alternates) == sorted(LANGS), rel
         assert alternates[lang] == canonical[0], rel
 
@@ -154,9 +168,11 @@ def test_fragments_in_the_other_language_are_marked(sites: dict[str, Path]) -> N
     site = sites["crisis"]
     # The untranslated French update on the English pages: its text is marked French, the
     # notice and the page's own words around it stay English.
-    for page in (site / "en" / "incidents" / INCIDENT / "20191116T1145.html",
-                 site / "en" / "incidents" / INCIDENT / "index.html",
-                 site / "en" / "index.html"):
+    for page in (
+        site / "en" / "incidents" / INCIDENT / "20191116T1145.html",
+        site / "en" / "incidents" / INCIDENT / "index.html",
+        site / "en" / "index.html",
+    ):
         doc = parse(page)
         assert lang_of_text(doc, "Les consultations de lundi 18 novembre") == "fr", page
         assert lang_of_text(doc, "Translation in progress") == "en", page
@@ -177,8 +193,18 @@ def test_fragments_in_the_other_language_are_marked(sites: dict[str, Path]) -> N
 
 EXTERNAL = re.compile(r"^(https?:)?//", re.I)
 # Elements whose src/href the browser fetches by itself when the page loads.
-FETCHED = {"script": "src", "img": "src", "iframe": "src", "source": "src", "video": "src",
-           "audio": "src", "embed": "src", "track": "src", "input": "src", "object": "data"}
+FETCHED = {
+    "script": "src",
+    "img": "src",
+    "iframe": "src",
+    "source": "src",
+    "video": "src",
+    "audio": "src",
+    "embed": "src",
+    "track": "src",
+    "input": "src",
+    "object": "data",
+}
 
 
 @pytest.mark.parametrize("name", ["final", "crisis"])
@@ -193,7 +219,13 @@ def test_page_weight_budget_and_no_external_requests(sites: dict[str, Path], nam
             if attr and attr in node.attrs:
                 assert not EXTERNAL.match(node.attrs[attr]), f"{page}: {node.tag} {attr}"
             if node.tag == "link" and set(node.attrs.get("rel", "").split()) & {
-                    "stylesheet", "icon", "preload", "prefetch", "modulepreload", "manifest"}:
+                "stylesheet",
+                "icon",
+                "preload",
+                "prefetch",
+                "modulepreload",
+                "manifest",
+            }:
                 href = node.attrs["href"]
                 assert not EXTERNAL.match(href), f"{page}: loads {href}"
                 if "stylesheet" in node.attrs["rel"]:
@@ -236,18 +268,24 @@ def test_a_crisis_of_forty_updates_stays_within_budget(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "incident.md").write_text(
         "---\ntitle: Panne prolongée du système informatique\nimpact: major\n---\n"
-        "Le système informatique est indisponible.\n", encoding="utf-8")
+        "Le système informatique est indisponible.\n",
+        encoding="utf-8",
+    )
     start = datetime(2019, 12, 1, 8, 0)
-    paragraph = ("Les équipes poursuivent la remise en service des applications par ordre de "
-                 "priorité. Les consultations sont maintenues ; merci de vous présenter avec vos "
-                 "ordonnances et vos derniers résultats d’examens. ") * 3
+    paragraph = (
+        "Les équipes poursuivent la remise en service des applications par ordre de "
+        "priorité. Les consultations sont maintenues ; merci de vous présenter avec vos "
+        "ordonnances et vos derniers résultats d’examens. "
+    ) * 3
     for i in range(40):
         when = start + timedelta(hours=6 * i)
         (folder / f"{when:%Y%m%dT%H%M}.md").write_text(
             f'---\nstatus: identified\npublish_at: "{when:%Y-%m-%dT%H:%M}"\n'
             f'approved_by: Direction\nnext_update: "{when + timedelta(hours=6):%Y-%m-%dT%H:%M}"\n'
             f"---\n## Point n° {i + 1}\n\n{paragraph}\n\n- Urgences : ouvertes.\n"
-            "- Standard : 02 32 88 89 90.\n", encoding="utf-8")
+            "- Standard : 02 32 88 89 90.\n",
+            encoding="utf-8",
+        )
     site = build(project, "2019-12-12T00:00")
     css = (site / "style.css").stat().st_size
     for lang in LANGS:
@@ -256,7 +294,8 @@ def test_a_crisis_of_forty_updates_stays_within_budget(tmp_path: Path) -> None:
         assert size < BUDGET, f"{page.relative_to(site)}: {size} bytes"
         doc = parse(page)
         assert len(doc.find_all("article")) == 10
-        linked = {a.attrs["href"] for a in doc.find_all("a")
-                  if re.fullmatch(r"\d{8}T\d{4}\.html", a.attrs["href"])}
+        linked = {
+            a.attrs["href"] for a in doc.find_all("a") if re.fullmatch(r"\d{8}T\d{4}\.html", a.attrs["href"])
+        }
         assert len(linked) == 40  # ten permalinks, and every older update one link away
         assert all((page.parent / href).exists() for href in linked)

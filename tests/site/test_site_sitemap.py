@@ -23,12 +23,13 @@ def test_sitemap_lists_every_canonical_page_with_its_alternates(sites: dict[str,
     for url in urls:
         loc = url.findtext(f"{SM}loc")
         assert loc and loc.startswith(BASE_URL)
-        rel = loc[len(BASE_URL):]
+        rel = loc[len(BASE_URL) :]
         page = site / (rel + "index.html" if rel.endswith("/") or not rel else rel)
         assert page.exists(), loc
         # The page's own canonical link agrees with the sitemap.
-        canonical = [n.attrs["href"] for n in parse(page).find_all("link")
-                     if n.attrs.get("rel") == "canonical"]
+        canonical = [
+            n.attrs["href"] for n in parse(page).find_all("link") if n.attrs.get("rel") == "canonical"
+        ]
         assert canonical == [loc]
         alternates = {a.get("hreflang"): a.get("href") for a in url.findall(f"{XHTML}link")}
         assert set(alternates) == {"fr", "en"} and loc in alternates.values()

@@ -29,10 +29,13 @@ def check(files: list[Path]) -> list[dict]:
         missing("Java", "apt-get install default-jre-headless")
     result = subprocess.run(
         [java, "-jar", str(vnu_jar()), "--format", "json", "--also-check-css", *map(str, files)],
-        capture_output=True, text=True, timeout=300, check=False)
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     report = json.loads(result.stderr or result.stdout)
-    return [m for m in report["messages"]
-            if m.get("type") == "error" or m.get("subType") == "warning"]
+    return [m for m in report["messages"] if m.get("type") == "error" or m.get("subType") == "warning"]
 
 
 def describe(message: dict) -> str:
@@ -51,15 +54,19 @@ def as_documents(files: list[Path], tmp: Path) -> list[Path]:
             continue
         m = re.search(r'\blang="([^"]+)"', text)
         wrapper = tmp / f"{i:03d}-fragment-{path.parent.name}-{path.name}"
-        wrapper.write_text(f'<!DOCTYPE html><html lang="{m.group(1) if m else "en"}"><head>'
-                           f"<meta charset=\"utf-8\"><title>fragment</title></head><body>\n"
-                           f"{text}</body></html>\n", encoding="utf-8")
+        wrapper.write_text(
+            f'<!DOCTYPE html><html lang="{m.group(1) if m else "en"}"><head>'
+            f'<meta charset="utf-8"><title>fragment</title></head><body>\n'
+            f"{text}</body></html>\n",
+            encoding="utf-8",
+        )
         checked.append(wrapper)
     return checked
 
 
-def test_every_page_and_the_stylesheet_pass_the_html5_validator(sites: dict[str, Path],
-                                                               tmp_path: Path) -> None:
+def test_every_page_and_the_stylesheet_pass_the_html5_validator(
+    sites: dict[str, Path], tmp_path: Path
+) -> None:
     files = [p for site in sites.values() for p in html_pages(site)]
     files += [site / "style.css" for site in sites.values()]
     assert len(files) > 30
@@ -70,8 +77,11 @@ def test_every_page_and_the_stylesheet_pass_the_html5_validator(sites: dict[str,
 def test_the_validator_reports_invalid_html(tmp_path: Path) -> None:
     """The check above can fail: an invalid page is reported."""
     bad = tmp_path / "bad.html"
-    bad.write_text("<!DOCTYPE html><html><head><title>x</title></head>"
-                   "<body><p><div>block in a paragraph</div></p><span id=a></span>"
-                   "<span id=a></span></body></html>", encoding="utf-8")
+    bad.write_text(
+        "<!DOCTYPE html><html><head><title>x</title></head>"
+        "<body><p><div>block in a paragraph</div></p><span id=a></span>"
+        "<span id=a></span></body></html>",
+        encoding="utf-8",
+    )
     problems = check([bad])
     assert any("Duplicate ID" in m["message"] for m in problems), problems
