@@ -236,8 +236,8 @@ def render(catalog: Catalog) -> bytes:
     write_po(
         buf,
         catalog,
-        width=None,
-        include_previous=False,  # type: ignore[arg-type]
+        width=None,  # type: ignore[arg-type]
+        include_previous=False,
         sort_output=False,
         sort_by_file=False,
     )
