@@ -28,8 +28,7 @@ CHECKERS: list[str] = [
     "publisher.lints:guidance",
     "publisher.lints:statements",
     "publisher.corrections:unnoted_changes",
-    "publisher.channels.social:check_social",  # social posts fit their limits, tokens named
-    "publisher.publish:check_website_channels",  # WordPress password variable set, targets
+    "publisher.publish:check_channels",  # every enabled channel's check(): lengths, secrets named
     "publisher.i18n.checker:check_translations",
     "publisher.accessibility:check_contact",
 ]

@@ -16,7 +16,14 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from publisher import lintwords
-from publisher.errors import ConfigError, Diagnostic, did_you_mean, display_path
+from publisher.errors import (
+    ChannelLoadError,
+    ChannelTypeError,
+    ConfigError,
+    Diagnostic,
+    did_you_mean,
+    display_path,
+)
 
 CONFIG_NAME = "publisher.toml"
 
@@ -404,7 +411,7 @@ def _check_accessibility(given: dict[str, Any], text: str, shown: str, problems:
 
 
 def _channels(given: Any, text: str, shown: str, problems: list[Diagnostic]) -> tuple[ChannelConfig, ...]:
-    from publisher.channels import channel_type, channel_types
+    from publisher.channels import channel_type
 
     if not isinstance(given, dict):
         problems.append(
@@ -431,16 +438,13 @@ def _channels(given: Any, text: str, shown: str, problems: list[Diagnostic]) -> 
         enabled = options.pop("enabled", True)
         try:
             cls = channel_type(str(kind))
-        except Exception:
-            known = channel_types()  # only now import them all, for the hint
-            problems.append(
-                Diagnostic(
-                    shown,
-                    line,
-                    f"unknown channel type '{kind}' for [channels.{name}]",
-                    f"{did_you_mean(str(kind), tuple(known))}known types: {', '.join(sorted(known))}",
-                )
+        except ChannelTypeError as exc:
+            message = (
+                f"[channels.{name}] {exc}"
+                if isinstance(exc, ChannelLoadError)
+                else f"{exc} for [channels.{name}]"
             )
+            problems.append(Diagnostic(shown, line, message, exc.hint))
             continue
         for key, message, hint in cls.validate_options(options):
             problems.append(

@@ -6,6 +6,9 @@ Exception tree::
     ├── ConfigError             publisher.toml is wrong (exit 2); carries Diagnostics
     ├── ContentError            content files are wrong (exit 2); carries Diagnostics
     ├── LockHeld                another run holds the lock (exit 3)
+    ├── ChannelTypeError        a [channels.<name>] type cannot be used (exit 2)
+    │   ├── UnknownChannelType  no installed channel declares that name
+    │   └── ChannelLoadError    declared, but importing it failed or it breaks the protocol
     └── BuildError              the site could not be built; the previous site stays
 
 A :class:`Diagnostic` is one finding tied to ``path:line``, with what is wrong and how to
@@ -59,6 +62,41 @@ class LockHeld(PublisherError):
 
 class BuildError(PublisherError):
     exit_code = 1
+
+
+class ChannelTypeError(PublisherError):
+    """A ``[channels.<name>]`` type that cannot be used (unknown, or fails to load)."""
+
+    exit_code = 2
+
+    def __init__(self, name: str, message: str, hint: str) -> None:
+        self.name = name
+        self.hint = hint
+        super().__init__(message)
+
+
+class UnknownChannelType(ChannelTypeError):
+    def __init__(self, name: str, known: tuple[str, ...]) -> None:
+        self.known = known
+        if known:
+            hint = f"{did_you_mean(name, known)}known types: {', '.join(known)}"
+        else:  # channel types come from entry points: no metadata, no types at all
+            hint = (
+                "no channel type is installed: publisher's package metadata is missing; "
+                "run `pip install -e .` in the source tree (or install the package)"
+            )
+        super().__init__(name, f"unknown channel type '{name}'", hint)
+
+
+class ChannelLoadError(ChannelTypeError):
+    def __init__(self, name: str, origin: str, reason: str) -> None:
+        self.origin = origin
+        self.reason = reason
+        super().__init__(
+            name,
+            f"channel type '{name}' ({origin}) cannot be loaded: {reason}",
+            "fix or reinstall the package that provides it, or remove the channel from publisher.toml",
+        )
 
 
 def display_path(path: Path, root: Path) -> str:

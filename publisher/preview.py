@@ -162,8 +162,8 @@ def social_posts(
     config: Config, site: Any, now: datetime, views: dict[str, Any], site_dir: Path
 ) -> list[dict[str, Any]]:
     """Each configured non-website channel's planned deliveries, by its own plan() (dry run)."""
+    from publisher.channels import make_channel
     from publisher.channels.base import PublishContext
-    from publisher.publish import make_channel
 
     ctx = PublishContext(config=config, site=site, now=now, views=views, site_dir=site_dir, dry_run=True)
     found: list[dict[str, Any]] = []
@@ -177,7 +177,7 @@ def social_posts(
         }
         try:
             channel = make_channel(cfg, config)
-            if getattr(channel, "kind", "") == "website":
+            if channel.kind == "website":
                 continue
             planned = channel.plan_posts(ctx) if hasattr(channel, "plan_posts") else None
             if planned is not None:

@@ -34,9 +34,18 @@ from pathlib import Path
 from typing import Any
 
 from publisher import __version__
-from publisher.channels.base import Delivery, DeliveryError, PublishContext, Receipt
+from publisher.channels import make_channel
+from publisher.channels.base import (
+    DELIVERY_ORDER,
+    Channel,
+    Delivery,
+    DeliveryError,
+    PublishContext,
+    Receipt,
+)
 from publisher.config import ChannelConfig, Config
 from publisher.content import LoadResult
+from publisher.errors import Diagnostic
 from publisher.ledger import Ledger, Row, open_readonly
 from publisher.localize import IncidentView
 from publisher.model import Site, Update
@@ -79,12 +88,6 @@ def enabled_channels(config: Config) -> list[ChannelConfig]:
     if not config.channels:
         return [DEFAULT_CHANNEL]
     return [c for c in config.channels if c.enabled]
-
-
-def make_channel(cfg: ChannelConfig, config: Config) -> Any:
-    from publisher.channels import channel_type
-
-    return channel_type(cfg.type)(cfg, config)
 
 
 def _tree_signature(root: Path, digest: Any) -> None:
@@ -214,13 +217,13 @@ class Job:
         views = self._build(selection, fp, ledger, site_dir)
         ctx = PublishContext(self.config, selection.site, self.now, views, site_dir, self.dry_run)
         updates = {u.id: u for i in selection.site.incidents for u in i.updates}
-        instances = []
+        instances: list[tuple[ChannelConfig, Channel]] = []
         for cfg in channels:
             try:
                 instances.append((cfg, make_channel(cfg, self.config)))
             except Exception as exc:  # a broken channel must not stop the others
                 self._channel_error(cfg.name, f"could not start: {exc}")
-        instances.sort(key=lambda pair: 0 if getattr(pair[1], "kind", "") == "website" else 1)
+        instances.sort(key=lambda pair: DELIVERY_ORDER[pair[1].kind])  # stable: config order within a kind
         for cfg, channel in instances:
             ChannelPass(self, cfg.name, channel, ledger, fp).run(ctx, updates)
 
@@ -306,7 +309,7 @@ def secrets_of(channels: list[ChannelConfig]) -> list[str]:
 class ChannelPass:
     """Everything one channel does in one pass."""
 
-    def __init__(self, job: Job, name: str, channel: Any, ledger: Ledger | None, fp: str) -> None:
+    def __init__(self, job: Job, name: str, channel: Channel, ledger: Ledger | None, fp: str) -> None:
         self.job, self.name, self.channel, self.ledger, self.fp = job, name, channel, ledger, fp
         self.all_done = True
 
@@ -337,7 +340,8 @@ class ChannelPass:
                 ledger.set_pass_fingerprint(self.name, None)
             return
         for delivery in planned:
-            approved = updates[delivery.update_id].approved_by if delivery.update_id in updates else None
+            update = updates.get(delivery.update_id) if delivery.update_id else None
+            approved = update.approved_by if update is not None else None
             self.deliver(delivery, approved)
         if ledger is not None:
             keys = {d.key for d in planned}
@@ -412,7 +416,8 @@ class ChannelPass:
             row = cur
         if job.dry_run or ledger is None:
             previous = ledger.last_delivered(self.name, d.key) if ledger else None
-            action = "would-retry" if row else "would-edit" if previous else "would-create"
+            edit = previous is not None and self.channel.can_edit
+            action = "would-retry" if row else "would-edit" if edit else "would-create"
             self.outcome(action, d, url=previous.url if previous else None)
             return
         if row is None and cur is not None and cur.state not in ("delivered", "superseded", "rolled_back"):
@@ -445,7 +450,8 @@ class ChannelPass:
             return
         crash_hook("after_send", self.name)
         row = ledger.complete(row, receipt)
-        action = "edited" if previous is not None else "created"
+        # A channel that cannot edit made a new remote object, even with `previous` given.
+        action = "edited" if previous is not None and self.channel.can_edit else "created"
         ledger.audit("sent", row, result=action)
         self.outcome(action, row)
 
@@ -489,27 +495,28 @@ def run_pass(
     return Job(config, loaded, now, log, dry_run=dry_run, retry=retry, replan=replan).run()
 
 
-def check_website_channels(config: Config, loaded: LoadResult, now: datetime) -> list[Any]:
-    """`publisher check`: what the enabled website channels would refuse (a password variable
-    not set, a target that is a file). Social channels have their own checker."""
-    found: list[Any] = []
-    ctx: PublishContext | None = None
+def check_channels(config: Config, loaded: LoadResult, now: datetime) -> list[Diagnostic]:
+    """`publisher check`: each enabled channel's own check(), whatever its kind (a password
+    variable unset, a target that is a file, a post too long for its network...).
+
+    The context holds every update that will be published, scheduled ones included (a post
+    that will not fit tomorrow is reported today); views are localised only if a channel
+    reads them. A channel that cannot be started was already reported by the config loader."""
+    found: list[Diagnostic] = []
+    latest = max((u.publish_at for i in loaded.site.incidents for u in i.updates), default=now)
+    until = max(now, latest)
+    ctx = PublishContext(
+        config,
+        loaded.site,
+        until,
+        LazyViews(config, loaded.site, until),
+        config.dir("output"),
+        dry_run=True,
+    )
     for cfg in enabled_channels(config):
         try:
             channel = make_channel(cfg, config)
         except Exception:
             continue  # config validation already reported it
-        if getattr(channel, "kind", "") != "website":
-            continue
-        if ctx is None:
-            selection = select(config, loaded.site, now)
-            ctx = PublishContext(
-                config,
-                selection.site,
-                now,
-                LazyViews(config, selection.site, now),
-                config.dir("state") / "site",
-                dry_run=True,
-            )
         found.extend(channel.check(ctx))
     return found

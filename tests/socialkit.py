@@ -51,12 +51,12 @@ def context(project: Path, now: datetime = END) -> PublishContext:
 
 
 def channel(project: Path, name: str) -> Any:
-    from publisher.channels import channel_types
+    from publisher.channels import make_channel
 
     config = load_config(project)
     ch = config.channel(name)
     assert ch is not None
-    return channel_types()[ch.type](ch, config)
+    return make_channel(ch, config)
 
 
 @dataclass

@@ -1,66 +1,84 @@
-"""Channels: where a delivery goes (website targets and social pages).
+"""The channel registry: every channel type by name, found one way.
 
-Built-in channels are registered exactly as a third-party one would be (by dotted path, or
-through the ``publisher.channels`` entry-point group), and imported lazily so that the
-every-minute cron path only imports the channels it actually uses.
+A channel type (a class implementing :class:`publisher.channels.base.Channel`) is an entry
+point in the ``publisher.channels`` group, and nothing else. publisher's own channels are
+declared in its pyproject.toml exactly as a third-party package declares its own::
 
-A channel type is a class with:
+    [project.entry-points."publisher.channels"]
+    sms = "hospital_sms:SmsChannel"
 
-``validate_options(options) -> list[(key, message, hint)]`` (classmethod)
-    check its ``[channels.<name>]`` table without importing any SDK.
+After ``pip install`` of that package, ``type = "sms"`` works in ``[channels.<name>]``.
+
+Lookup reads the installed package metadata (no import) and imports only the type asked for,
+so the every-minute cron path imports only the channels it uses. A name declared by two
+installed distributions resolves to the first one on ``sys.path`` (the order
+:func:`importlib.metadata.entry_points` lists them in). A type that fails to import, or does
+not implement the protocol, raises :class:`ChannelLoadError` with the reason: it is never
+dropped silently nor reported as unknown.
 """
 
 from __future__ import annotations
 
-import importlib
-from importlib.metadata import entry_points
-from typing import Any
+import functools
+from importlib.metadata import EntryPoint, entry_points
+from typing import TYPE_CHECKING, cast
 
-BUILTIN: dict[str, str] = {
-    "directory": "publisher.channels.directory:DirectoryChannel",
-    "wordpress": "publisher.channels.wordpress:WordPressChannel",
-    "facebook": "publisher.channels.facebook:FacebookChannel",
-    "mastodon": "publisher.channels.mastodon:MastodonChannel",
-}
+from publisher.errors import ChannelLoadError, UnknownChannelType
 
-_registry: dict[str, Any] = {}
+if TYPE_CHECKING:
+    from publisher.channels.base import Channel
+    from publisher.config import ChannelConfig, Config
 
-
-def register(kind: str, cls: Any) -> None:
-    _registry[kind] = cls
+GROUP = "publisher.channels"
 
 
-def _load(target: str) -> Any:
-    module, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module), attr)
-
-
-def channel_types() -> dict[str, Any]:
-    """Every channel type that can be loaded: built-ins, entry points, then registered."""
-    found: dict[str, Any] = {}
-    for kind, target in BUILTIN.items():
-        try:
-            found[kind] = _load(target)
-        except (ImportError, AttributeError):
-            continue  # a built-in not written yet, or an optional SDK missing
-    for ep in entry_points(group="publisher.channels"):
-        try:
-            found[ep.name] = ep.load()
-        except Exception:  # a broken plugin must not stop the hospital's site
-            continue
-    found.update(_registry)
+@functools.cache
+def declared() -> dict[str, EntryPoint]:
+    """Every declared channel type by name (metadata only: nothing is imported)."""
+    found: dict[str, EntryPoint] = {}
+    for ep in entry_points(group=GROUP):
+        found.setdefault(ep.name, ep)  # the first distribution on sys.path wins
     return found
 
 
-def channel_type(kind: str) -> Any:
-    """One channel type by name, importing only that one (the cron path stays light)."""
-    if kind in _registry:
-        return _registry[kind]
-    if kind in BUILTIN:
+def _origin(ep: EntryPoint) -> str:
+    dist = ep.dist.name if ep.dist is not None else "an unnamed distribution"
+    return f"'{ep.value}' from {dist}"
+
+
+def channel_type(name: str) -> type[Channel]:
+    """One channel type by name, importing only that one."""
+    from publisher.channels.base import CAPABILITIES, CHANNEL_KINDS, METHODS
+
+    ep = declared().get(name)
+    if ep is None:
+        raise UnknownChannelType(name, tuple(sorted(declared())))
+    try:
+        cls = ep.load()
+    except Exception as exc:  # any import-time failure of a plugin is its own, reported as such
+        raise ChannelLoadError(name, _origin(ep), f"{type(exc).__name__}: {exc}") from exc
+    missing = [m for m in (*CAPABILITIES, *METHODS) if not hasattr(cls, m)]
+    if not isinstance(cls, type) or missing:
+        what = "is not a class" if not isinstance(cls, type) else f"lacks {', '.join(missing)}"
+        raise ChannelLoadError(name, _origin(ep), f"it {what} (see publisher/channels/base.py)")
+    kind = getattr(cls, "kind", None)
+    if kind not in CHANNEL_KINDS:
+        raise ChannelLoadError(name, _origin(ep), f"kind = {kind!r} is not one of {', '.join(CHANNEL_KINDS)}")
+    return cast("type[Channel]", cls)
+
+
+def channel_types() -> tuple[dict[str, type[Channel]], list[ChannelLoadError]]:
+    """Every declared channel type that loads, and the reason of each one that does not."""
+    found: dict[str, type[Channel]] = {}
+    broken: list[ChannelLoadError] = []
+    for name in sorted(declared()):
         try:
-            return _load(BUILTIN[kind])
-        except (ImportError, AttributeError):
-            pass
-    for ep in entry_points(group="publisher.channels", name=kind):
-        return ep.load()
-    raise KeyError(kind)
+            found[name] = channel_type(name)
+        except ChannelLoadError as exc:
+            broken.append(exc)
+    return found, broken
+
+
+def make_channel(cfg: ChannelConfig, config: Config) -> Channel:
+    """An instance of the channel type a ``[channels.<name>]`` table names."""
+    return channel_type(cfg.type)(cfg, config)

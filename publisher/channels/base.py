@@ -1,5 +1,26 @@
 """The channel protocol: what every delivery target implements.
 
+A channel type is a class with the five members of :class:`Channel` and three class
+attributes that declare what it is and what it can do (the job reads them; nothing probes
+with ``getattr``):
+
+``kind``
+    ``"website"`` (the status site itself: a directory, WordPress, object storage),
+    ``"social"`` (a post on a page or account people follow: Facebook, Mastodon, Bluesky) or
+    ``"push"`` (a message sent to subscribers or systems: e-mail, webhooks, CAP alerts).
+    Websites are delivered first in every pass, so the links in posts and messages work.
+``can_edit``
+    ``send(delivery, previous, ...)`` changes the remote object ``previous`` names in place.
+    When False (Bluesky posts, a sent e-mail), a changed delivery is a *new* remote object;
+    the job still passes ``previous`` (so it can be replied to or referenced) and reports
+    the outcome as ``created``, not ``edited``.
+``can_reply``
+    the channel can attach a new object to an earlier one (a thread reply, an e-mail in the
+    same conversation), which is how a channel that cannot edit carries a correction.
+
+A channel type is registered through the ``publisher.channels`` entry-point group, exactly as
+publisher's own are in its pyproject.toml (see :mod:`publisher.channels`).
+
 The publishing job (:mod:`publisher.publish`) asks each enabled channel to *plan* its
 deliveries for this pass, then, for each delivery whose content changed since it was last
 delivered, records it in the ledger **before** calling :meth:`Channel.send` (outbox), and
@@ -51,7 +72,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Literal, Protocol, get_args
 
 from publisher.config import ChannelConfig, Config
 from publisher.errors import Diagnostic
@@ -101,8 +122,21 @@ class DeliveryError(Exception):
         self.retry_after = retry_after  # seconds, when the remote said how long to wait
 
 
+ChannelKind = Literal["website", "social", "push"]
+CHANNEL_KINDS: tuple[ChannelKind, ...] = get_args(ChannelKind)
+# Delivery order within a pass: the site first, so every link a post or message carries works.
+DELIVERY_ORDER: dict[ChannelKind, int] = {"website": 0, "social": 1, "push": 2}
+CAPABILITIES = ("kind", "can_edit", "can_reply")
+METHODS = ("validate_options", "plan", "send", "reconcile", "check")
+
+
 class Channel(Protocol):
-    kind: ClassVar[str]  # "website" or "social"
+    """What the job calls. Subclass it explicitly (mypy then checks every signature), or
+    implement the same members: the registry checks them when it loads the type."""
+
+    kind: ClassVar[ChannelKind]
+    can_edit: ClassVar[bool]
+    can_reply: ClassVar[bool]
 
     def __init__(self, config: ChannelConfig, project: Config) -> None: ...
 
@@ -124,5 +158,9 @@ class Channel(Protocol):
         ...
 
     def check(self, ctx: PublishContext) -> list[Diagnostic]:
-        """Problems to report before anything is sent (lengths, credentials named...)."""
+        """Problems to report before anything is sent (lengths, credentials named...).
+
+        `publisher check` calls it for every enabled channel, whatever its kind, with a dry-run
+        context whose views include scheduled updates (a post that will not fit tomorrow is
+        reported today); no network call should be needed."""
         ...

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from publisher.channels.base import Delivery, DeliveryError, PublishContext, Receipt
+from publisher.channels.base import Channel, ChannelKind, Delivery, DeliveryError, PublishContext, Receipt
 from publisher.config import ChannelConfig, Config
 from publisher.errors import Diagnostic, did_you_mean
 
@@ -75,8 +75,10 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-class DirectoryChannel:
-    kind: ClassVar[str] = "website"
+class DirectoryChannel(Channel):
+    kind: ClassVar[ChannelKind] = "website"
+    can_edit: ClassVar[bool] = True  # a new release replaces the live one
+    can_reply: ClassVar[bool] = False
 
     def __init__(self, config: ChannelConfig, project: Config) -> None:
         self.name = config.name

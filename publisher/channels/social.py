@@ -30,11 +30,10 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, ClassVar
 
 from publisher import socialtext, urls
-from publisher.channels.base import Delivery, DeliveryError, PublishContext, Receipt
+from publisher.channels.base import Channel, ChannelKind, Delivery, DeliveryError, PublishContext, Receipt
 from publisher.config import ChannelConfig, Config
 from publisher.errors import Diagnostic, did_you_mean
 from publisher.fsutil import write_atomic
@@ -82,10 +81,12 @@ def normalized(text: str) -> str:
     return " ".join(text.split())
 
 
-class SocialChannel(ABC):
+class SocialChannel(Channel, ABC):
     """Base of the Facebook and Mastodon channels (see the module docstring)."""
 
-    kind: ClassVar[str] = "social"
+    kind: ClassVar[ChannelKind] = "social"
+    can_edit: ClassVar[bool] = True  # both networks edit a post in place (corrections)
+    can_reply: ClassVar[bool] = True
     type_name: ClassVar[str] = "social"
     OPTIONS: ClassVar[dict[str, tuple[tuple[type, ...], Any, str]]] = COMMON_OPTIONS
     url_length: ClassVar[int | None] = None  # how a URL counts towards the limit
@@ -380,47 +381,10 @@ class SocialChannel(ABC):
         )
 
 
-def social_views(config: Config, site: Any, now: datetime) -> PublishContext:
-    """A PublishContext for checking: every update, scheduled ones included (a post that will
-    not fit tomorrow is reported today). No site is built, nothing is published."""
-    from publisher.site import localized
-
-    latest = max((u.publish_at for i in site.incidents for u in i.updates), default=now)
-    until = max(now, latest)
-    return PublishContext(
-        config=config,
-        site=site,
-        now=until,
-        views=localized(config, site, until),
-        site_dir=config.dir("output"),
-        dry_run=True,
-    )
-
-
-def check_social(config: Config, result: Any, now: datetime) -> list[Diagnostic]:
-    """`publisher check`: every enabled social channel's posts fit its limit, tokens named."""
-    from publisher.channels import channel_types
-
-    social = [c for c in config.channels if c.enabled]
-    if not social:
-        return []
-    types = channel_types()
-    found: list[Diagnostic] = []
-    ctx: PublishContext | None = None
-    for ch in social:
-        cls = types.get(ch.type)
-        if cls is None or not issubclass(cls, SocialChannel):
-            continue
-        ctx = ctx or social_views(config, result.site, now)
-        found.extend(cls(ch, config).check(ctx))
-    return found
-
-
 __all__ = [
     "SocialChannel",
     "Composed",
     "Planned",
-    "check_social",
     "tidy",
     "normalized",
     "OUTBOX_PREFIX",

@@ -38,7 +38,7 @@ from typing import Any, ClassVar
 import requests
 
 from publisher import __version__, urls
-from publisher.channels.base import Delivery, DeliveryError, PublishContext, Receipt
+from publisher.channels.base import Channel, ChannelKind, Delivery, DeliveryError, PublishContext, Receipt
 from publisher.config import ChannelConfig, Config
 from publisher.errors import Diagnostic, did_you_mean
 
@@ -63,8 +63,10 @@ def marker(idempotency_key: str) -> str:
     return f"<!-- publisher:{idempotency_key} -->"
 
 
-class WordPressChannel:
-    kind: ClassVar[str] = "website"
+class WordPressChannel(Channel):
+    kind: ClassVar[ChannelKind] = "website"
+    can_edit: ClassVar[bool] = True  # PUT on the same post
+    can_reply: ClassVar[bool] = False
 
     def __init__(self, config: ChannelConfig, project: Config) -> None:
         o = config.options

@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from publisher.channels.directory import SITE_KEY, DirectoryChannel
     from publisher.ledger import Ledger
     from publisher.lock import FileLock
-    from publisher.publish import enabled_channels, make_channel
+    from publisher.publish import enabled_channels
 
     config = project(args)
     targets = [
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.list:
         for cfg in targets:
-            channel: DirectoryChannel = make_channel(cfg, config)
+            channel = DirectoryChannel(cfg, config)
             live = channel.live()
             print(f"{cfg.name}: {channel.display(channel.path)}")
             for r in reversed(channel.list_releases()):
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     with FileLock(config.dir("state") / "publish.lock") as lock, Ledger(config.ledger_path) as ledger:
         del lock
         for cfg in targets:
-            channel = make_channel(cfg, config)
+            channel = DirectoryChannel(cfg, config)
             try:
                 target, was = channel.rollback(args.to)
             except DeliveryError as exc:
