@@ -341,10 +341,13 @@ class Ledger:
             delivered_at=now,
         )
 
-    def fail(self, row: Row, error: str, next_attempt_at: datetime | None, gave_up: bool) -> Row:
+    def fail(
+        self, row: Row, error: str, next_attempt_at: datetime | None, gave_up: bool, attempts: int
+    ) -> Row:
         return self._set(
             row.id,
             state="gave_up" if gave_up else "failed",
+            attempts=attempts,
             last_error=error,
             next_attempt_at=iso(next_attempt_at),
         )

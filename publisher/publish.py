@@ -374,7 +374,9 @@ class ChannelPass:
         try:
             receipt = self.channel.reconcile(row.delivery(), row.idempotency_key)
         except Exception as exc:
-            self.fail(ledger, row, exc)
+            # Asking the remote failed: that is an attempt too, or a server that stays down
+            # would be retried every minute forever (backoff counts every failure path).
+            self.fail(ledger, row, exc, attempts=row.attempts + 1)
             return False
         if receipt is not None:
             row = ledger.complete(row, receipt)
@@ -455,17 +457,18 @@ class ChannelPass:
         ledger.audit("sent", row, result=action)
         self.outcome(action, row)
 
-    def fail(self, ledger: Ledger, row: Row, exc: Exception) -> None:
+    def fail(self, ledger: Ledger, row: Row, exc: Exception, attempts: int | None = None) -> None:
+        """Record a failed attempt; `attempts` when the failure was not counted by mark_sending."""
         if isinstance(exc, DeliveryError):
             message, retry_after = str(exc), exc.retry_after
             kind = "temporary" if exc.transient else "needs a person"
         else:
             message, retry_after, kind = f"{type(exc).__name__}: {exc}", None, "unexpected"
         message = self.job.redact(f"{message} [{kind}]")
-        attempts = max(row.attempts, 1)
+        attempts = max(row.attempts if attempts is None else attempts, 1)
         gave_up = attempts >= int(self.job.config.get("publish", "max_attempts"))
         next_at = None if gave_up else self.job.now + timedelta(seconds=backoff(attempts, retry_after))
-        row = ledger.fail(row, message, next_at, gave_up)
+        row = ledger.fail(row, message, next_at, gave_up, attempts)
         ledger.audit("failed", row, result="gave up" if gave_up else "will retry", detail=message)
         self.outcome("gave-up" if gave_up else "failed", row, error=message, next_attempt=_iso(next_at))
 

@@ -56,8 +56,9 @@ def run(args: argparse.Namespace) -> int:
             for r in reversed(channel.list_releases()):
                 print(f"  {'*' if live and r.id == live.id else ' '} {r.id}")
         return 0
-    with FileLock(config.dir("state") / "publish.lock") as lock, Ledger(config.ledger_path) as ledger:
-        del lock
+    lock = FileLock(config.dir("state") / "publish.lock")
+    lock.acquire(args.wait)  # a running publish finishes first (it may be deploying)
+    with lock, Ledger(config.ledger_path) as ledger:
         for cfg in targets:
             channel = DirectoryChannel(cfg, config)
             try:
