@@ -104,6 +104,13 @@ SCHEMA: dict[str, dict[str, tuple[type, Any, str]]] = {
     "print": {
         "phones": (list, [], "extra numbers printed on the A4 notice"),
     },
+    # The CAP 1.2 alert feed (publisher/cap.py, docs/cap.md), written by every build.
+    "cap": {
+        "sender": (str, "", "CAP sender, globally unique (default: the status site's host name)"),
+        "area": (LocalizedText, "", "areaDesc: the area the alerts concern, e.g. Rouen et agglomération"),
+        "geocodes": (list, [], 'codes of that area as "name=value", e.g. "INSEE=76540"'),
+        "categories": (list, ["Health", "Infra"], "CAP categories of every alert"),
+    },
 }
 
 
@@ -122,6 +129,7 @@ class Config:
     path: Path
     raw: Mapping[str, Mapping[str, Any]]
     channels: tuple[ChannelConfig, ...] = field(default=())
+    drill: bool = False  # a rehearsal: separate output and state, every artifact marked
 
     def get(self, section: str, key: str) -> Any:
         return self.raw[section][key]
@@ -310,6 +318,7 @@ def load_config(root: Path, path: Path | None = None) -> Config:
         )
     _check_localized(raw, text, shown, problems)
     _check_accessibility(raw["accessibility"], text, shown, problems)
+    _check_cap(raw["cap"], text, shown, problems)
     channels = _channels(data.get("channels", {}), text, shown, problems)
     if problems:
         raise ConfigError(problems)
@@ -406,6 +415,42 @@ def _check_accessibility(given: dict[str, Any], text: str, shown: str, problems:
                 f'[accessibility] conformity = "{given["conformity"]}" needs the audit that established it',
                 'set audit_date (and auditor, compliance_rate), or conformity = "none": '
                 "automated tests alone do not establish conformity",
+            )
+        )
+
+
+def _check_cap(given: dict[str, Any], text: str, shown: str, problems: list[Diagnostic]) -> None:
+    from publisher.cap import CATEGORIES
+
+    for category in given["categories"]:
+        if category not in CATEGORIES:
+            problems.append(
+                Diagnostic(
+                    shown,
+                    line_of(text, "cap", "categories"),
+                    f"[cap] categories: '{category}' is not a CAP 1.2 category",
+                    f"{did_you_mean(category, CATEGORIES)}CAP categories: {', '.join(CATEGORIES)}",
+                )
+            )
+    for code in given["geocodes"]:
+        name, sep, value = code.partition("=")
+        if not (sep and name.strip() and value.strip()):
+            problems.append(
+                Diagnostic(
+                    shown,
+                    line_of(text, "cap", "geocodes"),
+                    f"[cap] geocodes: '{code}' is not written name=value",
+                    'e.g. geocodes = ["INSEE=76540"] (the scheme name, "=", the code)',
+                )
+            )
+    sender = given["sender"]
+    if sender and re.search(r"[\s,<&]", sender):
+        problems.append(
+            Diagnostic(
+                shown,
+                line_of(text, "cap", "sender"),
+                "[cap] sender may not contain spaces, commas, '<' or '&' (CAP 1.2)",
+                'use a domain name, e.g. sender = "status.chu-rouen.example"',
             )
         )
 

@@ -153,6 +153,7 @@ PAGE_HOOKS: list[str] = [
     "publisher.jsondocs:pages",
     "publisher.sitemap:pages",
     "publisher.corrections:pages",
+    "publisher.cap:pages",
 ]
 
 

@@ -192,9 +192,11 @@ def test_failed_build_leaves_the_previous_site_untouched(
     build_example(example)
     assert "Huit jours" in page(out, "fr")
     # same files, plus the archived previous text of the corrected update (corrections.py)
+    # and the CAP message of its new text (cap.py)
     added = set(snapshot(out).keys()) - set(before.keys())
     assert set(before.keys()) <= set(snapshot(out).keys())
-    assert added and all("/20191122T1700/v-" in str(p) for p in added), added
+    new_text = f"cap/{INCIDENT}.20191122T1700."
+    assert added and all("/20191122T1700/v-" in str(p) or str(p).startswith(new_text) for p in added), added
 
 
 def test_rebuild_writes_only_what_changed_and_swaps_in_one_step(example: Path) -> None:
