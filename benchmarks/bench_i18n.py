@@ -23,9 +23,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.corpus import generate  # noqa: E402
+from publisher.cli import main as cli  # noqa: E402
 from publisher.config import load_config  # noqa: E402
 from publisher.content import load_site  # noqa: E402
-from publisher.i18n import extract, stats, update  # noqa: E402
+from publisher.i18n import extract, stats  # noqa: E402
 
 
 def timed(fn):  # type: ignore[no-untyped-def]
@@ -49,8 +50,8 @@ def main() -> None:
         runs = [
             ("extract, first time", lambda: extract.run(config)),
             ("extract, nothing changed", lambda: extract.run(config)),
-            ("update, first time", lambda: update.run(config)),
-            ("update --check, up to date", lambda: update.run(config, check=True)),
+            ("update, first time", lambda: cli(["-C", str(root), "i18n", "update"])),
+            ("update --check, up to date", lambda: cli(["-C", str(root), "i18n", "update", "--check"])),
             ("stats", lambda: stats.run(config, site, None, True)),
         ]
         print(f"corpus: {args.incidents} incidents x {args.updates} updates, fr → en")

@@ -22,7 +22,7 @@ from babel.messages.pofile import read_po, write_po
 from publisher import markup
 from publisher.config import Config
 from publisher.content import INCIDENT_FILE, INCIDENT_ID
-from publisher.errors import Diagnostic, PublisherError, did_you_mean, display_path
+from publisher.errors import AuthoringError, Diagnostic, did_you_mean, display_path
 from publisher.i18n.catalogs import content_po_path
 from publisher.model import CLOSED_STATUSES, IMPACTS, STATUSES
 from publisher.statements import (
@@ -34,10 +34,6 @@ from publisher.statements import (
     translate,
 )
 from publisher.timeutil import LocalTimeError, parse_local
-
-
-class AuthoringError(PublisherError):
-    exit_code = 2
 
 
 def slugify(title: str, limit: int = 40) -> str:

@@ -70,8 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     options.project = args.project
     try:
         return int(module.run(options))
-    except PublisherError as exc:
-        print(f"publisher: {exc}", file=sys.stderr)
+    except PublisherError as exc:  # the one place an error becomes a line and an exit code
+        if str(exc):
+            print(f"publisher: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130

@@ -1,19 +1,29 @@
-"""Errors and diagnostics.
+"""Errors and diagnostics: every exception publisher raises on purpose, in one tree.
 
-Exception tree::
+Exception tree (exit code of the CLI in brackets)::
 
-    PublisherError              anything the CLI reports without a traceback
-    ├── ConfigError             publisher.toml is wrong (exit 2); carries Diagnostics
-    ├── ContentError            content files are wrong (exit 2); carries Diagnostics
-    ├── LockHeld                another run holds the lock (exit 3)
-    ├── ChannelTypeError        a [channels.<name>] type cannot be used (exit 2)
+    PublisherError [1]          anything the CLI reports as one line, without a traceback
+    ├── UsageError [2]          a command-line value is wrong (--now, --lang)
+    ├── Failed [code]           the command already printed its report; exit with `code`
+    ├── DiagnosticsError [2]    carries Diagnostics, each tied to path:line
+    │   └── ConfigError [2]     publisher.toml is wrong
+    ├── CatalogError [2]        a .po/.pot file cannot be parsed; carries one Diagnostic
+    ├── AuthoringError [2]      `publisher new` cannot write the incident or update asked for
+    ├── InitError [2]           `publisher init` would overwrite a project, or cannot write
+    ├── LedgerError [2]         the ledger file is not a ledger, or of a newer version
+    ├── LockHeld [3]            another run holds the lock
+    ├── ChannelTypeError [2]    a [channels.<name>] type cannot be used
     │   ├── UnknownChannelType  no installed channel declares that name
     │   └── ChannelLoadError    declared, but importing it failed or it breaks the protocol
-    └── BuildError              the site could not be built; the previous site stays
+    └── DeliveryError [1]       one delivery failed; the job records it and goes on
+                                (channel, key; transient = retried by itself, else a person
+                                must act). Channels may subclass it (facebook.GraphError).
 
-A :class:`Diagnostic` is one finding tied to ``path:line``, with what is wrong and how to
-fix it. Loaders collect every diagnostic instead of stopping at the first, so `check`
-reports all of them at once and valid updates still go out.
+Content errors are not exceptions: a :class:`Diagnostic` is one finding tied to
+``path:line``, with what is wrong and how to fix it. Loaders collect every diagnostic instead
+of stopping at the first, so `check` reports all of them at once and valid updates still go
+out. Library code raises; only the commands print (publisher/cli.py maps the tree to exit
+codes once).
 """
 
 from __future__ import annotations
@@ -40,6 +50,18 @@ class PublisherError(Exception):
     exit_code = 1
 
 
+class UsageError(PublisherError):
+    exit_code = 2
+
+
+class Failed(PublisherError):
+    """The command printed what went wrong already; the CLI only exits with `exit_code`."""
+
+    def __init__(self, exit_code: int) -> None:
+        super().__init__("")
+        self.exit_code = exit_code
+
+
 class DiagnosticsError(PublisherError):
     exit_code = 2
 
@@ -52,16 +74,60 @@ class ConfigError(DiagnosticsError):
     pass
 
 
-class ContentError(DiagnosticsError):
-    pass
+class CatalogError(PublisherError):
+    exit_code = 2
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(str(diagnostic))
+        self.diagnostic = diagnostic
+
+
+class AuthoringError(PublisherError):
+    exit_code = 2
+
+
+class InitError(PublisherError):
+    exit_code = 2
+
+
+class LedgerError(PublisherError):
+    exit_code = 2
 
 
 class LockHeld(PublisherError):
     exit_code = 3
 
 
-class BuildError(PublisherError):
+class DeliveryError(PublisherError):
+    """One delivery failed. ``transient``: a later run may succeed by itself (rate limit, 5xx,
+    timeout); otherwise the message says what a person must do ("renew the Page token").
+    A channel raises it without ``channel``/``key``; the job fills them in (:meth:`at`)."""
+
     exit_code = 1
+
+    def __init__(
+        self,
+        message: str,
+        transient: bool,
+        retry_after: float | None = None,
+        *,
+        channel: str | None = None,
+        key: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.transient = transient
+        self.retry_after = retry_after  # seconds, when the remote said how long to wait
+        self.channel = channel
+        self.key = key
+
+    @property
+    def needs_person(self) -> bool:
+        return not self.transient
+
+    def at(self, channel: str, key: str | None) -> DeliveryError:
+        """This error, located: which channel's delivery of which remote object failed."""
+        self.channel, self.key = channel, key
+        return self
 
 
 class ChannelTypeError(PublisherError):

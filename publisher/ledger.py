@@ -32,9 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from publisher.channels.base import Delivery, Receipt
-from publisher.errors import PublisherError
+from publisher.errors import LedgerError
 
-OPEN_STATES = ("pending", "sending", "failed")
 
 MIGRATIONS: list[str] = [
     # 1: outbox rows and the audit log.
@@ -111,10 +110,6 @@ def parse_iso(text: str | None) -> datetime | None:
 
 def wall_clock() -> datetime:
     return datetime.now(UTC)
-
-
-class LedgerError(PublisherError):
-    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -273,10 +268,6 @@ class Ledger:
     def count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0])
 
-    def audit_log(self, limit: int = 50) -> list[dict[str, Any]]:
-        cur = self.db.execute("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))
-        return [dict(r) for r in cur]
-
     # -- writing ---------------------------------------------------------------------------
 
     def _tx(self) -> _Transaction:
@@ -355,8 +346,20 @@ class Ledger:
     def supersede(self, row: Row) -> Row:
         return self._set(row.id, state="superseded")
 
-    def set_state(self, row: Row, state: str) -> Row:
-        return self._set(row.id, state=state)
+    def record_rollback(self, restored: Delivery, receipt: Receipt, idempotency_key: str, detail: str) -> Row:
+        """An operator put an earlier version of `restored.key` back live (`publisher rollback`).
+
+        It is recorded as delivered; the newer version it replaced is held back
+        (``rolled_back``) so the next pass does not redeploy it, and the channel's pass
+        fingerprint is cleared so that pass looks again."""
+        held = self.latest(restored.channel, restored.key)
+        row = self.record(restored, idempotency_key, None, state="delivered")
+        row = self.complete(row, receipt)
+        self.audit("rollback", row, result="live", detail=detail)
+        if held is not None and held.content_hash != row.content_hash:
+            self.record(held.delivery(), held.idempotency_key, held.approved_by, state="rolled_back")
+        self.set_pass_fingerprint(restored.channel, None)
+        return row
 
     def audit(
         self, event: str, row: Row | None = None, result: str = "", detail: str = "", **fields: Any

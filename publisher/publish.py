@@ -460,6 +460,7 @@ class ChannelPass:
     def fail(self, ledger: Ledger, row: Row, exc: Exception, attempts: int | None = None) -> None:
         """Record a failed attempt; `attempts` when the failure was not counted by mark_sending."""
         if isinstance(exc, DeliveryError):
+            exc.at(self.name, row.key)
             message, retry_after = str(exc), exc.retry_after
             kind = "temporary" if exc.transient else "needs a person"
         else:

@@ -11,15 +11,11 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from publisher.errors import PublisherError
+from publisher.errors import InitError
 
 SCAFFOLD = Path(__file__).resolve().parent / "scaffold"
 RENAMES = {"gitignore": ".gitignore"}
 EMPTY_DIRS = ("locales/en/LC_MESSAGES/incidents", "templates/web", "templates/print")
-
-
-class InitError(PublisherError):
-    exit_code = 2
 
 
 @dataclass(frozen=True)

@@ -35,12 +35,13 @@ Identity and change:
 * ``Delivery.idempotency_key`` is derived from the key and content hash by the job and is
   what a channel sends as ``Idempotency-Key`` (Mastodon) or embeds to find its post again.
 
-Errors: a channel raises :class:`DeliveryError` with ``transient=True`` for what a later
-run may fix by itself (rate limits, 5xx, timeouts) and ``transient=False`` with a message
-that says what a person must do ("renew the Page token"). Both are retried by later runs
-with exponential backoff (recorded in the ledger) until ``[publish] max_attempts``; any
-other exception raised by a channel is recorded as a transient failure of that delivery
-(it never stops the other channels, nor the website).
+Errors: a channel raises :class:`publisher.errors.DeliveryError` (also importable from
+here) with ``transient=True`` for what a later run may fix by itself (rate limits, 5xx,
+timeouts) and ``transient=False`` with a message that says what a person must do ("renew
+the Page token"). Both are retried by later runs with exponential backoff (recorded in the
+ledger) until ``[publish] max_attempts``; any other exception raised by a channel is
+recorded as a transient failure of that delivery (it never stops the other channels, nor
+the website). The job fills in the error's ``channel`` and ``key``.
 
 What the job guarantees a channel (publisher/publish.py):
 
@@ -75,7 +76,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol, get_args
 
 from publisher.config import ChannelConfig, Config
-from publisher.errors import Diagnostic
+from publisher.errors import DeliveryError, Diagnostic
 from publisher.localize import IncidentView
 from publisher.model import Site
 
@@ -113,13 +114,6 @@ class Receipt:
     remote_id: str
     url: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
-
-
-class DeliveryError(Exception):
-    def __init__(self, message: str, transient: bool, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.transient = transient
-        self.retry_after = retry_after  # seconds, when the remote said how long to wait
 
 
 ChannelKind = Literal["website", "social", "push"]
@@ -164,3 +158,15 @@ class Channel(Protocol):
         context whose views include scheduled updates (a post that will not fit tomorrow is
         reported today); no network call should be needed."""
         ...
+
+
+__all__ = [
+    "CHANNEL_KINDS",
+    "Channel",
+    "ChannelKind",
+    "DELIVERY_ORDER",
+    "Delivery",
+    "DeliveryError",
+    "PublishContext",
+    "Receipt",
+]

@@ -156,12 +156,12 @@ class DirectoryChannel(Channel):
                 "check that the directory exists and is writable",
                 transient=True,
             ) from exc
-        return self._receipt(release)
+        return self.receipt(release)
 
     def reconcile(self, delivery: Delivery, idempotency_key: str) -> Receipt | None:
         live = self.live()
         if live is not None and live.marker.get("idempotency_key") == idempotency_key:
-            return self._receipt(live)
+            return self.receipt(live)
         return None  # a copied but never switched release is pruned on the next deploy
 
     def check(self, ctx: PublishContext) -> list[Diagnostic]:
@@ -184,7 +184,17 @@ class DirectoryChannel(Channel):
         except ValueError:
             return str(path)
 
-    def _receipt(self, release: Release) -> Receipt:
+    def delivery_of(self, release: Release) -> Delivery:
+        """The site delivery a release was (for the ledger, when a rollback puts it back)."""
+        return Delivery(
+            self.name,
+            SITE_KEY,
+            str(release.marker.get("content_hash", "adopted")),
+            {"release": release.id, "site": release.marker.get("site")},
+            summary=f"rollback to {release.id}",
+        )
+
+    def receipt(self, release: Release) -> Receipt:
         return Receipt(
             release.id,
             self.project.base_url,

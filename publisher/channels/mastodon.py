@@ -292,9 +292,12 @@ class MastodonChannel(SocialChannel):
             else:
                 st = api.status_update(previous.remote_id, status=text)
         except Exception as exc:  # classified; the original is dropped from the chain
+            # Imported here with the SDK itself (api()): the cron path never pays for it unused.
+            from mastodon import MastodonRatelimitError, MastodonUnauthorizedError
+
             error = self.classify(exc, editing=previous)
             status = exc.args[1] if len(exc.args) > 1 else None
-            if type(exc).__name__ in ("MastodonRatelimitError", "MastodonUnauthorizedError") or status == 403:
+            if isinstance(exc, MastodonRatelimitError | MastodonUnauthorizedError) or status == 403:
                 self.block(error)  # the token or the rate window, not this post
             raise error from None
         return Receipt(str(st["id"]), st.get("url"))

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from publisher.commands.common import load, now_option, project, report, resolve_now
-from publisher.errors import PublisherError, display_path
+from publisher.errors import Failed, PublisherError, display_path
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -40,5 +40,5 @@ def run(args: argparse.Namespace) -> int:
     )
     if result.errors:
         print(f"{len(result.errors)} error(s): the files named above were left out", flush=True)
-        return 2
+        raise Failed(2)
     return 0

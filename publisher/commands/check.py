@@ -6,6 +6,7 @@ import argparse
 
 from publisher.checks import run_checks
 from publisher.commands.common import load, now_option, project, report, resolve_now
+from publisher.errors import Failed
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -24,4 +25,6 @@ def run(args: argparse.Namespace) -> int:
         f"checked {len(result.site.incidents)} incidents, {updates} updates: "
         f"{errors} error(s), {warnings} warning(s)"
     )
-    return 2 if errors else 0
+    if errors:
+        raise Failed(2)
+    return 0

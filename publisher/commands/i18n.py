@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from publisher.commands.common import load, project, report
+from publisher.config import Config
+from publisher.errors import Failed, UsageError, display_path
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -44,24 +47,41 @@ def run(args: argparse.Namespace) -> int:
 
         return extract.run(config, package=args.package)
     if args.action == "update":
-        from publisher.i18n import update
-
-        return update.run(config, lang=args.lang, check=args.check, package=args.package)
+        return _update(config, args.lang, args.check, args.package)
     if args.action == "compile":
         from publisher.i18n import compile as compile_
 
         return compile_.run(config)
-    import sys
-
     from publisher.i18n import stats
 
     if args.lang is not None and args.lang not in config.languages:
-        print(
-            f"publisher: --lang {args.lang}: not an enabled language; enabled: "
-            f"{', '.join(config.languages)} (see [languages] in publisher.toml)",
-            file=sys.stderr,
+        raise UsageError(
+            f"--lang {args.lang}: not an enabled language; enabled: "
+            f"{', '.join(config.languages)} (see [languages] in publisher.toml)"
         )
-        return 2
     result = load(config)
     report(result.diagnostics)
     return stats.run(config, result.site, args.lang, args.json)
+
+
+def _update(config: Config, lang: str | None, check: bool, package: bool) -> int:
+    from publisher.fsutil import write_if_changed
+    from publisher.i18n import update
+
+    changes, problems = update.plan(config, update.languages(config, lang, package), package)
+    report(problems)
+    for change in changes:
+        shown = display_path(change.path, config.root)
+        if check:
+            print(f"would {'create' if change.created else 'update'} {shown}: {change.describe()}")
+        else:
+            write_if_changed(change.path, change.data)
+            print(f"{'created' if change.created else 'updated'} {shown}: {change.describe()}")
+    if problems:
+        raise Failed(2)
+    if check and changes:
+        print(f"{len(changes)} catalog(s) out of date: run `publisher i18n update`", file=sys.stderr)
+        raise Failed(1)
+    if not changes:
+        print("every catalog is up to date")
+    return 0

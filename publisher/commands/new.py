@@ -61,7 +61,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from publisher.authoring import AuthoringError, new_incident, new_update
+    from publisher.authoring import new_incident, new_update
+    from publisher.errors import AuthoringError
 
     config = project(args)
     now = resolve_now(config, args.now)

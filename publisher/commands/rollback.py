@@ -29,8 +29,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from publisher.channels.base import Delivery, DeliveryError
-    from publisher.channels.directory import SITE_KEY, DirectoryChannel
+    from publisher.channels.directory import DirectoryChannel
+    from publisher.errors import DeliveryError
     from publisher.ledger import Ledger
     from publisher.lock import FileLock
     from publisher.publish import enabled_channels
@@ -65,23 +65,12 @@ def run(args: argparse.Namespace) -> int:
                 target, was = channel.rollback(args.to)
             except DeliveryError as exc:
                 raise PublisherError(f"{cfg.name}: {exc}") from exc
-            held = ledger.latest(cfg.name, SITE_KEY)
-            restored = Delivery(
-                cfg.name,
-                SITE_KEY,
-                str(target.marker.get("content_hash", "adopted")),
-                {"release": target.id, "site": target.marker.get("site")},
-                summary=f"rollback to {target.id}",
+            ledger.record_rollback(
+                channel.delivery_of(target),
+                channel.receipt(target),
+                f"rollback-{target.id}",
+                detail=f"from {was.id if was else 'nothing'} to {target.id}",
             )
-            row = ledger.record(restored, f"rollback-{target.id}", None, state="delivered")
-            row = ledger.complete(row, channel._receipt(target))
-            ledger.audit(
-                "rollback", row, result="live", detail=f"from {was.id if was else 'nothing'} to {target.id}"
-            )
-            if held is not None and held.content_hash != row.content_hash:
-                # Hold the newer version back: the next `publish` must not redeploy it.
-                ledger.record(held.delivery(), held.idempotency_key, held.approved_by, state="rolled_back")
-            ledger.set_pass_fingerprint(cfg.name, None)
             print(
                 f"{cfg.name}: {channel.display(channel.path)} now serves release {target.id}"
                 f" (was {was.id if was else 'not a release'}). It stays there until the "

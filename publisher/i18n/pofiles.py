@@ -30,7 +30,7 @@ from pathlib import Path
 from babel.messages.catalog import PYTHON_FORMAT, Catalog, Message
 from babel.messages.pofile import PoFileError, read_po, write_po
 
-from publisher.errors import Diagnostic
+from publisher.errors import CatalogError, Diagnostic
 
 UI_SOURCE_LANG = "en"  # UI msgids are English: English needs no UI catalog
 UI_POT = "messages.pot"
@@ -81,12 +81,6 @@ def lang_of(po_path: Path) -> str:
     """The language of a catalog from its place in the tree (<lang>/LC_MESSAGES/...)."""
     parts = po_path.parts
     return parts[parts.index("LC_MESSAGES") - 1]
-
-
-class CatalogError(Exception):
-    def __init__(self, diagnostic: Diagnostic) -> None:
-        super().__init__(str(diagnostic))
-        self.diagnostic = diagnostic
 
 
 def source_langs(message: Message) -> set[str]:

@@ -24,8 +24,7 @@ from babel import Locale
 from babel.messages.catalog import Catalog, Message
 
 from publisher.config import Config
-from publisher.errors import Diagnostic, display_path
-from publisher.fsutil import write_if_changed
+from publisher.errors import Diagnostic, UsageError, display_path
 from publisher.i18n import pofiles
 from publisher.i18n.catalogs import PACKAGE_LOCALES, content_po_path
 
@@ -253,36 +252,14 @@ def package_languages() -> tuple[str, ...]:
     return tuple(sorted(p.parent.parent.name for p in PACKAGE_LOCALES.glob("*/LC_MESSAGES/messages.po")))
 
 
-def run(config: Config, lang: str | None = None, check: bool = False, package: bool = False) -> int:
-    import sys
-
+def languages(config: Config, lang: str | None, package: bool) -> tuple[str, ...]:
+    """The languages `publisher i18n update [--lang L] [--package]` works on."""
     if package:
         langs = package_languages() + ((lang,) if lang and lang not in package_languages() else ())
-        langs = tuple(x for x in langs if lang is None or x == lang)
-    else:
-        if lang is not None and lang not in config.languages:
-            print(
-                f"publisher: --lang {lang}: not an enabled language; enabled: "
-                f"{', '.join(config.languages)} (see [languages] in publisher.toml)",
-                file=sys.stderr,
-            )
-            return 2
-        langs = (lang,) if lang else config.languages
-    changes, problems = plan(config, langs, package)
-    for d in problems:
-        print(d, file=sys.stderr)
-    for change in changes:
-        shown = display_path(change.path, config.root)
-        if check:
-            print(f"would {'create' if change.created else 'update'} {shown}: {change.describe()}")
-        else:
-            write_if_changed(change.path, change.data)
-            print(f"{'created' if change.created else 'updated'} {shown}: {change.describe()}")
-    if problems:
-        return 2
-    if check and changes:
-        print(f"{len(changes)} catalog(s) out of date: run `publisher i18n update`", file=sys.stderr)
-        return 1
-    if not changes:
-        print("every catalog is up to date")
-    return 0
+        return tuple(x for x in langs if lang is None or x == lang)
+    if lang is not None and lang not in config.languages:
+        raise UsageError(
+            f"--lang {lang}: not an enabled language; enabled: "
+            f"{', '.join(config.languages)} (see [languages] in publisher.toml)"
+        )
+    return (lang,) if lang else config.languages
