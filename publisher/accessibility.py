@@ -39,8 +39,8 @@ def pages(config: Config, views: dict[str, list[IncidentView]], renderer: Render
 
 def check_contact(config: Config, result: LoadResult, now: datetime) -> list[Diagnostic]:
     """`publisher check`: a statement must give a way to report an accessibility problem."""
-    a = config.raw["accessibility"]
-    if a["contact_email"] or a["contact_url"] or config.get("site", "contact") or config.get("site", "phone"):
+    a = config.accessibility
+    if a.contact_email or a.contact_url or config.contact or config.phone:
         return []
     text = config.path.read_text(encoding="utf-8") if config.path.exists() else ""
     return [

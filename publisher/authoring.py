@@ -87,7 +87,7 @@ def _catalog(path: Path, lang: str, incident_id: str, config: Config) -> Catalog
     if path.exists():
         with open(path, "rb") as f:
             return read_po(f, locale=lang)
-    organisation = str(config.get("site", "organisation") or config.site_title)
+    organisation = config.organisation or config.site_title
     return Catalog(
         locale=lang,
         domain=f"incidents/{incident_id}",
@@ -239,8 +239,8 @@ def find_incident(config: Config, ref: str) -> str:
 def builtin_values(config: Config) -> dict[str, str]:
     """Placeholders every statement may use without --set, from publisher.toml."""
     values = {
-        "organisation": str(config.get("site", "organisation") or ""),
-        "phone": str(config.get("site", "phone") or ""),
+        "organisation": config.organisation,
+        "phone": config.phone,
         "site_url": config.base_url,
     }
     return {k: v for k, v in values.items() if v}
@@ -314,7 +314,7 @@ def new_update(
             _add(catalog, b.text, table.get(b.text, ""), (rel, body_line + b.line - 1), b.kind)
         _write_catalog(po, catalog)
         created.paths.append(po)
-    if not approver and config.get("publish", "require_approval"):
+    if not approver and config.require_approval:
         created.notes.append(
             f"not approved yet: it will not be published until you add 'approved_by: <name>' to {rel}"
         )

@@ -1,6 +1,7 @@
 """publisher.toml → a typed, validated Config.
 
-Every key is declared once in SCHEMA (type, default, help); unknown keys are errors with a
+Every key is declared once in SCHEMA as an :class:`publisher.options.Option` (type, default,
+help), the same schema type every channel declares its options with; unknown keys are errors with a
 "did you mean", so a typo never silently falls back to a default. Secrets are never in the
 file: a channel names the *environment variable* that holds its token.
 """
@@ -24,93 +25,77 @@ from publisher.errors import (
     did_you_mean,
     display_path,
 )
+from publisher.options import LocalizedList, LocalizedText, Option, accepts, by_name
 
 CONFIG_NAME = "publisher.toml"
 
 
-class LocalizedText:
-    """Type marker: a string (written in the source language) or a table language → string.
-
-    ``title = "CHU de Rouen"`` or ``title = { fr = "CHU de Rouen", en = "Rouen University
-    Hospital" }``. A language missing from the table gets the source-language text, marked
-    with its ``lang`` on the page (WCAG 3.1.2).
-    """
-
-
-class LocalizedList:
-    """Type marker: a list of strings, or a table language → list of strings."""
-
-
-TYPE_NAMES: dict[type, str] = {
-    str: "string",
-    int: "integer",
-    bool: "boolean (true or false)",
-    list: "list of strings",
-    LocalizedText: "string, or a table of language = string",
-    LocalizedList: "list of strings, or a table of language = list of strings",
-}
-
 CONFORMITY = ("full", "partial", "none")
 
-# section -> key -> (type, default, help)
-SCHEMA: dict[str, dict[str, tuple[type, Any, str]]] = {
-    "site": {
-        "title": (
+# section -> key -> Option (type, default, help): the one place a config key is declared.
+SCHEMA: dict[str, dict[str, Option]] = {
+    "site": by_name(
+        Option(
+            "title",
             LocalizedText,
             {"en": "Service status", "fr": "État du service"},
             "site title shown on every page; a string or a table per language",
         ),
-        "organisation": (str, "", "who speaks (shown in the footer and social posts)"),
-        "base_url": (str, "http://localhost:8000/", "public URL of the status site"),
-        "contact": (str, "", "contact line for the accessibility statement and footer"),
-        "phone": (str, "", "fallback phone number shown to the public"),
-    },
-    "languages": {
-        "source": (str, "fr", "language updates are written in by default"),
-        "targets": (list, ["en"], "languages updates are translated into"),
-    },
-    "time": {
-        "zone": (str, "Europe/Paris", "IANA zone authors write local times in"),
-    },
-    "paths": {
-        "content": (str, "content", "content directory"),
-        "locales": (str, "locales", "gettext catalogs directory"),
-        "templates": (str, "templates", "template overrides (optional)"),
-        "output": (str, "public", "where the static site is built"),
-        "state": (str, ".publisher", "ledger, lock and caches"),
-    },
-    "publish": {
-        "require_approval": (bool, True, "hold updates without approved_by"),
-        "ledger": (str, ".publisher/ledger.db", "SQLite ledger path"),
-        "max_attempts": (int, 10, "give up a delivery after this many failures"),
-    },
+        Option("organisation", str, "", "who speaks (shown in the footer and social posts)"),
+        Option("base_url", str, "http://localhost:8000/", "public URL of the status site"),
+        Option("contact", str, "", "contact line for the accessibility statement and footer"),
+        Option("phone", str, "", "fallback phone number shown to the public"),
+    ),
+    "languages": by_name(
+        Option("source", str, "fr", "language updates are written in by default"),
+        Option("targets", list, ["en"], "languages updates are translated into"),
+    ),
+    "time": by_name(
+        Option("zone", str, "Europe/Paris", "IANA zone authors write local times in"),
+    ),
+    "paths": by_name(
+        Option("content", str, "content", "content directory"),
+        Option("locales", str, "locales", "gettext catalogs directory"),
+        Option("templates", str, "templates", "template overrides (optional)"),
+        Option("output", str, "public", "where the static site is built"),
+        Option("state", str, ".publisher", "ledger, lock and caches"),
+    ),
+    "publish": by_name(
+        Option("require_approval", bool, True, "hold updates without approved_by"),
+        Option("ledger", str, ".publisher/ledger.db", "SQLite ledger path"),
+        Option("max_attempts", int, 10, "give up a delivery after this many failures"),
+    ),
     # The accessibility statement (déclaration d'accessibilité, RGAA / décret 2019-768),
     # linked from every page's footer. Defaults are the honest ones: without an audit, a
     # site is "non conforme" whatever automated tests say.
-    "accessibility": {
-        "conformity": (str, "none", "full | partial | none (totalement/partiellement/non conforme)"),
-        "standard": (str, "RGAA 4.1", "the reference the statement is made against"),
-        "statement_date": (str, "", "date the statement was made, YYYY-MM-DD"),
-        "audit_date": (str, "", "date of the last accessibility audit, YYYY-MM-DD ('' = none)"),
-        "auditor": (str, "", "who carried out the audit"),
-        "compliance_rate": (str, "", 'audit result, e.g. "87 %" of RGAA criteria met'),
-        "contact_email": (str, "", "address to report a problem or ask for an alternative"),
-        "contact_url": (str, "", "web form to report a problem (http or https)"),
-        "non_accessible": (LocalizedList, [], "known non-compliant content, one line each"),
-        "derogations": (LocalizedList, [], "content exempted for disproportionate burden"),
-        "plan_url": (str, "", "link to the multi-year accessibility plan (schéma pluriannuel)"),
-    },
-    "lint": {key: (list, words, "phrases check warns about") for key, words in lintwords.LISTS.items()},
-    "print": {
-        "phones": (list, [], "extra numbers printed on the A4 notice"),
-    },
+    "accessibility": by_name(
+        Option("conformity", str, "none", "full | partial | none (totalement/partiellement/non conforme)"),
+        Option("standard", str, "RGAA 4.1", "the reference the statement is made against"),
+        Option("statement_date", str, "", "date the statement was made, YYYY-MM-DD"),
+        Option("audit_date", str, "", "date of the last accessibility audit, YYYY-MM-DD ('' = none)"),
+        Option("auditor", str, "", "who carried out the audit"),
+        Option("compliance_rate", str, "", 'audit result, e.g. "87 %" of RGAA criteria met'),
+        Option("contact_email", str, "", "address to report a problem or ask for an alternative"),
+        Option("contact_url", str, "", "web form to report a problem (http or https)"),
+        Option("non_accessible", LocalizedList, [], "known non-compliant content, one line each"),
+        Option("derogations", LocalizedList, [], "content exempted for disproportionate burden"),
+        Option("plan_url", str, "", "link to the multi-year accessibility plan (schéma pluriannuel)"),
+    ),
+    "lint": by_name(
+        *(Option(key, list, words, "phrases check warns about") for key, words in lintwords.LISTS.items())
+    ),
+    "print": by_name(
+        Option("phones", list, [], "extra numbers printed on the A4 notice"),
+    ),
     # The CAP 1.2 alert feed (publisher/cap.py, docs/cap.md), written by every build.
-    "cap": {
-        "sender": (str, "", "CAP sender, globally unique (default: the status site's host name)"),
-        "area": (LocalizedText, "", "areaDesc: the area the alerts concern, e.g. Rouen et agglomération"),
-        "geocodes": (list, [], 'codes of that area as "name=value", e.g. "INSEE=76540"'),
-        "categories": (list, ["Health", "Infra"], "CAP categories of every alert"),
-    },
+    "cap": by_name(
+        Option("sender", str, "", "CAP sender, globally unique (default: the status site's host name)"),
+        Option(
+            "area", LocalizedText, "", "areaDesc: the area the alerts concern, e.g. Rouen et agglomération"
+        ),
+        Option("geocodes", list, [], 'codes of that area as "name=value", e.g. "INSEE=76540"'),
+        Option("categories", list, ["Health", "Infra"], "CAP categories of every alert"),
+    ),
 }
 
 
@@ -124,6 +109,22 @@ class ChannelConfig:
 
 
 @dataclass(frozen=True)
+class Accessibility:
+    """[accessibility], for the statement page and its checks (the localized lists are read
+    with :meth:`Config.localized`)."""
+
+    conformity: str
+    standard: str
+    statement_date: str
+    audit_date: str
+    auditor: str
+    compliance_rate: str
+    contact_email: str
+    contact_url: str
+    plan_url: str
+
+
+@dataclass(frozen=True)
 class Config:
     root: Path
     path: Path
@@ -132,7 +133,54 @@ class Config:
     drill: bool = False  # a rehearsal: separate output and state, every artifact marked
 
     def get(self, section: str, key: str) -> Any:
+        """Untyped, for project templates written against it; code uses the accessors below."""
         return self.raw[section][key]
+
+    # Typed reads of a validated value (load_config checked it against SCHEMA).
+    def text(self, section: str, key: str) -> str:
+        value = self.raw[section][key]
+        assert isinstance(value, str), (section, key)
+        return value
+
+    def flag(self, section: str, key: str) -> bool:
+        value = self.raw[section][key]
+        assert isinstance(value, bool), (section, key)
+        return value
+
+    def integer(self, section: str, key: str) -> int:
+        value = self.raw[section][key]
+        assert isinstance(value, int), (section, key)
+        return value
+
+    def strings(self, section: str, key: str) -> tuple[str, ...]:
+        value = self.raw.get(section, {}).get(key, [])
+        assert isinstance(value, list), (section, key)
+        return tuple(str(v) for v in value)
+
+    @property
+    def organisation(self) -> str:
+        return self.text("site", "organisation")
+
+    @property
+    def contact(self) -> str:
+        return self.text("site", "contact")
+
+    @property
+    def phone(self) -> str:
+        return self.text("site", "phone")
+
+    @property
+    def require_approval(self) -> bool:
+        return self.flag("publish", "require_approval")
+
+    @property
+    def max_attempts(self) -> int:
+        return self.integer("publish", "max_attempts")
+
+    @property
+    def accessibility(self) -> Accessibility:
+        a = self.raw["accessibility"]
+        return Accessibility(**{f: str(a[f]) for f in Accessibility.__dataclass_fields__})
 
     # The names every stage uses, so no module spells a section/key pair itself.
     @property
@@ -162,15 +210,15 @@ class Config:
 
     @property
     def base_url(self) -> str:
-        return str(self.get("site", "base_url")).rstrip("/") + "/"
+        return self.text("site", "base_url").rstrip("/") + "/"
 
     @property
     def source_lang(self) -> str:
-        return str(self.get("languages", "source"))
+        return self.text("languages", "source")
 
     @property
     def target_langs(self) -> tuple[str, ...]:
-        return tuple(self.get("languages", "targets"))
+        return self.strings("languages", "targets")
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -178,14 +226,14 @@ class Config:
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.get("time", "zone"))
+        return ZoneInfo(self.text("time", "zone"))
 
     def dir(self, key: str) -> Path:
-        return (self.root / self.get("paths", key)).resolve()
+        return (self.root / self.text("paths", key)).resolve()
 
     @property
     def ledger_path(self) -> Path:
-        return (self.root / self.get("publish", "ledger")).resolve()
+        return (self.root / self.text("publish", "ledger")).resolve()
 
     def channel(self, name: str) -> ChannelConfig | None:
         return next((c for c in self.channels if c.name == name), None)
@@ -208,22 +256,6 @@ def line_of(text: str, section: str, key: str | None = None) -> int:
             if pattern.match(lines[i]):
                 return i + 1
     return start + 1 if start else 1
-
-
-def _check_type(value: Any, expected: type) -> bool:
-    if expected is LocalizedText:
-        return isinstance(value, str) or (
-            isinstance(value, dict) and bool(value) and all(isinstance(v, str) for v in value.values())
-        )
-    if expected is LocalizedList:
-        return _check_type(value, list) or (
-            isinstance(value, dict) and bool(value) and all(_check_type(v, list) for v in value.values())
-        )
-    if expected is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if expected is list:
-        return isinstance(value, list) and all(isinstance(v, str) for v in value)
-    return isinstance(value, expected)
 
 
 def load_config(root: Path, path: Path | None = None) -> Config:
@@ -282,19 +314,18 @@ def load_config(root: Path, path: Path | None = None) -> Config:
                         f"{did_you_mean(key, tuple(keys))}known keys: {', '.join(keys)}",
                     )
                 )
-        for key, (kind, default, _help) in keys.items():
-            value = given.get(key, default)
-            if not _check_type(value, kind):
+        for key, option in keys.items():
+            value = given.get(key, option.default)
+            if not accepts(option.type, value):
                 problems.append(
                     Diagnostic(
                         shown,
                         line_of(text, section, key),
-                        f"[{section}] {key} must be a {TYPE_NAMES.get(kind, kind.__name__)}, "
-                        f"not {type(value).__name__}",
-                        _example(key, default),
+                        f"[{section}] {key} must be a {option.type_name}, not {type(value).__name__}",
+                        option.hint(),
                     )
                 )
-                value = default
+                value = option.default
             raw[section][key] = value
     try:
         ZoneInfo(raw["time"]["zone"])
@@ -325,23 +356,17 @@ def load_config(root: Path, path: Path | None = None) -> Config:
     return Config(root=root, path=path, raw=raw, channels=channels)
 
 
-def _example(key: str, default: Any) -> str:
-    if isinstance(default, dict):
-        default = next(iter(default.values()))
-    return f"for example: {key} = {default!r}".replace("'", '"').replace("True", "true")
-
-
 def _check_localized(
     raw: dict[str, dict[str, Any]], text: str, shown: str, problems: list[Diagnostic]
 ) -> None:
     """Per-language tables name configured languages and include the source language."""
     languages = [raw["languages"]["source"], *raw["languages"]["targets"]]
     for section, keys in SCHEMA.items():
-        for key, (kind, default, _help) in keys.items():
+        for key, option in keys.items():
             value = raw[section][key]
-            if kind not in (LocalizedText, LocalizedList) or not isinstance(value, dict):
+            if option.type not in (LocalizedText, LocalizedList) or not isinstance(value, dict):
                 continue
-            if value is default:
+            if value is option.default:
                 continue  # the built-in defaults carry more languages than a site uses
             line = line_of(text, section, key)
             if line == line_of(text, section):  # written as a [section.key] sub-table

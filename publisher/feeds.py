@@ -53,7 +53,7 @@ class FeedWriter:
         self.macros: Any = renderer.env(lang).get_template("web/macros.html").make_module({"page": ""})
         self._ = ui_translations(config.dir("locales"), lang).gettext
         self.title, self.title_lang = config.site_title_for(lang)
-        self.author = str(config.get("site", "organisation")) or self.title
+        self.author = config.organisation or self.title
 
     def url(self, path: str) -> str:
         return urls.absolute(self.config.base_url, path)

@@ -34,7 +34,6 @@ from typing import Any
 from publisher.channels.base import Delivery, Receipt
 from publisher.errors import LedgerError
 
-
 MIGRATIONS: list[str] = [
     # 1: outbox rows and the audit log.
     """

@@ -77,7 +77,7 @@ def _duration(delta: timedelta) -> str:
 
 
 def approval(config: Config, result: LoadResult, now: datetime) -> list[Diagnostic]:
-    if not config.get("publish", "require_approval"):
+    if not config.require_approval:
         return []
     found = []
     for _incident, u in _updates(result):
@@ -319,9 +319,7 @@ def guidance_matches(config: Config, text: str, lang: str) -> Iterator[tuple[int
     folded = _fold(text)
     for category in CATEGORIES:
         key = f"{category}_{lang}"
-        if key not in config.raw.get("lint", {}):
-            continue
-        for phrase in config.get("lint", key):
+        for phrase in config.strings("lint", key):
             if not phrase.strip():
                 continue
             for m in _pattern(phrase).finditer(folded):

@@ -116,7 +116,7 @@ class Preview:
             u
             for i in result.site.incidents
             for u in i.visible(now).updates
-            if config.get("publish", "require_approval") and not u.approved_by
+            if config.require_approval and not u.approved_by
         ]
         dashboard = renderer.render(
             "preview/dashboard.html",

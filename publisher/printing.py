@@ -71,8 +71,7 @@ def qr_svg(url: str, size_mm: int = 50) -> Markup:
 
 
 def phones(config: Config) -> list[str]:
-    found = [str(config.get("site", "phone") or "")]
-    found += list(config.raw.get("print", {}).get("phones", []))
+    found = [config.phone, *config.strings("print", "phones")]
     return [p for p in found if p]
 
 

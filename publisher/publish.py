@@ -67,7 +67,7 @@ class Selection:
 def select(config: Config, site: Site, now: datetime) -> Selection:
     from dataclasses import replace
 
-    need_approval = bool(config.get("publish", "require_approval"))
+    need_approval = config.require_approval
     incidents, held, scheduled = [], [], []
     for incident in site.incidents:
         keep = []
@@ -467,7 +467,7 @@ class ChannelPass:
             message, retry_after, kind = f"{type(exc).__name__}: {exc}", None, "unexpected"
         message = self.job.redact(f"{message} [{kind}]")
         attempts = max(row.attempts if attempts is None else attempts, 1)
-        gave_up = attempts >= int(self.job.config.get("publish", "max_attempts"))
+        gave_up = attempts >= self.job.config.max_attempts
         next_at = None if gave_up else self.job.now + timedelta(seconds=backoff(attempts, retry_after))
         row = ledger.fail(row, message, next_at, gave_up, attempts)
         ledger.audit("failed", row, result="gave up" if gave_up else "will retry", detail=message)

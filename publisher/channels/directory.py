@@ -30,9 +30,26 @@ from typing import Any, ClassVar
 
 from publisher.channels.base import Channel, ChannelKind, Delivery, DeliveryError, PublishContext, Receipt
 from publisher.config import ChannelConfig, Config
-from publisher.errors import Diagnostic, did_you_mean
+from publisher.errors import Diagnostic
+from publisher.options import Option, at_least, validate
 
-OPTIONS = {"path": str, "releases": str, "keep": int}
+OPTIONS = (
+    Option(
+        "path",
+        str,
+        "",
+        "the directory the web server serves; default: [paths] output",
+        example="/var/www/status",
+    ),
+    Option(
+        "releases",
+        str,
+        "",
+        "where the releases are kept; default: <path>.releases beside it",
+        example="/var/www/status.releases",
+    ),
+    Option("keep", int, 5, "releases kept: the live one and those to roll back to", check=at_least(2)),
+)
 SITE_KEY = "site"
 
 
@@ -98,34 +115,7 @@ class DirectoryChannel(Channel):
 
     @classmethod
     def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-        problems = []
-        for key, value in options.items():
-            if key not in OPTIONS:
-                problems.append(
-                    (
-                        key,
-                        f"unknown option '{key}'",
-                        f"{did_you_mean(key, tuple(OPTIONS))}directory options: " + ", ".join(OPTIONS),
-                    )
-                )
-            elif not isinstance(value, OPTIONS[key]) or isinstance(value, bool):
-                problems.append(
-                    (
-                        key,
-                        f"{key} must be a {OPTIONS[key].__name__}",
-                        'e.g. path = "/var/www/status"' if key != "keep" else "e.g. keep = 5",
-                    )
-                )
-        keep = options.get("keep", 5)
-        if isinstance(keep, int) and not isinstance(keep, bool) and keep < 2:
-            problems.append(
-                (
-                    "keep",
-                    "keep must be at least 2",
-                    "keep = 5 keeps the live release and four to roll back to",
-                )
-            )
-        return problems
+        return validate(OPTIONS, options, "a directory channel")
 
     # -- the protocol ----------------------------------------------------------------------
 

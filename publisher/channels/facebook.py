@@ -36,6 +36,7 @@ from publisher.channels.social import (
     normalized,
     tidy,
 )
+from publisher.options import Option, http_url
 
 MESSAGE_MAX = 63206  # the limit everyone cites; the Graph reference does not state one
 DEFAULT_VERSION = "v26.0"
@@ -64,37 +65,42 @@ class GraphError(DeliveryError):
 
 class FacebookChannel(SocialChannel):
     type_name: ClassVar[str] = "facebook"
-    OPTIONS: ClassVar[dict[str, tuple[tuple[type, ...], Any, str]]] = {
-        "page_id": ((str,), "", "numeric id of the Facebook Page"),
-        "mode": ((str,), "combined", "combined (one post, every language) or per-language"),
-        "api_version": ((str,), DEFAULT_VERSION, "Graph API version the calls are pinned to"),
-        "base_url": ((str,), DEFAULT_BASE, "Graph API address (tests point it at an emulator)"),
-        "max_characters": ((int,), MESSAGE_MAX, "longest post accepted"),
-        **COMMON_OPTIONS,
-    }
+    OPTIONS: ClassVar[tuple[Option, ...]] = (
+        Option(
+            "page_id",
+            str,
+            "",
+            "numeric id of the Facebook Page (Page settings → About → Page ID)",
+            check=lambda v: (
+                None if not v or v.isdigit() else "is not a numeric Page id: use the id, not the name"
+            ),
+            example="123456789",
+        ),
+        Option(
+            "mode",
+            str,
+            "combined",
+            "combined (one post per update, every language) or per-language",
+            choices=MODES,
+        ),
+        Option(
+            "api_version",
+            str,
+            DEFAULT_VERSION,
+            "Graph API version the calls are pinned to",
+            check=lambda v: None if re.fullmatch(r"v\d+\.\d+", v) else "is not a Graph API version",
+        ),
+        Option(
+            "base_url", str, DEFAULT_BASE, "Graph API address (tests point it at an emulator)", check=http_url
+        ),
+        Option("max_characters", int, MESSAGE_MAX, "longest post accepted"),
+        *COMMON_OPTIONS,
+    )
     url_length: ClassVar[int | None] = None  # Facebook counts a URL as written
 
     @classmethod
     def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str, str]]:
         problems = super().validate_options(options)
-        mode = options.get("mode", "combined")
-        if isinstance(mode, str) and mode not in MODES:
-            problems.append(
-                (
-                    "mode",
-                    f"unknown mode '{mode}'",
-                    'use mode = "combined" (one post per update, every language) or mode = "per-language"',
-                )
-            )
-        version = options.get("api_version", DEFAULT_VERSION)
-        if isinstance(version, str) and not re.fullmatch(r"v\d+\.\d+", version):
-            problems.append(
-                (
-                    "api_version",
-                    f"api_version '{version}' is not a Graph API version",
-                    f'write it like api_version = "{DEFAULT_VERSION}"',
-                )
-            )
         page = options.get("page_id", "")
         if options.get("token_env") and not page:
             problems.append(
@@ -102,23 +108,6 @@ class FacebookChannel(SocialChannel):
                     "page_id",
                     "page_id is required to post with a token",
                     'add page_id = "<numeric Page id>" (Page settings → About → Page ID)',
-                )
-            )
-        elif isinstance(page, str) and page and not page.isdigit():
-            problems.append(
-                (
-                    "page_id",
-                    f"page_id '{page}' is not a numeric Page id",
-                    "use the numeric id shown in the Page's About section, not its name",
-                )
-            )
-        base = options.get("base_url", DEFAULT_BASE)
-        if isinstance(base, str) and not re.match(r"^https?://", base):
-            problems.append(
-                (
-                    "base_url",
-                    "base_url must start with http:// or https://",
-                    f'e.g. base_url = "{DEFAULT_BASE}"',
                 )
             )
         return problems

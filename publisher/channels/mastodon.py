@@ -18,7 +18,6 @@ Mastodon.py runs with ``ratelimit_method="throw"``: a 429 becomes a retry after 
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Mapping
 from html.parser import HTMLParser
@@ -33,6 +32,7 @@ from publisher.channels.social import (
     normalized,
 )
 from publisher.errors import Diagnostic
+from publisher.options import Option, http_url
 
 DEFAULT_LIMIT = 500  # Mastodon's default, used until the instance has been asked
 DEFAULT_URL_LENGTH = 23
@@ -67,13 +67,26 @@ def html_text(content: str) -> str:
 
 class MastodonChannel(SocialChannel):
     type_name: ClassVar[str] = "mastodon"
-    OPTIONS: ClassVar[dict[str, tuple[tuple[type, ...], Any, str]]] = {
-        "instance": ((str,), "", "address of the Mastodon server, e.g. https://social.example"),
-        "visibility": ((str,), "public", "public, unlisted or private"),
-        "overflow": ((str,), "lead", "lead (first paragraphs + link) or error, for long text"),
-        "max_characters": ((int,), DEFAULT_LIMIT, "longest post; at most the instance's limit"),
-        **COMMON_OPTIONS,
-    }
+    OPTIONS: ClassVar[tuple[Option, ...]] = (
+        Option(
+            "instance",
+            str,
+            "",
+            "address of the Mastodon server",
+            check=lambda v: http_url(v) if v else None,
+            example="https://social.numerique.gouv.fr",
+        ),
+        Option("visibility", str, "public", "who sees the posts", choices=VISIBILITIES),
+        Option(
+            "overflow",
+            str,
+            "lead",
+            'too long a text: "lead" posts the first paragraphs and links the rest; "error" refuses',
+            choices=("lead", "error"),
+        ),
+        Option("max_characters", int, DEFAULT_LIMIT, "longest post; at most the instance's limit"),
+        *COMMON_OPTIONS,
+    )
 
     url_length: ClassVar[int | None] = DEFAULT_URL_LENGTH
 
@@ -81,37 +94,12 @@ class MastodonChannel(SocialChannel):
     def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str, str]]:
         problems = super().validate_options(options)
         instance = options.get("instance", "")
-        if isinstance(instance, str) and instance and not re.match(r"^https?://", instance):
-            problems.append(
-                (
-                    "instance",
-                    "instance must start with https://",
-                    'e.g. instance = "https://social.numerique.gouv.fr"',
-                )
-            )
         if options.get("token_env") and not instance:
             problems.append(
                 (
                     "instance",
                     "instance is required to post with a token",
                     'add instance = "https://<your Mastodon server>"',
-                )
-            )
-        if options.get("visibility", "public") not in VISIBILITIES:
-            problems.append(
-                (
-                    "visibility",
-                    f"unknown visibility '{options.get('visibility')}'",
-                    f"use one of: {', '.join(VISIBILITIES)}",
-                )
-            )
-        if options.get("overflow", "lead") not in ("lead", "error"):
-            problems.append(
-                (
-                    "overflow",
-                    f"unknown overflow '{options.get('overflow')}'",
-                    'use overflow = "lead" (first paragraphs and a link to the full '
-                    'statement) or overflow = "error"',
                 )
             )
         return problems

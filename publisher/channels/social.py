@@ -35,18 +35,26 @@ from typing import Any, ClassVar
 from publisher import socialtext, urls
 from publisher.channels.base import Channel, ChannelKind, Delivery, DeliveryError, PublishContext, Receipt
 from publisher.config import ChannelConfig, Config
-from publisher.errors import Diagnostic, did_you_mean
+from publisher.errors import Diagnostic
 from publisher.fsutil import write_atomic
 from publisher.localize import IncidentView, UpdateView
 from publisher.model import Update
+from publisher.options import Option, env_name, resolve, validate
 
 OUTBOX_PREFIX = "outbox:"
-# key -> (accepted types, default, help). Shared by both social channels.
-COMMON_OPTIONS: dict[str, tuple[tuple[type, ...], Any, str]] = {
-    "token_env": ((str,), "", "environment variable holding the access token; unset = outbox"),
-    "outbox": ((str,), "outbox", "directory (relative to the project) for posts to paste by hand"),
-    "timeout": ((int, float), 20, "seconds to wait for the network's answer"),
-}
+# Shared by both social channels.
+COMMON_OPTIONS: tuple[Option, ...] = (
+    Option(
+        "token_env",
+        str,
+        "",
+        "environment variable holding the access token; unset = outbox",
+        check=env_name,
+        example="FACEBOOK_PAGE_TOKEN",
+    ),
+    Option("outbox", str, "outbox", "directory (relative to the project) for posts to paste by hand"),
+    Option("timeout", float, 20, "seconds to wait for the network's answer"),
+)
 
 
 @dataclass(frozen=True)
@@ -88,16 +96,14 @@ class SocialChannel(Channel, ABC):
     can_edit: ClassVar[bool] = True  # both networks edit a post in place (corrections)
     can_reply: ClassVar[bool] = True
     type_name: ClassVar[str] = "social"
-    OPTIONS: ClassVar[dict[str, tuple[tuple[type, ...], Any, str]]] = COMMON_OPTIONS
+    OPTIONS: ClassVar[tuple[Option, ...]] = COMMON_OPTIONS
     url_length: ClassVar[int | None] = None  # how a URL counts towards the limit
 
     def __init__(self, config: ChannelConfig, project: Config) -> None:
         self.config = config
         self.project = project
         self.name = config.name
-        self.options: dict[str, Any] = {
-            key: config.options.get(key, default) for key, (_t, default, _h) in self.OPTIONS.items()
-        }
+        self.options: dict[str, Any] = resolve(self.OPTIONS, config.options)
         self._renderer: Any = None
         self._blocked: DeliveryError | None = None
 
@@ -115,40 +121,7 @@ class SocialChannel(Channel, ABC):
     # -- options -----------------------------------------------------------------------------
     @classmethod
     def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-        problems: list[tuple[str, str, str]] = []
-        for key, value in options.items():
-            if key not in cls.OPTIONS:
-                problems.append(
-                    (
-                        key,
-                        f"unknown option '{key}' for a {cls.type_name} channel",
-                        f"{did_you_mean(key, tuple(cls.OPTIONS))}known options: {', '.join(cls.OPTIONS)}",
-                    )
-                )
-                continue
-            types, default, help_text = cls.OPTIONS[key]
-            if isinstance(value, bool) or not isinstance(value, types):
-                problems.append(
-                    (
-                        key,
-                        f"{key} must be a {types[0].__name__} ({help_text})",
-                        f"for example: {key} = {default!r}".replace("'", '"'),
-                    )
-                )
-        token_env = options.get("token_env", "")
-        if (
-            isinstance(token_env, str)
-            and token_env
-            and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", token_env)
-        ):
-            problems.append(
-                (
-                    "token_env",
-                    "token_env must name an environment variable, not hold the token itself",
-                    'e.g. token_env = "FACEBOOK_PAGE_TOKEN", then export that variable',
-                )
-            )
-        return problems
+        return validate(cls.OPTIONS, options, f"a {cls.type_name} channel")
 
     # -- secrets -----------------------------------------------------------------------------
     @property
@@ -337,7 +310,7 @@ class SocialChannel(Channel, ABC):
         hint = f"cut at least {c.length - c.limit} characters from update {p.update.id}"
         if str(self.options.get("overflow", "error")) == "lead":
             hint += " (its first paragraph, or the title: the rest of the text can be left to the website)"
-        elif "overflow" in self.OPTIONS:
+        elif any(o.name == "overflow" for o in self.OPTIONS):
             hint += ', or set overflow = "lead" to post the first paragraphs and link the rest'
         return Diagnostic(
             p.update.path,

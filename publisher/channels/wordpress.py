@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import html
 import os
-import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -40,23 +39,40 @@ import requests
 from publisher import __version__, urls
 from publisher.channels.base import Channel, ChannelKind, Delivery, DeliveryError, PublishContext, Receipt
 from publisher.config import ChannelConfig, Config
-from publisher.errors import Diagnostic, did_you_mean
+from publisher.errors import Diagnostic
+from publisher.options import Option, env_name, http_url, validate
 
-REQUIRED = ("base_url", "user", "password_env")
-OPTIONS: dict[str, type] = {
-    "base_url": str,
-    "user": str,
-    "password_env": str,
-    "post_type": str,
-    "status": str,
-    "slug_prefix": str,
-    "api_url": str,
-    "timeout": float,
-}
 POST_TYPES = {"post": "posts", "page": "pages"}
 STATUSES = ("publish", "draft", "pending", "private")
+OPTIONS = (
+    Option(
+        "base_url",
+        str,
+        "",
+        "address of the WordPress site",
+        required=True,
+        check=http_url,
+        example="https://www.example.org",
+    ),
+    Option("user", str, "", "the WordPress user who publishes", required=True, example="communication"),
+    Option(
+        "password_env",
+        str,
+        "",
+        "environment variable holding that user's application password",
+        required=True,
+        check=env_name,
+        example="WP_APP_PASSWORD",
+    ),
+    Option("post_type", str, "post", "what each language's page is in WordPress", choices=tuple(POST_TYPES)),
+    Option("status", str, "publish", "the WordPress status given to it", choices=STATUSES),
+    Option("slug_prefix", str, "", "prefix of the slugs, to keep them apart from other posts"),
+    Option(
+        "api_url", str, "", "REST API root; default: base_url + /wp-json", check=lambda v: v and http_url(v)
+    ),
+    Option("timeout", float, 20, "seconds to wait for WordPress to answer"),
+)
 FIND_STATUSES = "publish,future,draft,pending,private"
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def marker(idempotency_key: str) -> str:
@@ -89,55 +105,7 @@ class WordPressChannel(Channel):
 
     @classmethod
     def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-        problems: list[tuple[str, str, str]] = []
-        for key in REQUIRED:
-            if key not in options:
-                example = {
-                    "base_url": '"https://www.example.org"',
-                    "user": '"communication"',
-                    "password_env": '"WP_APP_PASSWORD"',
-                }[key]
-                problems.append((key, f"missing '{key}'", f"add {key} = {example}"))
-        for key, value in options.items():
-            kind = OPTIONS.get(key)
-            if kind is None:
-                problems.append(
-                    (
-                        key,
-                        f"unknown option '{key}'",
-                        f"{did_you_mean(key, tuple(OPTIONS))}wordpress options: " + ", ".join(OPTIONS),
-                    )
-                )
-            elif kind is float and not (isinstance(value, int | float) and not isinstance(value, bool)):
-                problems.append((key, f"{key} must be a number of seconds", "e.g. timeout = 20"))
-            elif kind is str and not isinstance(value, str):
-                problems.append((key, f"{key} must be a string", f'e.g. {key} = "…"'))
-        if isinstance(options.get("base_url"), str) and not re.match(r"^https?://", options["base_url"]):
-            problems.append(
-                (
-                    "base_url",
-                    "base_url must start with http:// or https://",
-                    'e.g. base_url = "https://www.example.org"',
-                )
-            )
-        if isinstance(options.get("password_env"), str) and not ENV_NAME.match(options["password_env"]):
-            problems.append(
-                (
-                    "password_env",
-                    "password_env is the *name* of an environment variable, not the password",
-                    'e.g. password_env = "WP_APP_PASSWORD"'
-                    " and export WP_APP_PASSWORD in the job's environment",
-                )
-            )
-        if options.get("post_type", "post") not in POST_TYPES:
-            problems.append(
-                ("post_type", f"post_type must be one of {', '.join(POST_TYPES)}", 'e.g. post_type = "post"')
-            )
-        if options.get("status", "publish") not in STATUSES:
-            problems.append(
-                ("status", f"status must be one of {', '.join(STATUSES)}", 'e.g. status = "publish"')
-            )
-        return problems
+        return validate(OPTIONS, options, "a wordpress channel")
 
     # -- the protocol ----------------------------------------------------------------------
 

@@ -18,10 +18,10 @@ def run(args: argparse.Namespace) -> int:
     from publisher.site import build
 
     config = project(args)
-    output = config.root / config.get("paths", "output")
+    output = config.root / config.text("paths", "output")
     if output.is_symlink():
         raise PublisherError(
-            f"{config.get('paths', 'output')} is the live site deployed by `publisher publish` "
+            f"{config.text('paths', 'output')} is the live site deployed by `publisher publish` "
             "(a symlink to a release): building into it would bypass approval and the ledger. "
             "Run `publisher publish`, or `publisher publish --dry-run` to see what it would do"
         )

@@ -168,7 +168,7 @@ def content_template(config: Config, incident: Incident) -> Catalog:
         project="publisher",
         version=__version__,
         msgid_bugs_address="",
-        copyright_holder=str(config.get("site", "organisation")) or "the publisher",
+        copyright_holder=config.organisation or "the publisher",
         domain=f"incidents/{incident.id}",
         charset="utf-8",
     )
