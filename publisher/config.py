@@ -106,6 +106,9 @@ class ChannelConfig:
     enabled: bool
     options: Mapping[str, Any]
     line: int
+    # Channels whose delivery must succeed in the same pass before this one sends anything
+    # (posts link to the site's pages); None = the default rule of publish.waits_for.
+    after: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -506,6 +509,30 @@ def _channels(given: Any, text: str, shown: str, problems: list[Diagnostic]) -> 
         options = dict(table)
         kind = options.pop("type", name)
         enabled = options.pop("enabled", True)
+        after = options.pop("after", None)
+        if after is not None and not (isinstance(after, list) and all(isinstance(a, str) for a in after)):
+            problems.append(
+                Diagnostic(
+                    shown,
+                    line_of(text, f"channels.{name}", "after"),
+                    f"[channels.{name}] after must be a list of channel names",
+                    'e.g. after = ["website"] (or after = [] to wait for nothing)',
+                )
+            )
+            after = None
+        elif after is not None:
+            for other in after:
+                if other not in given or other == name:
+                    problems.append(
+                        Diagnostic(
+                            shown,
+                            line_of(text, f"channels.{name}", "after"),
+                            f"[channels.{name}] after names '{other}', which is "
+                            + ("this channel" if other == name else "not a channel of publisher.toml"),
+                            f"{did_you_mean(other, tuple(n for n in given if n != name))}"
+                            "name channels declared as [channels.<name>]",
+                        )
+                    )
         try:
             cls = channel_type(str(kind))
         except ChannelTypeError as exc:
@@ -522,5 +549,9 @@ def _channels(given: Any, text: str, shown: str, problems: list[Diagnostic]) -> 
                     shown, line_of(text, f"channels.{name}", key), f"[channels.{name}] {message}", hint
                 )
             )
-        result.append(ChannelConfig(name, kind, bool(enabled), options, line))
+        result.append(
+            ChannelConfig(
+                name, kind, bool(enabled), options, line, tuple(after) if after is not None else None
+            )
+        )
     return tuple(result)

@@ -22,6 +22,10 @@ ACTIONS: dict[str, bool] = {
     "reconciled": False,  # an interrupted delivery had in fact arrived; recorded
     "unchanged": False,  # already delivered with this content
     "rolled-back": False,  # held back by `publisher rollback` until the content changes
+    "adopted": False,  # found already at the remote (a lost ledger): taken over, not duplicated
+    "kept-remote": False,  # drift resolved with --adopt-remote: the remote version stays
+    "redeployed": False,  # the live copy was damaged at the remote end: delivered again
+    "drift": True,  # changed or removed at the remote end by someone: needs a person
     "failed": True,  # this attempt failed; retried after a backoff
     "waiting": True,  # an earlier failure; not yet time to retry
     "gave-up": True,  # max_attempts reached; `publish --retry` tries again

@@ -169,6 +169,9 @@ class Job:
     dry_run: bool = False
     retry: bool = False
     replan: bool = False
+    # How a person resolved drift at the remote end: "overwrite" (publisher's version),
+    # "adopt" (keep the remote one), or None (report it and wait).
+    remote_decision: str | None = None
     report: Report = field(default_factory=Report)
     secrets: list[str] = field(default_factory=list)
 
@@ -224,8 +227,24 @@ class Job:
             except Exception as exc:  # a broken channel must not stop the others
                 self._channel_error(cfg.name, f"could not start: {exc}")
         instances.sort(key=lambda pair: DELIVERY_ORDER[pair[1].kind])  # stable: config order within a kind
-        for cfg, channel in instances:
-            ChannelPass(self, cfg.name, channel, ledger, fp).run(ctx, updates)
+        waits = waits_for(instances)
+        succeeded: dict[str, bool] = {}
+        for cfg, channel in dependency_order(instances, waits):
+            blocked = [name for name in waits[cfg.name] if not succeeded.get(name, False)]
+            if blocked:
+                # Its posts would link to pages that are not there: nothing is sent, and the
+                # next run tries again (the deploy's own failure says why it failed).
+                self._channel_error(
+                    cfg.name,
+                    f"waits for {', '.join(blocked)} to be delivered in the same pass (its links "
+                    "point there); nothing was sent, the next run tries again. Set "
+                    f"[channels.{cfg.name}] after = [] to send without waiting",
+                )
+                succeeded[cfg.name] = False
+                continue
+            channel_pass = ChannelPass(self, cfg.name, channel, ledger, fp)
+            channel_pass.run(ctx, updates)
+            succeeded[cfg.name] = channel_pass.all_done
 
     def _build(
         self, selection: Selection, fp: str, ledger: Ledger | None, site_dir: Path
@@ -286,6 +305,36 @@ class Job:
         self.log.outcome(o)
 
 
+def waits_for(instances: list[tuple[ChannelConfig, Channel]]) -> dict[str, tuple[str, ...]]:
+    """For each channel, the channels that must succeed first in a pass: `after` when the
+    config says, else every channel that hosts the static site (for all but those)."""
+    hosts = tuple(cfg.name for cfg, channel in instances if channel.hosts_site)
+    return {
+        cfg.name: cfg.after if cfg.after is not None else () if channel.hosts_site else hosts
+        for cfg, channel in instances
+    }
+
+
+def dependency_order(
+    instances: list[tuple[ChannelConfig, Channel]], waits: Mapping[str, tuple[str, ...]]
+) -> list[tuple[ChannelConfig, Channel]]:
+    """`instances` with every channel after those it waits for (otherwise in the given order).
+    A channel in a cycle, or waiting for a disabled one, comes last and is reported blocked."""
+    ordered: list[tuple[ChannelConfig, Channel]] = []
+    placed: set[str] = set()
+    pending = list(instances)
+    while pending:
+        ready = [pair for pair in pending if all(n in placed for n in waits[pair[0].name])]
+        if not ready:
+            ordered.extend(pending)
+            break
+        first = ready[0]
+        ordered.append(first)
+        placed.add(first[0].name)
+        pending.remove(first)
+    return ordered
+
+
 def fingerprint_updates(selection: Selection) -> str:
     d = hashlib.sha256()
     for incident in selection.site.incidents:
@@ -327,14 +376,20 @@ class ChannelPass:
         ledger = self.ledger
         if ledger is not None and not self.job.dry_run and not self.job.replan:
             open_rows = ledger.in_state(self.name, "pending", "sending", "failed", "gave_up")
-            if not open_rows and ledger.pass_fingerprint(self.name) == self.fp:
+            if (
+                not open_rows
+                and ledger.pass_fingerprint(self.name) == self.fp
+                and not self.live_damaged(ledger)
+            ):
                 self.job.report.skipped.append(self.name)
                 return
         if ledger is not None and not self.job.dry_run and not self.reconcile_in_flight(ledger):
+            self.all_done = False
             return
         try:
             planned = [d for d in self.channel.plan(ctx) if allowed(d, self.name, updates)]
         except Exception as exc:
+            self.all_done = False
             self.job._channel_error(self.name, f"could not plan deliveries: {exc}")
             if ledger is not None and not self.job.dry_run:
                 ledger.set_pass_fingerprint(self.name, None)
@@ -401,6 +456,9 @@ class ChannelPass:
         ledger, job = self.ledger, self.job
         cur = ledger.latest(self.name, d.key) if ledger else None
         row: Row | None = None
+        repair = self.damage(cur) if cur is not None and cur.state == "delivered" else None
+        if repair is not None:
+            cur = None  # delivered again in a new row: the damaged copy is publisher's own
         if cur is not None and cur.content_hash == d.content_hash:
             if cur.state == "delivered":
                 self.outcome("unchanged", cur)
@@ -438,11 +496,14 @@ class ChannelPass:
             row = ledger.get(row.id)
             if row.state == "delivered":
                 return
-        self.send(ledger, row, d)
+        self.send(ledger, row, d, repair)
 
-    def send(self, ledger: Ledger, row: Row, d: Delivery) -> None:
+    def send(self, ledger: Ledger, row: Row, d: Delivery, repair: str | None = None) -> None:
+        """repair: what was wrong with the live copy that this delivery replaces."""
         last = ledger.last_delivered(self.name, d.key)
         previous: Receipt | None = last.receipt() if last else None
+        if previous is not None and not repair and not self.drift_settled(ledger, row, previous):
+            return
         row = ledger.mark_sending(row)  # committed: the outbox write
         crash_hook("before_send", self.name)
         try:
@@ -454,8 +515,61 @@ class ChannelPass:
         row = ledger.complete(row, receipt)
         # A channel that cannot edit made a new remote object, even with `previous` given.
         action = "edited" if previous is not None and self.channel.can_edit else "created"
-        ledger.audit("sent", row, result=action)
-        self.outcome(action, row)
+        if receipt.adopted:
+            action = "adopted"
+        elif repair:
+            action = "redeployed"
+        ledger.audit("sent", row, result=action, detail=repair or "")
+        self.outcome(action, row, error=repair)
+
+    # -- what the ledger does not know -----------------------------------------------------
+
+    def damage(self, row: Row) -> str | None:
+        """For a channel that checks on every pass: what is wrong with a delivered copy."""
+        if self.channel.drift_check != "every_pass" or self.job.dry_run:
+            return None
+        receipt = row.receipt()
+        return self.channel.drift(receipt) if receipt is not None else None
+
+    def live_damaged(self, ledger: Ledger) -> bool:
+        return any(self.damage(r) for r in ledger.in_state(self.name, "delivered"))
+
+    def drift_settled(self, ledger: Ledger, row: Row, previous: Receipt) -> bool:
+        """Before an edit: was the object changed or removed at the remote end by someone?
+
+        Never silently overwritten nor resurrected: the edit waits for a person, who says
+        which way with `publish --overwrite-remote` or `--adopt-remote` (both audited)."""
+        if self.channel.drift_check != "before_edit":
+            return True
+        try:
+            drift = self.channel.drift(previous)
+        except Exception as exc:
+            self.fail(ledger, row, exc, attempts=row.attempts + 1)
+            return False
+        if drift is None:
+            return True
+        decision = self.job.remote_decision
+        if decision == "overwrite":
+            ledger.audit("drift", row, result="overwritten", detail=f"{drift}; publisher's version written")
+            return True
+        if decision == "adopt":
+            row = ledger.complete(row, previous)
+            detail = f"{drift}; left as it is at the remote end"
+            ledger.audit("drift", row, result="kept remote", detail=detail)
+            self.outcome("kept-remote", row)
+            return False
+        message = self.job.redact(
+            f"{drift} since publisher last wrote it ({previous.url or previous.remote_id}); nothing "
+            "was sent. Run `publisher publish --overwrite-remote` to write publisher's version, "
+            "or `publisher publish --adopt-remote` to keep the remote one [needs a person]"
+        )
+        attempts = row.attempts + 1
+        gave_up = attempts >= self.job.config.max_attempts
+        next_at = None if gave_up else self.job.now + timedelta(seconds=backoff(attempts, None))
+        row = ledger.fail(row, message, next_at, gave_up, attempts)
+        ledger.audit("drift", row, result="reported", detail=message)
+        self.outcome("drift", row, error=message, next_attempt=_iso(next_at))
+        return False
 
     def fail(self, ledger: Ledger, row: Row, exc: Exception, attempts: int | None = None) -> None:
         """Record a failed attempt; `attempts` when the failure was not counted by mark_sending."""
@@ -495,8 +609,13 @@ def run_pass(
     dry_run: bool = False,
     retry: bool = False,
     replan: bool = False,
+    remote_decision: str | None = None,
 ) -> Report:
-    return Job(config, loaded, now, log, dry_run=dry_run, retry=retry, replan=replan).run()
+    # A decision about drift is for now: the deliveries it concerns wait for their backoff.
+    retry = retry or remote_decision is not None
+    return Job(
+        config, loaded, now, log, dry_run=dry_run, retry=retry, replan=replan, remote_decision=remote_decision
+    ).run()
 
 
 def check_channels(config: Config, loaded: LoadResult, now: datetime) -> list[Diagnostic]:

@@ -115,7 +115,8 @@ def test_rate_limit_is_transient_with_the_reset_time(project: Path, masto: Masto
 
 
 def test_real_rate_limit_window(example: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with MastodonEmulator(token=MA_TOKEN, rate_limit=(3, 300)) as emu:
+    # 5 requests: reading the account's recent statuses once (adopt before create), 3 posts.
+    with MastodonEmulator(token=MA_TOKEN, rate_limit=(5, 300)) as emu:
         monkeypatch.setenv("TEST_MA_TOKEN", MA_TOKEN)
         configure(example, mastodon=masto_options(emu.base_url))
         driver = Driver()

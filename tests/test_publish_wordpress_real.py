@@ -214,16 +214,56 @@ def test_pages_instead_of_posts(example, wp):
     assert set(posts(wp, "pages")) == SLUGS and posts(wp) == {}
 
 
-def test_post_deleted_in_wordpress_is_published_again(example, wp):
+def test_post_deleted_in_wordpress_is_reported_then_published_again_on_request(example, wp):
     env = configure(example, wp)
     publish(example, env, "--now", AFTER_ALL)
     fr = posts(wp)[f"{INCIDENT}-fr"]
     wp.delete(f"/wp/v2/posts/{fr['id']}", params={"force": "true"}).raise_for_status()
     write_update(example, "20191124T1000", "2019-11-24T10:00", NEW_TEXT)
-    result = publish(example, env, "--now", "2019-11-24T12:00")
+    reported = publish(example, env, "--now", "2019-11-24T12:00")
+    assert reported.returncode == 1, reported.stdout + reported.stderr
+    assert "was deleted in WordPress" in reported.stdout and "--overwrite-remote" in reported.stdout
+    assert f"{INCIDENT}-fr" not in posts(wp)  # never silently resurrected
+    result = publish(example, env, "--now", "2019-11-24T12:00", "--overwrite-remote")
     assert result.returncode == 0, result.stdout + result.stderr
     again = posts(wp)[f"{INCIDENT}-fr"]
     assert again["id"] != fr["id"] and NEW_TEXT in again["content"]["raw"]
+
+
+def test_post_trashed_in_wordpress_is_reported_and_kept_on_request(example, wp):
+    env = configure(example, wp)
+    publish(example, env, "--now", AFTER_ALL)
+    fr = posts(wp)[f"{INCIDENT}-fr"]
+    wp.delete(f"/wp/v2/posts/{fr['id']}").raise_for_status()  # to the trash
+    write_update(example, "20191124T1000", "2019-11-24T10:00", NEW_TEXT)
+    reported = publish(example, env, "--now", "2019-11-24T12:00")
+    assert reported.returncode == 1 and "moved to the trash in WordPress" in reported.stdout
+    assert wp.get_item(fr["id"])["status"] == "trash"  # not un-trashed by the correction
+    verify = run_publisher(example, "status", "--verify", env=env)
+    assert verify.returncode == 1 and "moved to the trash" in verify.stdout
+    kept = publish(example, env, "--now", "2019-11-24T12:00", "--adopt-remote")
+    assert kept.returncode == 0 and "kept-remote" in kept.stdout
+    assert wp.get_item(fr["id"])["status"] == "trash"
+
+
+def test_lost_ledger_creates_no_second_post(example, wp):
+    import shutil
+
+    env = configure(example, wp)
+    publish(example, env, "--now", AFTER_ALL)
+    ids = {s: p["id"] for s, p in posts(wp).items()}
+    shutil.rmtree(example / ".publisher")  # a new laptop on the night of the attack
+    again = publish(example, env, "--now", AFTER_ALL)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert again.stdout.count("publish: adopted") == 3 and "created" not in again.stdout
+    assert {s: p["id"] for s, p in posts(wp).items()} == ids  # no "-2" slug
+    write_update(example, "20191124T1000", "2019-11-24T10:00", NEW_TEXT)
+    shutil.rmtree(example / ".publisher")  # lost again, and the text changed meanwhile
+    edited = publish(example, env, "--now", "2019-11-24T12:00")
+    assert edited.returncode == 0, edited.stdout + edited.stderr
+    after = posts(wp)
+    assert {s: p["id"] for s, p in after.items()} == ids
+    assert NEW_TEXT in after[f"{INCIDENT}-fr"]["content"]["raw"]
 
 
 def test_broken_file_exit_2_while_valid_updates_reach_wordpress(example, wp):

@@ -114,14 +114,22 @@ class Receipt:
     remote_id: str
     url: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # True when send() found the object already there (made by a run whose ledger was lost,
+    # or on another machine) and took it over instead of creating a second one.
+    adopted: bool = False
 
 
 ChannelKind = Literal["website", "social", "push"]
 CHANNEL_KINDS: tuple[ChannelKind, ...] = get_args(ChannelKind)
 # Delivery order within a pass: the site first, so every link a post or message carries works.
 DELIVERY_ORDER: dict[ChannelKind, int] = {"website": 0, "social": 1, "push": 2}
-CAPABILITIES = ("kind", "can_edit", "can_reply")
-METHODS = ("validate_options", "plan", "send", "reconcile", "check")
+# When the job asks a channel whether its published objects were changed by someone else:
+# "every_pass" (cheap and local, e.g. a release directory: checked each pass and repaired by
+# delivering again), "before_edit" (a network call: checked before each edit and by
+# `status --verify`; a difference needs a person), "never" (the channel cannot tell).
+DriftCheck = Literal["every_pass", "before_edit", "never"]
+CAPABILITIES = ("kind", "can_edit", "can_reply", "drift_check", "hosts_site")
+METHODS = ("validate_options", "plan", "send", "reconcile", "check", "drift")
 
 
 class Channel(Protocol):
@@ -131,6 +139,10 @@ class Channel(Protocol):
     kind: ClassVar[ChannelKind]
     can_edit: ClassVar[bool]
     can_reply: ClassVar[bool]
+    drift_check: ClassVar[DriftCheck] = "never"
+    # This channel serves the built static site (the pages every post and message links
+    # to): by default every other channel waits for its deploy to succeed in the same pass.
+    hosts_site: ClassVar[bool] = False
 
     def __init__(self, config: ChannelConfig, project: Config) -> None: ...
 
@@ -150,6 +162,15 @@ class Channel(Protocol):
     def reconcile(self, delivery: Delivery, idempotency_key: str) -> Receipt | None:
         """After a crash: the remote object if the interrupted send did reach it."""
         ...
+
+    def drift(self, previous: Receipt) -> str | None:
+        """What changed at the remote end since publisher wrote `previous` ("deleted in
+        WordPress", "edited by hand"), or None when the object is as publisher left it.
+
+        Called as ``drift_check`` declares. ``send()`` with ``previous is None`` should also
+        look for the object it would create and adopt it (``Receipt(adopted=True)``), so a
+        lost ledger never duplicates."""
+        return None
 
     def check(self, ctx: PublishContext) -> list[Diagnostic]:
         """Problems to report before anything is sent (lengths, credentials named...).

@@ -18,17 +18,26 @@ exchanged with the symlink in one ``renameat2(RENAME_EXCHANGE)`` and kept as a r
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from publisher.channels.base import Channel, ChannelKind, Delivery, DeliveryError, PublishContext, Receipt
+from publisher.channels.base import (
+    Channel,
+    ChannelKind,
+    Delivery,
+    DeliveryError,
+    DriftCheck,
+    PublishContext,
+    Receipt,
+)
 from publisher.config import ChannelConfig, Config
 from publisher.errors import Diagnostic
 from publisher.options import Option, at_least, validate
@@ -96,6 +105,10 @@ class DirectoryChannel(Channel):
     kind: ClassVar[ChannelKind] = "website"
     can_edit: ClassVar[bool] = True  # a new release replaces the live one
     can_reply: ClassVar[bool] = False
+    # A few stats of a local directory: cheap enough for every pass, and the release is
+    # publisher's own, so a damaged one is simply deployed again.
+    drift_check: ClassVar[DriftCheck] = "every_pass"
+    hosts_site: ClassVar[bool] = True
 
     def __init__(self, config: ChannelConfig, project: Config) -> None:
         self.name = config.name
@@ -136,17 +149,75 @@ class DirectoryChannel(Channel):
     def send(self, delivery: Delivery, previous: Receipt | None, idempotency_key: str) -> Receipt:
         if self.source is None or not self.source.is_dir():
             raise DeliveryError("the site was not built in this pass", transient=True)
+        live = self.live()
+        if (
+            previous is None
+            and live is not None
+            and live.marker.get("content_hash") == delivery.content_hash
+            and self.damage() is None
+        ):
+            # The ledger does not know this site but it is live already (a lost or restored
+            # ledger, a second checkout): take it over instead of deploying it again.
+            return replace(self.receipt(live), adopted=True)
         try:
             release = self._make_release(delivery, idempotency_key)
             self._point_at(release)
             self.prune()
-        except OSError as exc:
-            raise DeliveryError(
-                f"could not deploy to {self.path}: {exc.strerror or exc}; "
-                "check that the directory exists and is writable",
-                transient=True,
-            ) from exc
+        except (OSError, shutil.Error) as exc:
+            raise DeliveryError(self._deploy_failure(exc), transient=True) from None
         return self.receipt(release)
+
+    def drift(self, previous: Receipt) -> str | None:
+        return self.damage()
+
+    def damage(self) -> str | None:
+        """What is wrong with the live site, or None: a dangling link, a release gone or
+        incomplete (deleted by hand, a full disk during a copy by someone else...)."""
+        from publisher.release import read_manifest
+
+        if not self.path.is_symlink():
+            return None if self.path.is_dir() else f"the live site {self.display(self.path)} is missing"
+        target = self.path.parent / os.readlink(self.path)
+        if not target.is_dir():
+            return f"the live release {self.display(target)} is missing (deleted by hand?)"
+        manifest = read_manifest(target)
+        if manifest is None:
+            return None  # a release adopted from a plain directory: nothing to compare with
+        # The top-level entries only: a few stats, every minute.
+        missing = sorted({name.split("/", 1)[0] for name in manifest} - set(os.listdir(target)))
+        if missing:
+            return f"the live release {self.display(target)} is incomplete ({', '.join(missing[:3])} missing)"
+        return None
+
+    def _deploy_failure(self, exc: OSError | shutil.Error) -> str:
+        """One line, whatever copytree collected (it gathers one error per file)."""
+        first: Any = exc.args[0][0] if isinstance(exc, shutil.Error) and exc.args[0] else exc
+        text = first[2] if isinstance(first, tuple) and len(first) == 3 else str(first)
+        where = first[1] if isinstance(first, tuple) and len(first) == 3 else getattr(exc, "filename", None)
+        for tmp in self.releases.glob(".tmp-*") if self.releases.is_dir() else ():
+            # A half-copied release is useless: free its space now, not at the next success.
+            shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink(missing_ok=True)
+        if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or f"[Errno {errno.ENOSPC}]" in text:
+            mount = self.releases if self.releases.exists() else self.path.parent
+            while not os.path.ismount(mount) and mount != mount.parent:
+                mount = mount.parent
+            return (
+                f"no space left on {mount} while writing {self.display(Path(where or self.releases))}: free "
+                f"{self._site_mb()} MB (the size of the site) or point [paths] output elsewhere"
+            )
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else text.split(": '", 1)[0]
+        return (
+            f"could not deploy to {self.display(self.path)}: {reason}"
+            + (f" ({where})" if where else "")
+            + "; check that the directory exists and is writable"
+        )
+
+    def _site_mb(self) -> int:
+        """The size of the site to copy, in MB (at least 1)."""
+        if self.source is None:
+            return 1
+        total = sum(f.stat().st_size for f in self.source.rglob("*") if f.is_file())
+        return max(total // 1_000_000, 1)
 
     def reconcile(self, delivery: Delivery, idempotency_key: str) -> Receipt | None:
         live = self.live()
@@ -162,6 +233,17 @@ class DirectoryChannel(Channel):
                     0,
                     "the website target is a file",
                     "move it away or set [channels.<name>] path to a directory",
+                )
+            ]
+        damage = self.damage()
+        if damage is not None and self.path.is_symlink():
+            return [
+                Diagnostic(
+                    self.display(self.path),
+                    0,
+                    damage,
+                    "run `publisher publish`: it deploys the site there again",
+                    severity="warning",
                 )
             ]
         return []

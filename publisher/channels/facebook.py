@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from publisher.channels.base import Delivery, DeliveryError, PublishContext, Receipt
@@ -243,9 +244,11 @@ class FacebookChannel(SocialChannel):
             return self.to_outbox(delivery, text, previous)
         self.raise_if_blocked()
         if previous is None:
-            found = self.find(text)  # a post that reached the Page before a crash or timeout
+            # A post already on the Page with this text (a crash or timeout, a lost ledger,
+            # another machine) is ours: adopt it.
+            found = self.find(text)
             if found is not None:
-                return found
+                return replace(found, adopted=True)
             try:
                 result = self._call(f"{self.options['page_id']}/feed", post_args={"message": text})
             except GraphError as exc:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from html.parser import HTMLParser
 from typing import Any, ClassVar
 
@@ -108,6 +109,7 @@ class MastodonChannel(SocialChannel):
         super().__init__(config, project)
         self._api: Any = None
         self._limits: tuple[int, int] | None = None
+        self._recent: list[Any] | None = None  # this account's recent statuses (find)
 
     # -- limits ------------------------------------------------------------------------------
     @property
@@ -243,8 +245,12 @@ class MastodonChannel(SocialChannel):
 
         api = self.api()
         try:
-            me = api.account_verify_credentials()
-            statuses = api.account_statuses(me["id"], limit=READ_BACK)
+            # Read once per pass: every create asks (adopt before create), and what this pass
+            # posts itself is never looked for again in the same pass.
+            if self._recent is None:
+                me = api.account_verify_credentials()
+                self._recent = list(api.account_statuses(me["id"], limit=READ_BACK))
+            statuses = self._recent
         except MastodonServerError as exc:
             raise self.classify(exc) from None
         except MastodonAPIError as exc:
@@ -268,6 +274,12 @@ class MastodonChannel(SocialChannel):
             return self.to_outbox(delivery, text, previous)
         self.refuse_if_over_instance(delivery, text)
         self.raise_if_blocked()
+        if previous is None:
+            # A post already there with this text (a lost ledger, another machine, a crash
+            # older than the instance's one-hour Idempotency-Key memory) is ours: adopt it.
+            found = self.find(text)
+            if found is not None:
+                return replace(found, adopted=True)
         api = self.api()
         try:
             if previous is None:
@@ -283,6 +295,7 @@ class MastodonChannel(SocialChannel):
             # Imported here with the SDK itself (api()): the cron path never pays for it unused.
             from mastodon import MastodonRatelimitError, MastodonUnauthorizedError
 
+            self._recent = None  # it may have arrived: the next look-up reads the account again
             error = self.classify(exc, editing=previous)
             status = exc.args[1] if len(exc.args) > 1 else None
             if isinstance(exc, MastodonRatelimitError | MastodonUnauthorizedError) or status == 403:

@@ -29,15 +29,25 @@ Config::
 
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import requests
 
 from publisher import __version__, urls
-from publisher.channels.base import Channel, ChannelKind, Delivery, DeliveryError, PublishContext, Receipt
+from publisher.channels.base import (
+    Channel,
+    ChannelKind,
+    Delivery,
+    DeliveryError,
+    DriftCheck,
+    PublishContext,
+    Receipt,
+)
 from publisher.config import ChannelConfig, Config
 from publisher.errors import Diagnostic
 from publisher.options import Option, env_name, http_url, validate
@@ -83,6 +93,7 @@ class WordPressChannel(Channel):
     kind: ClassVar[ChannelKind] = "website"
     can_edit: ClassVar[bool] = True  # PUT on the same post
     can_reply: ClassVar[bool] = False
+    drift_check: ClassVar[DriftCheck] = "before_edit"  # one GET of the post before an edit
 
     def __init__(self, config: ChannelConfig, project: Config) -> None:
         o = config.options
@@ -147,16 +158,67 @@ class WordPressChannel(Channel):
         self.check_credentials()
         body = dict(delivery.payload)
         body["content"] = str(body["content"]) + marker(idempotency_key) + "\n"
+        adopted = False
+        if previous is None:
+            # Before creating: is the post there already, made by publisher for this key (a
+            # lost ledger, another machine)? Then it is edited, never made twice.
+            found = self.find_ours(str(body["slug"]))
+            if found is not None and marker(idempotency_key) in self.raw(found, "content"):
+                return replace(self.receipt(found), adopted=True)
+            if found is not None:
+                previous, adopted = self.receipt(found), True
         if previous is not None:
             r = self.request("POST", f"/wp/v2/{self.collection}/{previous.remote_id}", json=body)
             if r.status_code in (404, 410):
-                # Deleted in WordPress by someone: publish it again rather than lose it.
+                # Deleted in WordPress: only a person's --overwrite-remote gets here (the job
+                # asks drift() before an edit), so publish it again as they asked.
                 r = self.request("POST", f"/wp/v2/{self.collection}", json=body)
         else:
             r = self.request("POST", f"/wp/v2/{self.collection}", json=body)
         if r.status_code not in (200, 201):
             raise self.error(r, "publishing " + delivery.key)
-        return self.receipt(self.json(r))
+        return replace(self.receipt(self.json(r)), adopted=adopted)
+
+    def drift(self, previous: Receipt) -> str | None:
+        self.check_credentials()
+        r = self.request("GET", f"/wp/v2/{self.collection}/{previous.remote_id}", params={"context": "edit"})
+        what = f"the {self.collection[:-1]} {previous.remote_id} ({previous.url or 'no link'})"
+        if r.status_code in (404, 410):
+            return f"{what} was deleted in WordPress"
+        if r.status_code != 200:
+            raise self.error(r, f"looking up {what}")
+        item = self.json(r)
+        if isinstance(item, dict) and item.get("status") == "trash":
+            return f"{what} was moved to the trash in WordPress"
+        sent = previous.extra.get("fingerprint")
+        if sent and sent != self.fingerprint(item):
+            return f"{what} was edited in WordPress by someone"
+        return None
+
+    def find_ours(self, slug: str) -> Any:
+        """The post with this slug that carries a publisher marker, or None."""
+        r = self.request(
+            "GET",
+            f"/wp/v2/{self.collection}",
+            params={"slug": slug, "status": FIND_STATUSES, "context": "edit", "per_page": 20},
+        )
+        if r.status_code != 200:
+            raise self.error(r, f"looking for an existing {self.collection[:-1]} '{slug}'")
+        items = self.json(r)
+        for item in items if isinstance(items, list) else []:
+            if "<!-- publisher:" in self.raw(item, "content"):
+                return item
+        return None
+
+    @staticmethod
+    def raw(item: Any, name: str) -> str:
+        value = item.get(name) if isinstance(item, dict) else None
+        return str(value.get("raw") or "") if isinstance(value, dict) else ""
+
+    def fingerprint(self, item: Any) -> str:
+        """What a person may change in WordPress: title, content, status."""
+        text = "\0".join((self.raw(item, "title"), self.raw(item, "content"), str(item.get("status"))))
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def reconcile(self, delivery: Delivery, idempotency_key: str) -> Receipt | None:
         self.check_credentials()
@@ -296,4 +358,7 @@ class WordPressChannel(Channel):
     def receipt(self, item: Any) -> Receipt:
         if not isinstance(item, dict) or "id" not in item:
             raise DeliveryError("WordPress answered without a post id", transient=True)
-        return Receipt(str(item["id"]), item.get("link"), {"slug": item.get("slug"), "type": self.collection})
+        extra = {"slug": item.get("slug"), "type": self.collection}
+        if self.raw(item, "content"):  # the edit context: what WordPress holds now
+            extra["fingerprint"] = self.fingerprint(item)
+        return Receipt(str(item["id"]), item.get("link"), extra)

@@ -42,6 +42,23 @@ def register(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="ask every channel to plan even when nothing changed since its last complete pass",
     )
+    remote = parser.add_mutually_exclusive_group()
+    remote.add_argument(
+        "--overwrite-remote",
+        dest="remote_decision",
+        action="store_const",
+        const="overwrite",
+        help="where a published object was changed or removed at the remote end by someone, "
+        "write publisher's version over it (recorded in the audit log)",
+    )
+    remote.add_argument(
+        "--adopt-remote",
+        dest="remote_decision",
+        action="store_const",
+        const="adopt",
+        help="where a published object was changed or removed at the remote end by someone, "
+        "keep the remote version and record it as delivered (recorded in the audit log)",
+    )
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="print nothing when nothing happened (for cron mail)"
     )
@@ -67,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             retry=args.retry,
             replan=args.replan,
+            remote_decision=args.remote_decision,
         )
     finally:
         lock.release()

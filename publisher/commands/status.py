@@ -16,6 +16,12 @@ from publisher.commands.common import load, now_option, project, report, resolve
 def register(parser: argparse.ArgumentParser) -> None:
     now_option(parser)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="also ask each remote (WordPress, social networks) whether what the ledger says is "
+        "published is still there as publisher left it (network calls)",
+    )
 
 
 def gather(args: argparse.Namespace) -> dict[str, Any]:
@@ -38,6 +44,7 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
         "scheduled": [],
         "untranslated": [],
         "content_errors": [str(d) for d in loaded.errors],
+        "drift": [],
     }
     ledger = open_readonly(config.ledger_path)
     if ledger is not None:
@@ -70,6 +77,7 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
                         data["published"].append(entry)
                 elif row.state in ("pending", "sending"):
                     data["pending"].append(entry)
+            data["drift"] = drift(config, ledger, verify=getattr(args, "verify", False))
     from publisher.lints import overdue
 
     data["overdue"] = overdue(config, selection.site, now)  # promises readers saw, now late
@@ -89,11 +97,60 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
     return data
 
 
+def drift(config: Any, ledger: Any, verify: bool) -> list[dict[str, Any]]:
+    """What the remote ends hold that differs from the ledger: the cheap local checks always
+    (a live release deleted by hand), the network ones with --verify."""
+    from publisher.channels import make_channel
+    from publisher.publish import enabled_channels
+
+    found: list[dict[str, Any]] = []
+    for cfg in enabled_channels(config):
+        try:
+            channel = make_channel(cfg, config)
+        except Exception:
+            continue  # reported by `publisher check` and by the job
+        wanted = ("every_pass", "before_edit") if verify else ("every_pass",)
+        if channel.drift_check not in wanted:
+            continue
+        for row in ledger.in_state(cfg.name, "delivered"):
+            receipt = row.receipt()
+            if receipt is None:
+                continue
+            try:
+                problem = channel.drift(receipt)
+            except Exception as exc:  # an unreachable remote: say so, do not guess
+                problem = f"could not be verified: {exc}"
+            if problem:
+                remedy = (
+                    "the next `publisher publish` deploys it again"
+                    if channel.drift_check == "every_pass"
+                    else "`publisher publish --overwrite-remote` writes publisher's version, "
+                    "`--adopt-remote` keeps the remote one"
+                )
+                found.append(
+                    {
+                        "channel": cfg.name,
+                        "key": row.key,
+                        "url": row.url,
+                        "problem": problem,
+                        "remedy": remedy,
+                    }
+                )
+    return found
+
+
 def run(args: argparse.Namespace) -> int:
     data = gather(args)
+    # 1 when a person should look: a delivery failing or the remote end not as published.
+    code = 1 if data["failing"] or data["drift"] else 0
     if args.json:
         print(json.dumps(data, indent=1, ensure_ascii=False))
-        return 0
+        return code
+    section(
+        "Changed at the remote end (not as publisher published it)",
+        data["drift"],
+        lambda e: f"{e['channel']:<10} {e['key']}  {e['problem']}\n      {e['remedy']}",
+    )
     section(
         "Published",
         data["published"],
@@ -154,7 +211,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if data["content_errors"]:
         print(f"{len(data['content_errors'])} content error(s): see above (or run `publisher check`)")
-    return 0
+    return code
 
 
 def lang(entry: dict[str, Any]) -> str:

@@ -19,6 +19,8 @@ class AcmePush:
     kind = "push"
     can_edit = False
     can_reply = False
+    drift_check = "never"
+    hosts_site = False
 
     def __init__(self, config: Any, project: Any) -> None:
         self.name = config.name
@@ -62,6 +64,9 @@ class AcmePush:
 
     def reconcile(self, delivery: Delivery, idempotency_key: str) -> Receipt | None:
         return None
+
+    def drift(self, previous: Receipt) -> str | None:
+        return None  # lines appended to a file: nobody edits them
 
     def check(self, ctx: PublishContext) -> list[Diagnostic]:
         return [Diagnostic("publisher.toml", 0, f"{self.name}: acme check ran", severity="warning")]
