@@ -10,21 +10,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from publisher import urls
 from publisher.config import Config
 from publisher.localize import IncidentView
+from publisher.release import Page
 from publisher.render import Renderer, iso_utc
 
-if TYPE_CHECKING:
-    from publisher.site import Page
-
-JSON_PATH = "banner/banner.json"
-
-
-def snippet_path(lang: str) -> str:
-    return f"banner/{lang}.html"
+JSON_PATH = urls.BANNER_JSON
+snippet_path = urls.banner_snippet
 
 
 def _macro(renderer: Renderer, lang: str, name: str) -> Any:
@@ -62,8 +57,6 @@ def banner_data(config: Config, views: dict[str, list[IncidentView]], renderer: 
 
 
 def pages(config: Config, views: dict[str, list[IncidentView]], renderer: Renderer) -> Iterator[Page]:
-    from publisher.site import Page
-
     data = banner_data(config, views, renderer)
     yield Page(JSON_PATH, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode())
     for lang in config.languages:

@@ -7,6 +7,7 @@ promises, guidance lints). Add a checker by appending it to CHECKERS.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from datetime import datetime
 
@@ -35,8 +36,6 @@ CHECKERS: list[str] = [
 
 
 def run_checks(config: Config, result: LoadResult, now: datetime) -> list[Diagnostic]:
-    import importlib
-
     found = list(result.diagnostics)
     for target in CHECKERS:
         module, _, name = target.partition(":")

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from publisher import lintwords
+from publisher.channels import channel_type
 from publisher.errors import (
     ChannelLoadError,
     ChannelTypeError,
@@ -484,8 +485,6 @@ def _check_cap(given: dict[str, Any], text: str, shown: str, problems: list[Diag
 
 
 def _channels(given: Any, text: str, shown: str, problems: list[Diagnostic]) -> tuple[ChannelConfig, ...]:
-    from publisher.channels import channel_type
-
     if not isinstance(given, dict):
         problems.append(
             Diagnostic(

@@ -174,6 +174,7 @@ def display_path(path: Path, root: Path) -> str:
 
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    # Imported here: only when a typo is reported, never on the every-minute path.
     import difflib
 
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)

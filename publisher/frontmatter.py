@@ -9,6 +9,8 @@ in the configured zone, and everything else stays text.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import yaml
 
@@ -106,3 +108,18 @@ def parse(text: str, path: str) -> Document | list[Diagnostic]:
             continue
         fields[key] = Field(value, line)
     return problems or Document(fields, body, body_line, 1)
+
+
+@lru_cache(maxsize=4096)
+def _field_lines(path: str, mtime: int) -> dict[str, int]:
+    doc = parse(Path(path).read_text(encoding="utf-8"), path)
+    return {} if isinstance(doc, list) else {k: f.line for k, f in doc.fields.items()}
+
+
+def field_line(root: Path, shown: str, key: str, default: int = 1) -> int:
+    """The line of front-matter field `key` in the update file `shown` (relative to root)."""
+    path = root / shown
+    try:
+        return _field_lines(str(path), path.stat().st_mtime_ns).get(key, default)
+    except OSError:
+        return default

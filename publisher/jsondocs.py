@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from publisher import corrections, urls
+from publisher import urls
 from publisher.config import Config
 from publisher.i18n.catalogs import ui_translations
 from publisher.localize import IncidentView
 from publisher.model import IMPACTS, Update
+from publisher.release import Page
 from publisher.render import Renderer, iso_utc
-
-if TYPE_CHECKING:
-    from publisher.site import Page
 
 FORMAT_VERSION = 1
 
@@ -31,6 +29,7 @@ class Documents:
 
     def __init__(self, config: Config, views: dict[str, list[IncidentView]], renderer: Renderer) -> None:
         self.config = config
+        self.corrections = renderer.corrections
         self.views = views
         self.macros: dict[str, Any] = {
             lang: renderer.env(lang).get_template("web/macros.html").make_module({"page": ""})
@@ -50,7 +49,7 @@ class Documents:
         return str(self.macros[lang].status_label(status)).strip()
 
     def update(self, iid: str, update: Update) -> dict[str, Any]:
-        notes = corrections.notes_for(self.config, update)
+        notes = self.corrections.for_update(update)
         content = {}
         for lang, iv in self.by_id[iid].items():
             view = next(v for v in iv.updates if v.update.stem == update.stem)
@@ -159,8 +158,6 @@ def dump(doc: dict[str, Any]) -> bytes:
 
 
 def pages(config: Config, views: dict[str, list[IncidentView]], renderer: Renderer) -> Iterator[Page]:
-    from publisher.site import Page
-
     docs = Documents(config, views, renderer)
     yield Page(urls.STATUS_JSON, dump(docs.status()))
     cache = getattr(renderer, "cache", None)

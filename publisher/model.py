@@ -6,7 +6,7 @@ catalog), never free text, so every channel and language says the same thing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "resolved")
@@ -77,7 +77,6 @@ class Incident:
 
     def visible(self, now: datetime) -> Incident:
         """The incident as the public sees it at `now`: only updates already due."""
-        from dataclasses import replace
 
         return replace(self, updates=tuple(u for u in self.updates if u.publish_at <= now))
 

@@ -28,7 +28,7 @@ import signal
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,9 +46,10 @@ from publisher.channels.base import (
 from publisher.config import ChannelConfig, Config
 from publisher.content import LoadResult
 from publisher.errors import Diagnostic
-from publisher.ledger import Ledger, Row, open_readonly
+from publisher.ledger import Ledger, Row, iso, open_readonly
 from publisher.localize import IncidentView
 from publisher.model import Site, Update
+from publisher.notes import Corrections, Notes
 from publisher.outcomes import Log, Outcome, Report
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -65,8 +66,6 @@ class Selection:
 
 
 def select(config: Config, site: Site, now: datetime) -> Selection:
-    from dataclasses import replace
-
     need_approval = config.require_approval
     incidents, held, scheduled = [], [], []
     for incident in site.incidents:
@@ -135,13 +134,42 @@ class LazyViews(Mapping[str, list[IncidentView]]):
 
     def _get(self) -> dict[str, list[IncidentView]]:
         if self._views is None:
-            from publisher.site import localized
+            # Imported here: pages imports Jinja: only when a channel reads the views.
+            from publisher.pages import localized
 
             self._views = localized(*self._args)
         return self._views
 
     def __getitem__(self, lang: str) -> list[IncidentView]:
         return self._get()[lang]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
+class LazyNotes(Mapping[str, Notes]):
+    """ctx.corrections' notes when the site was not rebuilt: read from the archive only if a
+    channel renders them (the every-minute pass usually plans nothing)."""
+
+    def __init__(self, config: Config, site: Site, now: datetime) -> None:
+        self._args = (config, site, now)
+        self._notes: Mapping[str, Notes] | None = None
+
+    def _get(self) -> Mapping[str, Notes]:
+        if self._notes is None:
+            # Imported here: corrections renders pages (Jinja), which the cron path rarely needs.
+            from publisher.corrections import prepare
+            from publisher.pages import visible
+
+            config, site, now = self._args
+            self._notes = prepare(config, visible(site, now), now, archive=False).notes
+        return self._notes
+
+    def __getitem__(self, update_id: str) -> Notes:
+        return self._get()[update_id]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._get())
@@ -217,8 +245,10 @@ class Job:
         ledger: Ledger | None,
         site_dir: Path,
     ) -> None:
-        views = self._build(selection, fp, ledger, site_dir)
-        ctx = PublishContext(self.config, selection.site, self.now, views, site_dir, self.dry_run)
+        views, corrections = self._build(selection, fp, ledger, site_dir)
+        ctx = PublishContext(
+            self.config, selection.site, self.now, views, site_dir, self.dry_run, corrections
+        )
         updates = {u.id: u for i in selection.site.incidents for u in i.updates}
         instances: list[tuple[ChannelConfig, Channel]] = []
         for cfg in channels:
@@ -248,28 +278,29 @@ class Job:
 
     def _build(
         self, selection: Selection, fp: str, ledger: Ledger | None, site_dir: Path
-    ) -> Mapping[str, list[IncidentView]]:
+    ) -> tuple[Mapping[str, list[IncidentView]], Corrections]:
         if (
             ledger is not None
             and not self.dry_run
             and site_dir.is_dir()
             and ledger.meta("site_fingerprint") == fp
         ):
-            return LazyViews(self.config, selection.site, self.now)
+            lazy = LazyNotes(self.config, selection.site, self.now)
+            return LazyViews(self.config, selection.site, self.now), Corrections(lazy)
+        # Imported here: the build (Jinja, Markdown) only when inputs changed (rare on cron).
         from publisher.site import build
 
         config = self.config
         if self.dry_run:
             # A dry run writes nothing under the state dir: any cache a build step keeps
             # goes to the throwaway directory next to the throwaway site.
-            from dataclasses import replace
 
             paths = {**config.raw["paths"], "state": str(site_dir.parent / "state")}
             config = replace(config, raw={**config.raw, "paths": paths})
         built = build(config, selection.site, self.now, output=site_dir, use_cache=not self.dry_run)
         if ledger is not None and not self.dry_run:
             ledger.set_meta("site_fingerprint", fp)
-        return LazyViews(self.config, selection.site, self.now, built.views)
+        return LazyViews(self.config, selection.site, self.now, built.views), built.corrections
 
     def _record_approvals(self, ledger: Ledger, selection: Selection) -> None:
         """Audit: who approved each version of an update, the first time it goes out."""
@@ -595,8 +626,6 @@ def allowed(d: Delivery, channel: str, updates: Mapping[str, Update]) -> bool:
 
 
 def _iso(dt: datetime | None) -> str | None:
-    from publisher.ledger import iso
-
     return iso(dt)
 
 
@@ -635,6 +664,7 @@ def check_channels(config: Config, loaded: LoadResult, now: datetime) -> list[Di
         LazyViews(config, loaded.site, until),
         config.dir("output"),
         dry_run=True,
+        corrections=Corrections(LazyNotes(config, loaded.site, until)),
     )
     for cfg in enabled_channels(config):
         try:

@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -35,6 +36,14 @@ class File(Protocol):
 
     @property
     def content(self) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class Page:
+    """One file of the site: what every page builder yields and publish_tree writes."""
+
+    path: str  # relative to the output root, posix
+    content: bytes
 
 
 def staging_dir(output: Path) -> Path:

@@ -10,7 +10,7 @@ import datetime as dt_
 import posixpath
 import re
 from datetime import UTC
-from functools import lru_cache, partial
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from babel.dates import format_date, format_time, get_timezone_location
 from publisher import urls
 from publisher.config import Config
 from publisher.i18n.catalogs import ui_translations
+from publisher.notes import Corrections
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -113,8 +114,10 @@ def demote_headings(html: str, parent: int) -> str:
 class Renderer:
     """Builds and caches the Jinja environment for each (kind, language)."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, corrections: Corrections | None = None) -> None:
         self.config = config
+        # The build's notes (publisher.corrections.prepare); none for a renderer outside one.
+        self.corrections = corrections or Corrections()
         self._envs: dict[tuple[str, str], jinja2.Environment] = {}
         # The build's RenderCache (publisher.cache), if any: page hooks keep what they
         # derive from one incident there, under that incident's key.
@@ -167,9 +170,7 @@ class Renderer:
             iso_utc=iso_utc,
             language_name=language_name,
         )
-        from publisher.corrections import notes_for  # visible corrections and retractions
-
-        env.globals["update_notes"] = partial(notes_for, self.config)
+        env.globals["update_notes"] = self.corrections.for_update  # corrections, retractions
         env.filters["relative"] = relative
         env.filters["demote_headings"] = demote_headings
         self._envs[key] = env

@@ -25,6 +25,7 @@ from publisher import frontmatter, markup
 from publisher.config import Config
 from publisher.errors import Diagnostic, display_path
 from publisher.i18n.catalogs import markup_problems, read_catalog
+from publisher.i18n.pofiles import msgstr_line
 from publisher.model import STATUSES
 
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
@@ -233,7 +234,6 @@ def _usable(catalog: Catalog | None, msgid: str, context: str | None) -> str | N
 def check_statements(config: Config) -> list[Diagnostic]:
     """Statements that would fail the comms officer at the worst moment: broken files,
     translations missing or with placeholders that differ from the source."""
-    from publisher.lints import msgstr_line
 
     out: list[Diagnostic] = []
     library = load_statements(config, out)

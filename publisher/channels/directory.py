@@ -41,6 +41,7 @@ from publisher.channels.base import (
 from publisher.config import ChannelConfig, Config
 from publisher.errors import Diagnostic
 from publisher.options import Option, at_least, validate
+from publisher.release import exchange, read_manifest
 
 OPTIONS = (
     Option(
@@ -75,7 +76,6 @@ def tree_hash(root: Path) -> tuple[str, int]:
     The build leaves a manifest (path -> sha256) in the tree: when it is there, hashing it
     is enough, and nothing else is read.
     """
-    from publisher.release import read_manifest
 
     manifest = read_manifest(root)
     if manifest is not None:
@@ -325,7 +325,6 @@ class DirectoryChannel(Channel):
         so sharing their inodes is safe, and one new update costs a few new files, not a copy
         of the whole site. Identity comes from the build's manifests (path -> sha256).
         """
-        from publisher.release import read_manifest
 
         live = self.live()
         new = read_manifest(source)
@@ -367,7 +366,6 @@ class DirectoryChannel(Channel):
 
     def _adopt(self, link: Path) -> None:
         """Replace a plain directory (an earlier build) by the symlink; keep it as a release."""
-        from publisher.release import exchange
 
         # Named after its own time, so it sorts before the release that replaces it.
         mtime = datetime.fromtimestamp(self.path.stat().st_mtime, UTC)

@@ -176,6 +176,7 @@ class FacebookChannel(SocialChannel):
     def graph(self) -> Any:
         """A facebook-sdk client pinned to the configured version and address."""
         if self._graph is None:
+            # Imported here: the SDKs only when this channel calls the network (rare on cron).
             import facebook
             import requests
 
@@ -268,6 +269,7 @@ class FacebookChannel(SocialChannel):
     # -- errors ------------------------------------------------------------------------------
     def classify(self, exc: Exception) -> DeliveryError:
         """A DeliveryError from what the Graph API (or the network) said, by error code."""
+        # Imported here: the SDKs only when this channel calls the network (rare on cron).
         import facebook
         import requests
 

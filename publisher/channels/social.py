@@ -153,6 +153,7 @@ class SocialChannel(Channel, ABC):
     # -- text --------------------------------------------------------------------------------
     def renderer(self) -> Any:
         if self._renderer is None:
+            # Imported here: Jinja only when a post is rendered: a skipped pass renders nothing.
             from publisher.render import Renderer
 
             self._renderer = Renderer(self.project)

@@ -121,9 +121,10 @@ class WordPressChannel(Channel):
     # -- the protocol ----------------------------------------------------------------------
 
     def plan(self, ctx: PublishContext) -> list[Delivery]:
+        # Imported here: Jinja only when a plan is made: a skipped pass renders nothing.
         from publisher.render import Renderer
 
-        renderer = Renderer(ctx.config)
+        renderer = Renderer(ctx.config, ctx.corrections)
         deliveries = []
         for lang in ctx.config.languages:
             for iv in ctx.views.get(lang, []):

@@ -7,6 +7,8 @@ import sys
 
 from publisher.commands.common import load, now_option, project, report, resolve_now
 from publisher.errors import Failed, PublisherError, display_path
+from publisher.publish import select
+from publisher.site import build
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -14,9 +16,6 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from publisher.publish import select
-    from publisher.site import build
-
     config = project(args)
     output = config.root / config.text("paths", "output")
     if output.is_symlink():

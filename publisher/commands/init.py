@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from publisher.scaffold import Answers, init_project
+
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("directory", type=Path, help="the new project's directory (absent or empty)")
@@ -18,8 +20,6 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from publisher.scaffold import Answers, init_project
-
     target = args.directory if args.directory.is_absolute() else args.project / args.directory
     written = init_project(target, Answers(args.organisation, args.title, args.url, args.phone, args.email))
     print(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from publisher.authoring import new_incident, new_update
 from publisher.commands.common import now_option, project, resolve_now
-from publisher.errors import display_path
+from publisher.errors import AuthoringError, display_path
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -61,9 +62,6 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from publisher.authoring import new_incident, new_update
-    from publisher.errors import AuthoringError
-
     config = project(args)
     now = resolve_now(config, args.now)
     if args.what == "incident":

@@ -10,6 +10,9 @@ from __future__ import annotations
 import argparse
 
 from publisher.commands.common import load, now_option, project, resolve_now
+from publisher.lock import FileLock
+from publisher.outcomes import Log
+from publisher.publish import run_pass
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -65,10 +68,6 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from publisher.lock import FileLock
-    from publisher.outcomes import Log
-    from publisher.publish import run_pass
-
     config = project(args)
     now = resolve_now(config, args.now)
     log = Log(args.log_format, quiet=args.quiet)

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import argparse
 
+from publisher.channels.directory import DirectoryChannel
 from publisher.commands.common import project
-from publisher.errors import PublisherError
+from publisher.errors import DeliveryError, PublisherError
+from publisher.ledger import Ledger
+from publisher.lock import FileLock
+from publisher.publish import enabled_channels
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -29,12 +33,6 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from publisher.channels.directory import DirectoryChannel
-    from publisher.errors import DeliveryError
-    from publisher.ledger import Ledger
-    from publisher.lock import FileLock
-    from publisher.publish import enabled_channels
-
     config = project(args)
     targets = [
         c

@@ -10,7 +10,12 @@ import argparse
 import json
 from typing import Any
 
+from publisher.channels import make_channel
 from publisher.commands.common import load, now_option, project, report, resolve_now
+from publisher.ledger import iso, open_readonly
+from publisher.lints import overdue
+from publisher.pages import localized
+from publisher.publish import enabled_channels, select
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -25,10 +30,6 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def gather(args: argparse.Namespace) -> dict[str, Any]:
-    from publisher.ledger import iso, open_readonly
-    from publisher.publish import enabled_channels, select
-    from publisher.site import localized
-
     config = project(args)
     loaded = load(config)
     report(loaded.diagnostics)
@@ -78,7 +79,6 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
                 elif row.state in ("pending", "sending"):
                     data["pending"].append(entry)
             data["drift"] = drift(config, ledger, verify=getattr(args, "verify", False))
-    from publisher.lints import overdue
 
     data["overdue"] = overdue(config, selection.site, now)  # promises readers saw, now late
     for u in selection.held:
@@ -100,9 +100,6 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
 def drift(config: Any, ledger: Any, verify: bool) -> list[dict[str, Any]]:
     """What the remote ends hold that differs from the ledger: the cheap local checks always
     (a live release deleted by hand), the network ones with --verify."""
-    from publisher.channels import make_channel
-    from publisher.publish import enabled_channels
-
     found: list[dict[str, Any]] = []
     for cfg in enabled_channels(config):
         try:

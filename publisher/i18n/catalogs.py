@@ -18,6 +18,7 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 from publisher import markup
+from publisher.i18n.pofiles import syntax_problems
 
 PACKAGE_LOCALES = Path(__file__).resolve().parent.parent / "locales"
 UI_DOMAIN = "messages"
@@ -43,8 +44,6 @@ def _stamp(path: Path) -> tuple[str, int, int]:
 
 @lru_cache(maxsize=4096)
 def _read_po_cached(stamp: tuple[str, int, int], lang: str) -> Catalog | None:
-    from publisher.i18n.pofiles import syntax_problems
-
     data = Path(stamp[0]).read_bytes()
     try:
         broken = bool(syntax_problems(data.decode("utf-8")))

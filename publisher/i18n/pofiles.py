@@ -269,3 +269,15 @@ def counts(catalog: Catalog) -> Counts:
         else:
             untranslated += 1
     return Counts(translated, fuzzy, untranslated, len(catalog.obsolete))
+
+
+def msgstr_line(path: Path, lineno: int) -> int:
+    """The line of an entry's msgstr (Babel records the msgid's line); the text is there."""
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except OSError:
+        return lineno
+    for i in range(max(lineno - 1, 0), len(lines)):
+        if lines[i].startswith("msgstr"):
+            return i + 1
+    return lineno
