@@ -16,7 +16,8 @@ from publisher import urls
 from publisher.config import Config
 from publisher.localize import IncidentView
 from publisher.release import Page
-from publisher.render import Renderer, iso_utc
+from publisher.render import Renderer
+from publisher.timeutil import iso_utc
 
 JSON_PATH = urls.BANNER_JSON
 snippet_path = urls.banner_snippet

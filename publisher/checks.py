@@ -7,7 +7,7 @@ promises, guidance lints). Add a checker by appending it to CHECKERS.
 
 from __future__ import annotations
 
-import importlib
+import pkgutil
 from collections.abc import Callable
 from datetime import datetime
 
@@ -38,7 +38,6 @@ CHECKERS: list[str] = [
 def run_checks(config: Config, result: LoadResult, now: datetime) -> list[Diagnostic]:
     found = list(result.diagnostics)
     for target in CHECKERS:
-        module, _, name = target.partition(":")
-        checker: Checker = getattr(importlib.import_module(module), name)
+        checker: Checker = pkgutil.resolve_name(target)  # "module:function", imported now
         found.extend(checker(config, result, now))
     return found

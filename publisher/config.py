@@ -235,6 +235,20 @@ class Config:
     def dir(self, key: str) -> Path:
         return (self.root / self.text("paths", key)).resolve()
 
+    # What lives in the state directory ([paths] state): named here, so no module spells it.
+    @property
+    def state_dir(self) -> Path:
+        return self.dir("state")
+
+    def cache_path(self, name: str) -> Path:
+        """A cache of one build step (render, print, content.pickle...): safe to delete."""
+        return self.state_dir / "cache" / name
+
+    @property
+    def lock_path(self) -> Path:
+        """The lock publish and rollback hold (publisher/lock.py)."""
+        return self.state_dir / "publish.lock"
+
     @property
     def ledger_path(self) -> Path:
         return (self.root / self.text("publish", "ledger")).resolve()

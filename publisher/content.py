@@ -196,7 +196,7 @@ def load_site(config: Config, use_cache: bool = False) -> LoadResult:
     incidents_dir = config.dir("content") / "incidents"
     out: list[Diagnostic] = []
     incidents: list[Incident] = []
-    cache = ParseCache(config.dir("state") / "cache" / "content.pickle", config) if use_cache else None
+    cache = ParseCache(config.cache_path("content.pickle"), config) if use_cache else None
     if incidents_dir.is_dir():
         for directory in sorted(incidents_dir.iterdir(), reverse=True):
             if directory.is_dir() and not directory.name.startswith("."):

@@ -32,7 +32,8 @@ from publisher.localize import IncidentView, UpdateView, localize_incident
 from publisher.model import Incident, Update
 from publisher.notes import Corrections, Notes, Version
 from publisher.release import Page
-from publisher.render import Renderer, iso_utc
+from publisher.render import Renderer
+from publisher.timeutil import iso_utc
 
 Localizer = Callable[[Incident, str], IncidentView]
 
@@ -46,7 +47,7 @@ def version_path(lang: str, incident_id: str, stem: str, digest: str) -> str:
 
 
 def archive_dir(config: Config, update: Update) -> Path:
-    return config.dir("state") / "archive" / update.incident_id / update.stem
+    return config.state_dir / "archive" / update.incident_id / update.stem
 
 
 def _read_json(path: Path) -> Any:
@@ -77,7 +78,7 @@ def versions(config: Config, update: Update) -> list[Version]:
 
 
 def _index_path(config: Config) -> Path:
-    return config.dir("state") / "archive" / "index.json"
+    return config.state_dir / "archive" / "index.json"
 
 
 def load_index(config: Config) -> dict[str, list[Any]]:

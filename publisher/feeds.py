@@ -20,7 +20,8 @@ from publisher.i18n.catalogs import ui_translations
 from publisher.localize import IncidentView, UpdateView
 from publisher.model import Update
 from publisher.release import Page
-from publisher.render import Renderer, iso_utc
+from publisher.render import Renderer
+from publisher.timeutil import iso_utc
 
 ATOM = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

@@ -10,8 +10,33 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+Stamp = tuple[str, int, int]  # (path, mtime_ns, size): "did this file change", without reading it
+
+
+def stat_tree(root: Path, ignore: Callable[[str], bool] = lambda name: False) -> list[Stamp]:
+    """The stamp of every file below `root` whose name (and directories' names) `ignore`
+    does not reject, in a stable order; nothing when `root` is not a directory. Stat only:
+    cheap enough for the every-minute fingerprint and the preview's polling. A file removed
+    during the walk is left out (the next look sees it gone)."""
+    found: list[Stamp] = []
+    if not root.is_dir():
+        return found
+    for directory, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not ignore(d))
+        for name in sorted(files):
+            if ignore(name):
+                continue
+            path = os.path.join(directory, name)
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            found.append((path, st.st_mtime_ns, st.st_size))
+    return found
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -19,7 +19,8 @@ from publisher.i18n.catalogs import ui_translations
 from publisher.localize import IncidentView
 from publisher.model import IMPACTS, Update
 from publisher.release import Page
-from publisher.render import Renderer, iso_utc
+from publisher.render import Renderer
+from publisher.timeutil import iso_utc
 
 FORMAT_VERSION = 1
 

@@ -340,17 +340,3 @@ def statements(config: Config, result: LoadResult, now: datetime) -> list[Diagno
     for st in load_statements(config, []).values():
         found.extend(_lint(config, st.path, st.body_line, st.body, st.lang))
     return found
-
-
-ALL = [
-    f"publisher.lints:{name}"
-    for name in (
-        "approval",
-        "promises",
-        "placeholders_left",
-        "internal_links",
-        "translations",
-        "guidance",
-        "statements",
-    )
-]

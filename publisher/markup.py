@@ -149,9 +149,3 @@ def _replace_inlines(
     for tok in tokens:
         if tok.type == "inline" and tok.map is not None:
             tok.children = md.parseInline(translate(normalize(tok.content)), env)[0].children
-
-
-def inline_html(text: str) -> str:
-    """One inline text (a title) as HTML without a wrapping paragraph."""
-    md = parser()
-    return md.renderInline(text)

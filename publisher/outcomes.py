@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from publisher.errors import Diagnostic
+from publisher.timeutil import iso_utc, utc_now
 
 # action -> does it mean "something failed and will be retried" (exit 1)?
 ACTIONS: dict[str, bool] = {
@@ -79,7 +79,7 @@ class Report:
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso_utc(utc_now())
 
 
 class Log:

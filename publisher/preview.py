@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import threading
 import time
 import traceback
@@ -32,6 +31,7 @@ from publisher.config import CONFIG_NAME, Config, load_config
 from publisher.content import load_site
 from publisher.corrections import prepare as prepare_notes
 from publisher.errors import Diagnostic, DiagnosticsError
+from publisher.fsutil import Stamp, stat_tree
 from publisher.pages import localized, visible
 from publisher.printing import pdf_available, pdf_path
 from publisher.release import Page, publish_tree
@@ -40,10 +40,9 @@ from publisher.site import pages
 from publisher.timeutil import utc_now
 
 DASHBOARD = "_preview/index.html"
-WATCHED = ("content", "locales", "templates")
 
 
-def stamps(root: Path, config: Config | None) -> tuple[tuple[str, int, int], ...]:
+def stamps(root: Path, config: Config | None) -> tuple[Stamp, ...]:
     """(path, mtime, size) of every file the build reads: the cheap 'did anything change'."""
     found = []
     roots = [root / CONFIG_NAME] + [
@@ -53,16 +52,8 @@ def stamps(root: Path, config: Config | None) -> tuple[tuple[str, int, int], ...
         if top.is_file():
             st = top.stat()
             found.append((str(top), st.st_mtime_ns, st.st_size))
-            continue
-        for directory, dirs, files in os.walk(top):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                path = os.path.join(directory, name)
-                try:
-                    st = os.stat(path)
-                except OSError:
-                    continue  # removed while we walked: the next poll sees it
-                found.append((path, st.st_mtime_ns, st.st_size))
+        else:
+            found.extend(stat_tree(top, ignore=lambda name: name.startswith(".")))
     return tuple(found)
 
 
@@ -80,7 +71,7 @@ class Preview:
 
     @property
     def output(self) -> Path:
-        state = self.config.dir("state") if self.config else self.root / ".publisher"
+        state = self.config.state_dir if self.config else self.root / ".publisher"
         return state / "preview"
 
     def refresh(self) -> bool:

@@ -169,7 +169,7 @@ def pages(config: Config, views: dict[str, list[IncidentView]], renderer: Render
             if with_pdf:
                 yield Page(pdf_path(iv.incident.id), html_to_pdf(html))
         return
-    cache = config.dir("state") / "cache" / "print"
+    cache = config.cache_path("print")
     global_fp = fingerprint(config)
     used: set[str] = set()
     for index, iv in enumerate(source):

@@ -46,6 +46,7 @@ from publisher.channels.base import (
 from publisher.config import ChannelConfig, Config
 from publisher.content import LoadResult
 from publisher.errors import Diagnostic
+from publisher.fsutil import stat_tree
 from publisher.ledger import Ledger, Row, iso, open_readonly
 from publisher.localize import IncidentView
 from publisher.model import Site, Update
@@ -89,17 +90,6 @@ def enabled_channels(config: Config) -> list[ChannelConfig]:
     return [c for c in config.channels if c.enabled]
 
 
-def _tree_signature(root: Path, digest: Any) -> None:
-    """Path, size and mtime of every file under root (stat only: cheap every minute)."""
-    if not root.is_dir():
-        return
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-        for name in sorted(filenames):
-            st = os.stat(os.path.join(dirpath, name))
-            digest.update(f"{dirpath}/{name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
-
-
 def fingerprint(config: Config, selection: Selection) -> str:
     """What the site and every channel's plan are a function of."""
     d = hashlib.sha256(__version__.encode())
@@ -109,7 +99,8 @@ def fingerprint(config: Config, selection: Selection) -> str:
         for u in incident.updates:
             d.update(f"{u.stem}:{u.source_hash}\n".encode())
     for root in (config.dir("locales"), config.dir("templates"), PACKAGE_DIR):
-        _tree_signature(root, d)
+        for path, mtime, size in stat_tree(root, ignore=lambda name: name == "__pycache__"):
+            d.update(f"{path}:{size}:{mtime}\n".encode())
     return d.hexdigest()[:32]
 
 
@@ -235,7 +226,7 @@ class Job:
 
     @property
     def state_dir(self) -> Path:
-        return self.config.dir("state")
+        return self.config.state_dir
 
     def _deliver_all(
         self,

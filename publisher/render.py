@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt_
 import posixpath
 import re
-from datetime import UTC
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,23 +22,12 @@ from publisher import urls
 from publisher.config import Config
 from publisher.i18n.catalogs import ui_translations
 from publisher.notes import Corrections
+from publisher.timeutil import iso_utc
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 # Babel's "en" is US English; a European public body writes British dates (15 November, 19:00).
 BABEL_LOCALES = {"en": "en_GB"}
-
-# Vocabulary → UI string. The msgids are written out in the templates' macro too, so the
-# extractor sees them; this mapping is what channels without templates use.
-STATUS_ORDER = {
-    "investigating": 0,
-    "identified": 1,
-    "monitoring": 2,
-    "resolved": 3,
-    "scheduled": 0,
-    "in_progress": 1,
-    "completed": 3,
-}
 
 
 def babel_locale(lang: str) -> Locale:
@@ -82,10 +70,6 @@ class Formatter:
 def language_name(code: str) -> str:
     """A language named in itself (Français, English), as a language switcher shows it."""
     return (Locale.parse(code).get_display_name(code) or code).capitalize()
-
-
-def iso_utc(dt: dt_.datetime) -> str:
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @lru_cache(maxsize=65536)

@@ -6,7 +6,7 @@ untouched: see :mod:`publisher.release` for the double-buffered, atomic swap.
 
 from __future__ import annotations
 
-import importlib
+import pkgutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -97,8 +97,7 @@ PAGE_HOOKS: list[str] = [
 
 def extra_pages(config: Config, views: dict[str, list[IncidentView]], renderer: Renderer) -> Iterator[Page]:
     for target in PAGE_HOOKS:
-        module, _, name = target.partition(":")
-        yield from getattr(importlib.import_module(module), name)(config, views, renderer)
+        yield from pkgutil.resolve_name(target)(config, views, renderer)  # imported only now
 
 
 def stylesheet(config: Config) -> bytes:
@@ -117,7 +116,7 @@ def build(
     now = now or utc_now()
     output = output or config.dir("output")
     output.parent.mkdir(parents=True, exist_ok=True)
-    cache = RenderCache(config.dir("state") / "cache" / "render", config) if use_cache else None
+    cache = RenderCache(config.cache_path("render"), config) if use_cache else None
     due = visible(site, now)  # the one place this build applies `now`
     # Keep every published text and compute correction/retraction notes before anything is
     # rendered; a dry run (no cache) archives nothing (publisher/corrections.py).

@@ -16,7 +16,7 @@ from publisher import urls
 from publisher.config import Config
 from publisher.localize import IncidentView
 from publisher.release import Page
-from publisher.render import iso_utc
+from publisher.timeutil import iso_utc
 
 if TYPE_CHECKING:
     from publisher.render import Renderer

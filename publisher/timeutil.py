@@ -1,4 +1,4 @@
-"""Local-time parsing for the configured zone.
+"""Time: local-time parsing for the configured zone, and the one UTC timestamp format.
 
 Authors write local times ("2019-11-15T19:00"). A local time that does not exist (spring
 forward gap) or exists twice (autumn overlap) is rejected with both explicit spellings, and an
@@ -19,6 +19,11 @@ class LocalTimeError(ValueError):
     def __init__(self, message: str, hint: str) -> None:
         super().__init__(message)
         self.hint = hint
+
+
+def iso_utc(dt: datetime) -> str:
+    """The UTC timestamp publisher writes everywhere (ledger, JSON, feeds, logs, lock)."""
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _fmt(dt: datetime) -> str:

@@ -124,6 +124,25 @@ class Receipt:
     adopted: bool = False
 
 
+class PassStop:
+    """A failure that concerns every later delivery of this pass (a refused token, a rate
+    limit, a server that is down): remembered, so the rest fail at once with the same reason
+    instead of calling the remote again; a later pass tries again."""
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix  # put before the reason for the deliveries stopped by it
+        self.reason: DeliveryError | None = None
+
+    def stop(self, exc: DeliveryError) -> DeliveryError:
+        self.reason = exc
+        return exc
+
+    def raise_if_stopped(self) -> None:
+        if self.reason is not None:
+            exc = self.reason
+            raise DeliveryError(f"{self.prefix}{exc}", exc.transient, exc.retry_after)
+
+
 class Channel(Protocol):
     """What the job calls. Subclass it explicitly (mypy then checks every signature), or
     implement the same members: the registry checks them when it loads the type."""
@@ -180,6 +199,7 @@ __all__ = [
     "DELIVERY_ORDER",
     "Delivery",
     "DeliveryError",
+    "PassStop",
     "PublishContext",
     "Receipt",
 ]

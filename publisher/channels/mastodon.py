@@ -130,7 +130,7 @@ class MastodonChannel(SocialChannel):
             return self._limits
         if not self.instance:
             return None
-        cache = self.project.dir("state") / f"mastodon-{self.name}.json"
+        cache = self.project.state_dir / f"mastodon-{self.name}.json"
         cached: dict[str, Any] = {}
         try:
             cached = json.loads(cache.read_text(encoding="utf-8"))

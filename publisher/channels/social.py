@@ -33,7 +33,15 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from publisher import socialtext, urls
-from publisher.channels.base import Channel, ChannelKind, Delivery, DeliveryError, PublishContext, Receipt
+from publisher.channels.base import (
+    Channel,
+    ChannelKind,
+    Delivery,
+    DeliveryError,
+    PassStop,
+    PublishContext,
+    Receipt,
+)
 from publisher.config import ChannelConfig, Config
 from publisher.errors import Diagnostic
 from publisher.fsutil import write_atomic
@@ -105,18 +113,14 @@ class SocialChannel(Channel, ABC):
         self.name = config.name
         self.options: dict[str, Any] = resolve(self.OPTIONS, config.options)
         self._renderer: Any = None
-        self._blocked: DeliveryError | None = None
+        self._stop = PassStop("not sent in this pass: ")
 
-    # A token refused or a rate limit hit concerns every post of this pass: the channel stops
-    # calling the network and fails the rest with the same reason (they are retried later).
+    # A token refused or a rate limit hit concerns every post of this pass (see PassStop).
     def block(self, exc: DeliveryError) -> DeliveryError:
-        self._blocked = exc
-        return exc
+        return self._stop.stop(exc)
 
     def raise_if_blocked(self) -> None:
-        if self._blocked is not None:
-            exc = self._blocked
-            raise DeliveryError(f"not sent in this pass: {exc}", exc.transient, exc.retry_after)
+        self._stop.raise_if_stopped()
 
     # -- options -----------------------------------------------------------------------------
     @classmethod
@@ -280,7 +284,7 @@ class SocialChannel(Channel, ABC):
         """The posts this channel should have made by now (mode-specific)."""
 
     def plan(self, ctx: PublishContext) -> list[Delivery]:
-        cache = socialtext.use_cache(self.project.dir("state") / "cache" / "socialtext.pickle")
+        cache = socialtext.use_cache(self.project.cache_path("socialtext.pickle"))
         planned = [p.delivery for p in self.plan_posts(ctx)]
         if not ctx.dry_run:  # a dry run writes nothing
             cache.save()

@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     config = project(args)
     now = resolve_now(config, args.now)
     log = Log(args.log_format, quiet=args.quiet)
-    lock = FileLock(config.dir("state") / "publish.lock")
+    lock = FileLock(config.lock_path)
     if not args.dry_run:
         lock.acquire(None if args.wait < 0 else args.wait)
     try:

@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
             for r in reversed(channel.list_releases()):
                 print(f"  {'*' if live and r.id == live.id else ' '} {r.id}")
         return 0
-    lock = FileLock(config.dir("state") / "publish.lock")
+    lock = FileLock(config.lock_path)
     lock.acquire(args.wait)  # a running publish finishes first (it may be deploying)
     with lock, Ledger(config.ledger_path) as ledger:
         for cfg in targets:

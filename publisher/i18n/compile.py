@@ -188,7 +188,7 @@ def run(config: Config) -> int:
     for d in checked.problems:
         print(d, file=sys.stderr)
     bad = {d.path for d in checked.problems}
-    out_root = config.dir("state") / "locales"
+    out_root = config.state_dir / "locales"
     for lang in pofiles.ui_languages(config.languages):
         sources = [
             p

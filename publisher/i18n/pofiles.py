@@ -62,10 +62,6 @@ def kind(path: Path) -> str:
     return {CONTENT_POT_DIR: "content", STATEMENTS_DIR: "statement"}.get(path.parent.name, "ui")
 
 
-def is_content(path: Path) -> bool:
-    return kind(path) == "content"
-
-
 def po_files(locales: Path) -> list[Path]:
     """Every .po under a locales directory, UI catalogs first, in a stable order."""
     if not locales.is_dir():
