@@ -32,6 +32,21 @@ CONFIG_NAME = "publisher.toml"
 
 
 CONFORMITY = ("full", "partial", "none")
+# CAP 1.2 <category> values ([cap] categories; publisher/cap.py writes them).
+CAP_CATEGORIES: tuple[str, ...] = (
+    "Geo",
+    "Met",
+    "Safety",
+    "Security",
+    "Rescue",
+    "Fire",
+    "Health",
+    "Env",
+    "Transport",
+    "Infra",
+    "CBRNE",
+    "Other",
+)
 
 # section -> key -> Option (type, default, help): the one place a config key is declared.
 SCHEMA: dict[str, dict[str, Option]] = {
@@ -463,16 +478,14 @@ def _check_accessibility(given: dict[str, Any], text: str, shown: str, problems:
 
 
 def _check_cap(given: dict[str, Any], text: str, shown: str, problems: list[Diagnostic]) -> None:
-    from publisher.cap import CATEGORIES
-
     for category in given["categories"]:
-        if category not in CATEGORIES:
+        if category not in CAP_CATEGORIES:
             problems.append(
                 Diagnostic(
                     shown,
                     line_of(text, "cap", "categories"),
                     f"[cap] categories: '{category}' is not a CAP 1.2 category",
-                    f"{did_you_mean(category, CATEGORIES)}CAP categories: {', '.join(CATEGORIES)}",
+                    f"{did_you_mean(category, CAP_CATEGORIES)}CAP categories: {', '.join(CAP_CATEGORIES)}",
                 )
             )
     for code in given["geocodes"]:
