@@ -173,8 +173,6 @@ class DirectoryChannel(Channel):
     def damage(self) -> str | None:
         """What is wrong with the live site, or None: a dangling link, a release gone or
         incomplete (deleted by hand, a full disk during a copy by someone else...)."""
-        from publisher.release import read_manifest
-
         if not self.path.is_symlink():
             return None if self.path.is_dir() else f"the live site {self.display(self.path)} is missing"
         target = self.path.parent / os.readlink(self.path)
