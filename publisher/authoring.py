@@ -62,6 +62,8 @@ def parse_sets(pairs: Sequence[str], languages: Sequence[str]) -> dict[str | Non
     """['service=urgences', 'service@en=A&E'] → {None: {...}, 'en': {...}}."""
     values: dict[str | None, dict[str, str]] = {None: {}}
     for pair in pairs:
+        if "\n" in pair:
+            raise AuthoringError(f"--set '{pair.splitlines()[0]}…': a placeholder value is one line")
         name, sep, value = pair.partition("=")
         name, _, lang = name.strip().partition("@")
         if not sep or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
@@ -81,6 +83,7 @@ class Created:
     paths: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     incident_id: str = ""
+    fast_path: bool = False
 
 
 def _catalog(path: Path, lang: str, incident_id: str, config: Config) -> Catalog:
@@ -258,7 +261,14 @@ def new_update(
     sets: Sequence[str] = (),
     approved_by: str | None = None,
     text: str | None = None,
+    author: str | None = None,
 ) -> Created:
+    """Write the update; `author` is the acting person's handle (people.acting)."""
+    if approved_by and config.people.declared:
+        raise AuthoringError(
+            "--approved-by is not used when publisher.toml declares [people]: the approver "
+            "records the approval with publisher approve <update>"
+        )
     incident_id = find_incident(config, incident_ref)
     directory = config.dir("content") / "incidents" / incident_id
     when = parse_time(config, at, now, "--at")
@@ -293,9 +303,23 @@ def new_update(
         )
     promise = _next_update(config, when, now, next_update, st, status)
     approver = approved_by or fields.get("approved_by")
+    fast_path = st is not None and config.people.declared and approver is not None
+    if fast_path and st is not None and status != st.status:
+        # The fast path covers placeholder values only: another status is a new decision.
+        created.notes.append(
+            f"status '{status}' is not the statement's '{st.status}': this update needs an "
+            "approval (publisher approve), not the pre-approved fast path"
+        )
+        fast_path, approver = False, None
+    from publisher.frontedit import yaml_str as plain
+
     front = ["---", f"status: {status}", f"publish_at: {yaml_str(f'{local:%Y-%m-%dT%H:%M}')}"]
+    if author:
+        front.append(f"author: {plain(author)}")
     if approver:
-        front.append(f"approved_by: {yaml_str(approver)}")
+        front.append(f"approved_by: {plain(approver)}")
+    if fast_path and st is not None:
+        front.append(f"approved_from: {plain(st.name)}")
     if promise is not None:
         front.append(f"next_update: {yaml_str(f'{promise.astimezone(config.zone):%Y-%m-%dT%H:%M}')}")
     incident_lang = _incident_lang(directory, config)
@@ -314,11 +338,37 @@ def new_update(
             _add(catalog, b.text, table.get(b.text, ""), (rel, body_line + b.line - 1), b.kind)
         _write_catalog(po, catalog)
         created.paths.append(po)
-    if not approver and config.require_approval:
+    created.fast_path = fast_path
+    if fast_path:
+        _bind_fast_path(config, path, incident_id, incident_lang)
         created.notes.append(
-            f"not approved yet: it will not be published until you add 'approved_by: <name>' to {rel}"
+            f"pre-approved statement '{statement}' (approved by {config.people.shown(approver)}) "
+            "with only its placeholders filled: no second approval needed; any edit voids it"
+        )
+    elif not approver and config.get("publish", "require_approval"):
+        who = ", ".join(
+            p.handle
+            for p in config.people.with_role("approver")
+            if not (config.two_person and p.handle == author)
+        )
+        created.notes.append(
+            f"not approved yet: it will not be published until an approver runs "
+            f"publisher approve {incident_id}/{path.stem}" + (f" ({who})" if who else "")
         )
     return created
+
+
+def _bind_fast_path(config: Config, path: Path, incident_id: str, incident_lang: str) -> None:
+    """approved_hash of the text just written (the statement's approval covers this text)."""
+    from publisher import frontedit
+    from publisher.approval import text_hash
+    from publisher.content import load_update
+
+    problems: list[Diagnostic] = []
+    update = load_update(path, incident_id, config, incident_lang, problems)
+    if update is None:
+        raise AuthoringError("the update just written does not load:\n" + "\n".join(map(str, problems)))
+    frontedit.edit_file(path, {"approved_hash": text_hash(update)})
 
 
 def _incident_lang(directory: Path, config: Config) -> str:
@@ -400,6 +450,15 @@ def _from_statement(
                 f"{lang} pages until they are translated"
             )
     fields = {"status": st.status}
-    if st.approved_by:
+    if st.approved_by and config.people.declared:
+        person = config.people.find(st.approved_by)
+        if person is not None and person.has("approver"):
+            fields["approved_by"] = person.handle
+        else:
+            created.notes.append(
+                f"statement '{st.name}' is approved by '{st.approved_by}', who is not an approver "
+                "in [people]: this update needs publisher approve"
+            )
+    elif st.approved_by:
         fields["approved_by"] = f"{st.approved_by} (pre-approved statement {st.name})"
     return body, fields, translations

@@ -12,6 +12,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,6 +28,7 @@ from publisher.errors import (
     display_path,
 )
 from publisher.options import LocalizedList, LocalizedText, Option, accepts, by_name
+from publisher.people import People, parse_people
 
 CONFIG_NAME = "publisher.toml"
 
@@ -77,7 +79,9 @@ SCHEMA: dict[str, dict[str, Option]] = {
         Option("state", str, ".publisher", "ledger, lock and caches"),
     ),
     "publish": by_name(
-        Option("require_approval", bool, True, "hold updates without approved_by"),
+        Option("require_approval", bool, True, "hold updates nobody approved"),
+        # None: true when [people] names two approvers or more (docs/approval.md).
+        Option("two_person", bool, None, "the author may not approve their own update"),
         Option("ledger", str, ".publisher/ledger.db", "SQLite ledger path"),
         Option("max_attempts", int, 10, "give up a delivery after this many failures"),
     ),
@@ -150,6 +154,7 @@ class Config:
     raw: Mapping[str, Mapping[str, Any]]
     channels: tuple[ChannelConfig, ...] = field(default=())
     drill: bool = False  # a rehearsal: separate output and state, every artifact marked
+    people: People = field(default=People())
 
     def get(self, section: str, key: str) -> Any:
         """Untyped, for project templates written against it; code uses the accessors below."""
@@ -268,6 +273,14 @@ class Config:
     def ledger_path(self) -> Path:
         return (self.root / self.text("publish", "ledger")).resolve()
 
+    @property
+    def two_person(self) -> bool:
+        """Author ≠ approver: as configured, else on when two people or more may approve."""
+        value = self.get("publish", "two_person")
+        if value is None:
+            return len(self.people.with_role("approver")) >= 2
+        return bool(value)
+
     def channel(self, name: str) -> ChannelConfig | None:
         return next((c for c in self.channels if c.name == name), None)
 
@@ -316,7 +329,7 @@ def load_config(root: Path, path: Path | None = None) -> Config:
             ) from exc
     problems: list[Diagnostic] = []
     raw: dict[str, dict[str, Any]] = {}
-    sections = tuple(SCHEMA) + ("channels",)
+    sections = tuple(SCHEMA) + ("channels", "people")
     for section in data:
         if section not in sections:
             problems.append(
@@ -349,7 +362,7 @@ def load_config(root: Path, path: Path | None = None) -> Config:
                 )
         for key, option in keys.items():
             value = given.get(key, option.default)
-            if not accepts(option.type, value):
+            if key in given and not accepts(option.type, value):
                 problems.append(
                     Diagnostic(
                         shown,
@@ -384,9 +397,10 @@ def load_config(root: Path, path: Path | None = None) -> Config:
     _check_accessibility(raw["accessibility"], text, shown, problems)
     _check_cap(raw["cap"], text, shown, problems)
     channels = _channels(data.get("channels", {}), text, shown, problems)
+    people = parse_people(data.get("people", {}), partial(line_of, text), shown, problems)
     if problems:
         raise ConfigError(problems)
-    return Config(root=root, path=path, raw=raw, channels=channels)
+    return Config(root=root, path=path, raw=raw, channels=channels, people=People(people))
 
 
 def _check_localized(

@@ -33,6 +33,9 @@ UPDATE_KEYS = (
     "status",
     "publish_at",
     "approved_by",
+    "author",
+    "approved_hash",
+    "approved_from",
     "next_update",
     "channels",
     "correction",
@@ -184,7 +187,7 @@ class _NoCache:
         return fn(out)
 
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: Update gained author/approved_hash/approved_from
 
 
 def load_site(config: Config, use_cache: bool = False) -> LoadResult:
@@ -341,6 +344,9 @@ def load_update(
         "publish_at": reader.time(doc, "publish_at", required=True),
         "next_update": reader.time(doc, "next_update"),
         "approved_by": reader.text(doc, "approved_by"),
+        "author": reader.text(doc, "author"),
+        "approved_hash": reader.text(doc, "approved_hash"),
+        "approved_from": reader.text(doc, "approved_from"),
         "channels": reader.items(doc, "channels"),
         "correction": reader.text(doc, "correction"),
         "retracts": reader.text(doc, "retracts"),

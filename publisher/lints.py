@@ -52,19 +52,26 @@ def _duration(delta: timedelta) -> str:
 
 
 def approval(config: Config, result: LoadResult, now: datetime) -> list[Diagnostic]:
-    if not config.require_approval:
-        return []
+    """Updates that will not be published as they are: unapproved, or approval void."""
+    from publisher.approval import Approvals
+    from publisher.journal import copy_lookup
+
+    approvals = Approvals(config, copy_lookup(config))
     found = []
     for _incident, u in _updates(result):
-        if u.approved_by:
+        v = approvals.verdict(u)
+        if v.ok:
             continue
         due = "is due" if u.publish_at <= now else f"is due at {_local(config, u.publish_at)}"
+        what = "not approved" if v.kind == "unapproved" else "approval void" if v.kind == "void" else "held"
+        who = f" by {', '.join(v.waiting_for)}" if v.waiting_for else ""
         found.append(
             Diagnostic(
                 u.path,
-                field_line(config.root, u.path, "publish_at"),
-                f"not approved: this update {due} but will not be published",
-                "once the crisis cell has validated the text, add 'approved_by: <name>' to the front matter",
+                field_line(config.root, u.path, "approved_by" if u.approved_by else "publish_at"),
+                f"{what}: this update {due} but will not be published"
+                + ("" if v.kind == "unapproved" else f" ({v.reason.split(': ', 1)[-1]})"),
+                f"once the crisis cell has validated the text: publisher approve {u.id}{who}",
             )
         )
     return found

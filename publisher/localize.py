@@ -25,6 +25,10 @@ class UpdateView:
     html: str
     missing: int  # blocks without a usable translation (0 when text_lang == lang)
     translations: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    # The correction note is its own unit (msgctxt "correction"): translated as soon as its
+    # entry is, whatever the body; until then the source note, marked with its language.
+    correction: str | None = None
+    correction_lang: str = ""
 
     @cached_property
     def markdown(self) -> str:
@@ -58,12 +62,19 @@ class IncidentView:
 
 
 def localize_update(update: Update, lang: str, catalog: ContentCatalog) -> UpdateView:
+    note, note_lang = update.correction, update.lang
+    if note and update.lang != lang:
+        translated = catalog.usable(markup.normalize(note), "correction")
+        if translated:
+            note, note_lang = translated, lang
     if update.lang == lang:
-        return UpdateView(update, lang, lang, markup.to_html(update.body), 0)
+        return UpdateView(update, lang, lang, markup.to_html(update.body), 0, (), note, note_lang)
     html, table, missing = markup.to_html_translated(update.body, catalog.usable)
     if html is None:
-        return UpdateView(update, lang, update.lang, markup.to_html(update.body), missing)
-    return UpdateView(update, lang, lang, html, 0, tuple(table.items()))
+        return UpdateView(
+            update, lang, update.lang, markup.to_html(update.body), missing, (), note, note_lang
+        )
+    return UpdateView(update, lang, lang, html, 0, tuple(table.items()), note, note_lang)
 
 
 def translated_markdown(markdown: str, table: dict[str, str]) -> str:

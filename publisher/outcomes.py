@@ -123,7 +123,9 @@ class Log:
         else:
             print(d, file=sys.stderr, flush=True)
 
-    def held(self, update_id: str, path: str) -> None:
+    def held(self, update_id: str, path: str, reason: str = "") -> None:
+        """`reason` names the update, who approved it (if anyone) and what to run."""
+        reason = reason or f"{update_id}: due but not approved; publisher approve {update_id}"
         if self.fmt == "json":
             self._json(
                 {
@@ -131,16 +133,11 @@ class Log:
                     "action": "held",
                     "update_id": update_id,
                     "path": path,
-                    "error": "waiting for approval",
+                    "error": reason,
                 }
             )
         else:
-            print(
-                f"publish: held         {update_id}: due but not approved; add "
-                f"'approved_by: <name>' to {path} once it is approved",
-                file=self.out,
-                flush=True,
-            )
+            print(f"publish: held         {reason} ({path})", file=self.out, flush=True)
 
     def removed(self, channel: str, key: str, url: str | None) -> None:
         text = (

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from publisher import __version__
+from publisher.approval import Approvals, Verdict
 from publisher.channels import make_channel
 from publisher.channels.base import (
     DELIVERY_ORDER,
@@ -64,23 +65,41 @@ class Selection:
     site: Site  # only due and approved updates; incidents without any are left out
     held: tuple[Update, ...]  # due but waiting for approval
     scheduled: tuple[Update, ...]  # not due yet
+    verdicts: Mapping[str, Verdict] = field(default_factory=dict)  # update id → why held
+
+    def reason(self, u: Update) -> str:
+        v = self.verdicts.get(u.id)
+        return v.reason if v else f"{u.id}: due but not approved"
 
 
-def select(config: Config, site: Site, now: datetime) -> Selection:
-    need_approval = config.require_approval
+def select(config: Config, site: Site, now: datetime, approvals: Approvals | None = None) -> Selection:
+    """Due updates whose approval holds for their current text (publisher/approval.py)."""
+    from dataclasses import replace
+
+    from publisher.journal import copy_lookup
+
+    approvals = approvals or Approvals(config, copy_lookup(config))
     incidents, held, scheduled = [], [], []
+    verdicts: dict[str, Verdict] = {}
     for incident in site.incidents:
         keep = []
         for u in incident.updates:
             if u.publish_at > now:
                 scheduled.append(u)
-            elif need_approval and not u.approved_by:
+                continue
+            verdict = approvals.verdict(u)
+            if not verdict.ok:
                 held.append(u)
+                verdicts[u.id] = verdict
+                # An edit waits for its approval; what was approved stays published.
+                previous = approvals.previous_version(u) if verdict.kind == "void" else None
+                if previous is not None:
+                    keep.append(previous)
             else:
                 keep.append(u)
         if keep:
             incidents.append(replace(incident, updates=tuple(keep)))
-    return Selection(Site(tuple(incidents)), tuple(held), tuple(scheduled))
+    return Selection(Site(tuple(incidents)), tuple(held), tuple(scheduled), verdicts)
 
 
 def enabled_channels(config: Config) -> list[ChannelConfig]:
@@ -209,7 +228,7 @@ class Job:
         selection = select(self.config, self.loaded.site, self.now)
         for u in selection.held:
             self.report.held.append((u.id, u.path))
-            self.log.held(u.id, u.path)
+            self.log.held(u.id, u.path, selection.reason(u))
         channels = enabled_channels(self.config)
         self.secrets = secrets_of(channels)
         fp = fingerprint(self.config, selection)
@@ -219,6 +238,7 @@ class Job:
                 self._deliver_all(channels, selection, fp, ledger, Path(tmp) / "site")
         else:
             with Ledger(self.config.ledger_path) as ledger:
+                self._record_holds(ledger, selection)
                 self._record_approvals(ledger, selection)
                 self._deliver_all(channels, selection, fp, ledger, self.state_dir / "site")
         self.log.summary(self.report, time.perf_counter() - started)
@@ -301,8 +321,29 @@ class Job:
             (r["update_id"], r["content_hash"])
             for r in ledger.db.execute("SELECT update_id, content_hash FROM audit WHERE event = 'approved'")
         }
+        from publisher.approval import snapshot, text_hash
+        from publisher.journal import JOB, append
+
+        published = {
+            (r[0], r[1])
+            for r in ledger.db.execute("SELECT update_id, text_hash FROM journal WHERE event = 'publish'")
+        }
         for incident in selection.site.incidents:
             for u in incident.updates:
+                h = text_hash(u)
+                if (u.id, h) not in published:
+                    # Main courante, with a copy of the text: the version the public reads,
+                    # kept published while a later edit waits for approval.
+                    append(
+                        ledger,
+                        "publish",
+                        JOB,
+                        update_id=u.id,
+                        text_hash=h,
+                        detail=f"published {u.path} (approved by {u.approved_by or 'nobody'})",
+                        data={"text": snapshot(u), "approved_by": u.approved_by},
+                    )
+                    published.add((u.id, h))
                 if (u.id, u.source_hash) not in seen:
                     ledger.audit(
                         "approved",
@@ -314,6 +355,29 @@ class Job:
                         detail=u.path,
                     )
         ledger.set_meta("approvals_fingerprint", fingerprint_updates(selection))
+
+    def _record_holds(self, ledger: Ledger, selection: Selection) -> None:
+        """Main courante: an approval found void, or an update held, once per text."""
+        from publisher.approval import text_hash
+        from publisher.journal import JOB, append, seen
+
+        for u in selection.held:
+            verdict = selection.verdicts.get(u.id)
+            if verdict is None:
+                continue
+            current = text_hash(u)
+            event = "void" if verdict.kind == "void" else "held"
+            if seen(ledger, event, u.id, current, verdict.kind):
+                continue
+            append(
+                ledger,
+                event,
+                JOB,
+                update_id=u.id,
+                text_hash=current,
+                detail=f"{verdict.kind}: {verdict.reason}",
+                data={"approved_by": verdict.approver, "changed": list(verdict.changed)},
+            )
 
     def _channel_error(self, channel: str, error: str) -> None:
         error = self.redact(error)

@@ -54,16 +54,18 @@ def write_update(
     stem: str,
     publish_at: str,
     body: str,
-    approved_by: str | None = "Direction de la communication",
+    approved_by: str | None = "hbernard",
     status: str = "monitoring",
     incident: str = INCIDENT,
 ) -> Path:
-    lines = ["---", f"status: {status}", f'publish_at: "{publish_at}"']
-    if approved_by:
-        lines.append(f"approved_by: {approved_by}")
-    lines += ["---", body, ""]
+    """An update written by cmartin; approved (bound to its text) by `approved_by`, if given."""
+    lines = ["---", f"status: {status}", f'publish_at: "{publish_at}"', "author: cmartin", "---", body, ""]
     path = project / "content" / "incidents" / incident / f"{stem}.md"
     path.write_text("\n".join(lines), encoding="utf-8")
+    if approved_by:
+        from tests.approvals import approve_file
+
+        approve_file(project, path, approved_by)
     return path
 
 

@@ -53,6 +53,7 @@ def test_translator_round_trip(example: Path, cli: Callable[..., object]) -> Non
     # The comms officer corrects one French paragraph.
     update_md = example / "content" / "incidents" / INCIDENT / "20191116T1130.md"
     update_md.write_text(update_md.read_text().replace(OLD_FR, NEW_FR))
+    assert cli("-C", example, "approve", f"{INCIDENT}/20191116T1130", "--as", "jpetit", "--yes").code == 0
     assert cli("-C", example, "i18n", "extract").code == 0
     r = cli("-C", example, "i18n", "update")
     assert r.code == 0, r.err

@@ -149,7 +149,7 @@ def test_check_reports_each_problem_with_its_line(bad: Path, cli) -> None:
         (PO, 11, "warning", "en translation: 'will be restored by' promises a return-to-normal date"),
     }
     assert got == expected, (got - expected, expected - got)
-    assert "fix: once the crisis cell has validated the text, add 'approved_by: <name>'" in r.err
+    assert "fix: once the crisis cell has validated the text: publisher approve 2026-11-30-panne/" in r.err
     assert "checked 1 incidents, 3 updates: 4 error(s), 9 warning(s)" in r.out
     assert not any(f[0] == u1 and f[2] == "error" for f in got)
 

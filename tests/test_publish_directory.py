@@ -60,6 +60,10 @@ def test_edited_update_redeploys_the_site(example, cli):
     before = live_release(example)
     path = example / "content" / "incidents" / INCIDENT / "20191120T1800.md"
     path.write_text(path.read_text("utf-8") + "\n" + NEW_TEXT + "\n", encoding="utf-8")
+    held = cli("-C", example, "publish", "--now", AFTER_ALL)
+    assert "the approval by Hélène Bernard (hbernard) is void" in held.out
+    assert "the approved text stays published" in held.out and NEW_TEXT not in page(example)
+    assert cli("-C", example, "approve", f"{INCIDENT}/20191120T1800", "--as", "jpetit", "--yes").code == 0
     result = cli("-C", example, "publish", "--now", AFTER_ALL)
     assert result.code == 0 and "edited" in result.out
     assert live_release(example) != before and NEW_TEXT in page(example)
@@ -84,19 +88,23 @@ def test_unapproved_update_is_held_and_reported(example, cli):
     result = cli("-C", example, "publish", "--now", "2019-11-24T12:00")
     assert result.code == 0
     assert "held" in result.out and f"{INCIDENT}/20191124T1000" in result.out
-    assert "approved_by" in result.out and "20191124T1000.md" in result.out
+    assert f"publisher approve {INCIDENT}/20191124T1000" in result.out and "20191124T1000.md" in result.out
     assert NEW_TEXT not in page(example)
     assert "Aucune fuite" in page(example)  # the approved ones did go out
     status = cli("-C", example, "status", "--now", "2019-11-24T12:00")
     assert "Waiting for approval" in status.out and "20191124T1000" in status.out
+    # an approved_by written by hand is not an approval: the approver records it
     path.write_text(
-        path.read_text("utf-8").replace("publish_at:", "approved_by: Direction générale\npublish_at:"),
+        path.read_text("utf-8").replace("publish_at:", "approved_by: jpetit\npublish_at:"),
         encoding="utf-8",
     )
+    hand = cli("-C", example, "publish", "--now", "2019-11-24T12:00")
+    assert "written by hand" in hand.out and NEW_TEXT not in page(example)
+    assert cli("-C", example, "approve", f"{INCIDENT}/20191124T1000", "--as", "jpetit", "--yes").code == 0
     approved = cli("-C", example, "publish", "--now", "2019-11-24T12:00")
     assert approved.code == 0 and "held" not in approved.out and NEW_TEXT in page(example)
     audit = rows(example, "SELECT * FROM audit WHERE event = 'approved'")
-    assert {"Direction générale", "Direction de la communication"} == {a["approved_by"] for a in audit}
+    assert {"jpetit", "hbernard"} == {a["approved_by"] for a in audit}
 
 
 def test_approval_not_required_when_configured_off(example, cli):

@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     # The same rule as `publish`: an update that needs approval is never on a built site.
     selection = select(config, result.site, now)
     for update in selection.held:
-        print(f"{update.path}: held: not approved (add 'approved_by:' once it is approved)", file=sys.stderr)
+        print(f"{update.path}: held: {selection.reason(update)}", file=sys.stderr)
     built = build(config, selection.site, now)
     updates = sum(len(iv.updates) for iv in next(iter(built.views.values()), []))
     print(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from publisher.authoring import new_incident, new_update
 from publisher.commands.common import now_option, project, resolve_now
@@ -56,14 +57,32 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--next-update",
         help="promise of the next update: a time, +2h, or none (default: the statement's cadence)",
     )
-    upd.add_argument("--approved-by", help="who approved this text (default: the statement's approver)")
+    upd.add_argument(
+        "--approved-by",
+        help="projects without [people] only: who approved this text (default: the statement's approver)",
+    )
     upd.add_argument("--text", help="the update's text when not made from a statement")
     now_option(upd)
+    for p in (inc, upd):
+        p.add_argument(
+            "--as",
+            dest="as_person",
+            metavar="NAME",
+            help="who is writing (default: $PUBLISHER_USER, else the git user); checked against [people]",
+        )
 
 
 def run(args: argparse.Namespace) -> int:
+    from publisher.people import PeopleError, acting
+
     config = project(args)
     now = resolve_now(config, args.now)
+    try:
+        author: str | None = acting(config.people, args.as_person, "author", cwd=config.root)
+    except PeopleError:
+        if config.people.declared:
+            raise  # with [people], every draft has a known author
+        author = args.as_person  # without [people] the author is optional, recorded as given
     if args.what == "incident":
         translations = {}
         for pair in args.translations:
@@ -96,7 +115,9 @@ def run(args: argparse.Namespace) -> int:
             sets=args.sets,
             approved_by=args.approved_by,
             text=args.text,
+            author=author,
         )
+    _journal(config, created, author or "unknown", args.what)
     for path in created.paths:
         print(f"wrote {display_path(path, config.root)}")
     for note in created.notes:
@@ -106,3 +127,44 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("next: publisher check, then publisher preview or publisher build")
     return 0
+
+
+def _journal(config: Any, created: Any, actor: str, what: str) -> None:
+    """Main courante: the draft (and a fast-path approval) with who wrote it."""
+    from publisher import journal
+
+    if what == "incident":
+        journal.record(
+            config, "draft", actor, incident_id=created.incident_id, detail=f"incident {created.incident_id}"
+        )
+        return
+    from publisher.approval import snapshot, text_hash
+    from publisher.authoring import _incident_lang
+    from publisher.content import load_update
+
+    path = created.paths[0]
+    update = load_update(path, created.incident_id, config, _incident_lang(path.parent, config), [])
+    if update is None:
+        return
+    h = text_hash(update)
+    journal.record(
+        config,
+        "draft",
+        actor,
+        update_id=update.id,
+        text_hash=h,
+        detail=f"wrote {update.path}"
+        + (f" from statement {update.approved_from}" if update.approved_from else ""),
+        data={"text": snapshot(update)},
+    )
+    if created.fast_path:
+        journal.record(
+            config,
+            "fast-path",
+            str(update.approved_by),
+            update_id=update.id,
+            text_hash=h,
+            detail=f"pre-approved statement {update.approved_from}: only placeholder values filled, "
+            "no second approval needed",
+            data={"text": snapshot(update), "author": actor},
+        )

@@ -81,11 +81,34 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
             data["drift"] = drift(config, ledger, verify=getattr(args, "verify", False))
 
     data["overdue"] = overdue(config, selection.site, now)  # promises readers saw, now late
+    from publisher.approval import Approvals
+    from publisher.journal import copy_lookup
+
+    approvals = Approvals(config, copy_lookup(config))
     for u in selection.held:
-        data["held"].append({"update": u.id, "path": u.path, "due": iso(u.publish_at)})
+        v = selection.verdicts.get(u.id) or approvals.verdict(u)
+        data["held"].append(
+            {
+                "update": u.id,
+                "path": u.path,
+                "due": iso(u.publish_at),
+                "author": u.author,
+                "why": v.kind,
+                "reason": v.reason,
+                "waiting_for": list(v.waiting_for),
+            }
+        )
     for u in selection.scheduled:
+        v = approvals.verdict(u)
         data["scheduled"].append(
-            {"update": u.id, "path": u.path, "at": iso(u.publish_at), "approved": bool(u.approved_by)}
+            {
+                "update": u.id,
+                "path": u.path,
+                "at": iso(u.publish_at),
+                "approved": v.ok,
+                "reason": v.reason,
+                "waiting_for": list(v.waiting_for),
+            }
         )
     for lang, views in localized(config, selection.site, now).items():
         for iv in views:
@@ -189,12 +212,20 @@ def run(args: argparse.Namespace) -> int:
     section(
         "Waiting for approval",
         data["held"],
-        lambda e: f"{e['update']}  due since {e['due']}: add 'approved_by: <name>' to {e['path']}",
+        lambda e: f"{e['update']}  due since {e['due']}: {e['reason'].split(': ', 1)[-1]}",
     )
     section(
         "Scheduled",
         data["scheduled"],
-        lambda e: f"{e['update']}  at {e['at']}" + ("" if e["approved"] else "  (not approved yet)"),
+        lambda e: (
+            f"{e['update']}  at {e['at']}"
+            + (
+                ""
+                if e["approved"]
+                else "  (not approved yet"
+                + (f": waiting for {', '.join(e['waiting_for'])})" if e["waiting_for"] else ")")
+            )
+        ),
     )
     section(
         "Waiting for translation (shown in the source language meanwhile)",

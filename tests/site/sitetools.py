@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from publisher.cli import main
+from tests.approvals import approve_all
 from tests.needs import unavailable
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,6 +45,7 @@ def correct(project: Path) -> None:
     po = project / "locales" / "en" / "LC_MESSAGES" / "incidents" / f"{INCIDENT}.po"
     with po.open("a", encoding="utf-8") as f:
         f.write(f'\nmsgid "{CORRECTED_TO}"\nmsgstr "{CORRECTED_TO_EN}"\n')
+    approve_all(project)  # the correction is approved again before it goes out
 
 
 SECOND_INCIDENT = """---
