@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 from publisher.channels import channel_type, declared
+from tests.approvals import approve_file
 from tests.publishing import AFTER_ALL, REPO, rows, run_publisher, set_config
 
 PLUGIN = Path(__file__).resolve().parent / "plugins" / "acme_push.py"
@@ -90,6 +91,7 @@ def test_a_channel_that_cannot_edit_gets_a_new_object_for_a_changed_update(examp
     target = first[0]
     path = example / "content" / "incidents" / target["incident"] / f"{target['update']}.md"
     path.write_text(path.read_text("utf-8") + "\nPrécision ajoutée.\n", encoding="utf-8")
+    approve_file(example, path, "jpetit")  # an edit needs a new approval before it goes out
 
     second = run_publisher(example, "publish", "--now", AFTER_ALL, env=env)
     assert second.returncode == 0, second.stdout + second.stderr
