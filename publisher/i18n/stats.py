@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -220,7 +221,7 @@ def translators(catalog: Catalog, people: People) -> tuple[str, str, list[str]]:
     last = str(catalog.last_translator or "")
     last = "" if not last or last == PLACEHOLDER_TRANSLATOR else named(last)
     revised = ""
-    if catalog.revision_date and not isinstance(catalog.revision_date, str):
+    if isinstance(catalog.revision_date, datetime):
         revised = catalog.revision_date.strftime("%Y-%m-%d %H:%M%z")
     credits = []
     for line in (catalog.header_comment or "").splitlines():
