@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
