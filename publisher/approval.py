@@ -169,23 +169,22 @@ class Approvals:
         config, people = self.config, self.config.people
         if not config.get("publish", "require_approval"):
             return Verdict(True, "not-required", u.approved_by)
-        waiting = self.approvers_for(u)
-        ask = f"publisher approve {u.id}" + (f" (by {', '.join(waiting)})" if waiting else "")
         if not u.approved_by:
-            return Verdict(False, "unapproved", None, f"{u.id}: due but not approved; {ask}", waiting)
-        current = text_hash(u)
+            return self._held(u, "unapproved", None, "due but not approved")
+        # The loader computed the digest (and the parse cache keeps it): the every-minute
+        # run does not hash every update again.
+        current = u.text_digest or text_hash(u)
         if u.approved_hash and u.approved_hash != current:
             changed = tuple(changes(self.approved_copy(u.id, u.approved_hash), u))
-            who = people.shown(u.approved_by)
             kept = self.approved_copy(u.id, u.approved_hash) is not None
-            return Verdict(
-                False,
+            return self._held(
+                u,
                 "void",
                 u.approved_by,
-                f"{u.id}: the approval by {who} is void: changed since ({'; '.join(changed)}); "
+                f"the approval by {people.shown(u.approved_by)} is void: changed since "
+                f"({'; '.join(changed)}); "
                 + ("the approved text stays published; " if kept else "")
-                + f"the edit is held until approved again: {ask}",
-                waiting,
+                + "the edit is held until approved again",
                 changed,
             )
         if not people.declared:
@@ -193,57 +192,55 @@ class Approvals:
         approver = people.find(u.approved_by)
         if approver is None or not approver.has("approver"):
             what = "not in [people]" if approver is None else "not an approver"
-            return Verdict(
-                False,
-                "invalid",
-                u.approved_by,
-                f"{u.id}: approved_by '{u.approved_by}' is {what} in publisher.toml; {ask}",
-                waiting,
+            return self._held(
+                u, "invalid", u.approved_by, f"approved_by '{u.approved_by}' is {what} in publisher.toml"
             )
         if u.approved_from:
-            return self._fast_path(u, approver.handle, ask, waiting)
+            return self._fast_path(u, approver.handle, current)
         if not u.approved_hash:
-            return Verdict(
-                False,
+            return self._held(
+                u,
                 "invalid",
                 u.approved_by,
-                f"{u.id}: approved_by was written by hand (no approved_hash): an approval is "
-                f"recorded by the approver running {ask}",
-                waiting,
+                "approved_by was written by hand (no approved_hash): an approval is recorded by "
+                "the approver running",
             )
         if config.two_person and u.author and approver.matches(u.author):
-            return Verdict(
-                False,
+            return self._held(
+                u,
                 "self",
                 approver.handle,
-                f"{u.id}: {approver} approved their own update, and [publish] two_person is on; {ask}",
-                waiting,
+                f"{approver} approved their own update, and [publish] two_person is on",
             )
         return Verdict(True, "approved", approver.handle)
 
-    def _fast_path(self, u: Update, approver: str, ask: str, waiting: tuple[str, ...]) -> Verdict:
+    def _held(
+        self, u: Update, kind: str, approver: str | None, why: str, changed: tuple[str, ...] = ()
+    ) -> Verdict:
+        """A verdict that holds `u`: the reason names the update and whom to ask."""
+        waiting = self.approvers_for(u)
+        ask = f"publisher approve {u.id}" + (f" (by {', '.join(waiting)})" if waiting else "")
+        joiner = " " if why.endswith("running") else ": " if why.endswith("again") else "; "
+        return Verdict(False, kind, approver, f"{u.id}: {why}{joiner}{ask}", waiting, changed)
+
+    def _fast_path(self, u: Update, approver: str, current: str) -> Verdict:
+        people = self.config.people
         st = self.statements.get(str(u.approved_from))
         problem = ""
         if st is None:
             problem = f"the statement '{u.approved_from}' it was made from is not in content/statements/"
-        elif not st.approved_by or not self.config.people.find(st.approved_by):
+        elif not st.approved_by or not people.find(st.approved_by):
             problem = f"the statement '{st.name}' names no approver from [people]"
-        elif self.config.people.find(st.approved_by) != self.config.people.find(u.approved_by):
+        elif people.find(st.approved_by) != people.find(u.approved_by):
             problem = f"the statement '{st.name}' was approved by {st.approved_by}, not {u.approved_by}"
         elif st.status != u.status:
             problem = f"its status '{u.status}' is not the statement's '{st.status}'"
         elif not statement_pattern(st.body).fullmatch(u.body.strip()):
             problem = f"its text is no longer '{st.name}' with placeholders filled in"
-        elif not u.approved_hash or u.approved_hash != text_hash(u):
+        elif not u.approved_hash or u.approved_hash != current:
             problem = "it was edited after it was made"
         if problem:
-            return Verdict(
-                False,
-                "invalid",
-                u.approved_by,
-                f"{u.id}: no fast path: {problem}; it needs an approval: {ask}",
-                waiting,
-            )
+            return self._held(u, "invalid", u.approved_by, f"no fast path: {problem}; it needs an approval")
         return Verdict(True, "fast-path", approver)
 
 
@@ -260,6 +257,7 @@ def restored(u: Update, copy: Mapping[str, Any]) -> Update | None:
         return None
     old = replace(
         u,
+        text_digest="",
         status=str(copy["status"]),
         publish_at=when(copy["publish_at"]) or u.publish_at,
         next_update=when(copy.get("next_update")),
@@ -271,7 +269,7 @@ def restored(u: Update, copy: Mapping[str, Any]) -> Update | None:
     )
     if text_hash(old) != u.approved_hash:
         return None  # the copy is not the approved text: never publish a guess
-    return replace(old, source_hash=f"approved-{u.approved_hash}")
+    return replace(old, source_hash=f"approved-{u.approved_hash}", text_digest=u.approved_hash)
 
 
 def pending(approvals: Approvals, updates: Sequence[Update]) -> list[tuple[Update, Verdict]]:

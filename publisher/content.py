@@ -187,7 +187,7 @@ class _NoCache:
         return fn(out)
 
 
-CACHE_VERSION = 2  # 2: Update gained author/approved_hash/approved_from
+CACHE_VERSION = 2  # 2: Update gained author, approved_hash, approved_from, text_digest
 
 
 def load_site(config: Config, use_cache: bool = False) -> LoadResult:
@@ -365,7 +365,9 @@ def load_update(
     reader.check_links(doc.body, doc.body_line)
     if not reader.ok:
         return None
-    return Update(
+    from publisher.approval import text_hash
+
+    update = Update(
         incident_id=incident_id,
         stem=path.stem,
         path=reader.shown,
@@ -374,3 +376,4 @@ def load_update(
         source_hash=digest,
         **values,
     )
+    return replace(update, text_digest=text_hash(update))

@@ -35,6 +35,9 @@ class Update:
     correction: str | None = None
     retracts: str | None = None  # stem of the withdrawn update, same incident
     source_hash: str = ""  # sha256 of the file bytes: what "changed" means
+    # approval.text_hash() of what the public reads, computed once by the loader (and kept
+    # by the parse cache). Whoever builds an Update with other text fields must reset it.
+    text_digest: str = ""
 
     @property
     def id(self) -> str:

@@ -21,6 +21,7 @@ import re
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from publisher.errors import Diagnostic, PeopleError, did_you_mean
@@ -59,10 +60,19 @@ class People:
     def declared(self) -> bool:
         return bool(self.persons)
 
+    @cached_property
+    def _index(self) -> dict[str, Person]:
+        index: dict[str, Person] = {}
+        for p in reversed(self.persons):  # the first person listed wins a shared key
+            for key in (p.email, p.name, p.handle):
+                if key:
+                    index[key.casefold()] = p
+        return index
+
     def find(self, who: str | None) -> Person | None:
         if not who:
             return None
-        return next((p for p in self.persons if p.matches(who)), None)
+        return self._index.get(who.strip().casefold())
 
     def with_role(self, role: str) -> tuple[Person, ...]:
         return tuple(p for p in self.persons if p.has(role))

@@ -330,7 +330,7 @@ class Job:
         }
         for incident in selection.site.incidents:
             for u in incident.updates:
-                h = text_hash(u)
+                h = u.text_digest or text_hash(u)
                 if (u.id, h) not in published:
                     # Main courante, with a copy of the text: the version the public reads,
                     # kept published while a later edit waits for approval.
@@ -365,7 +365,7 @@ class Job:
             verdict = selection.verdicts.get(u.id)
             if verdict is None:
                 continue
-            current = text_hash(u)
+            current = u.text_digest or text_hash(u)
             event = "void" if verdict.kind == "void" else "held"
             if seen(ledger, event, u.id, current, verdict.kind):
                 continue
