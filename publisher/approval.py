@@ -56,8 +56,12 @@ def snapshot(u: Update) -> dict[str, Any]:
 
 
 def text_hash(u: Update) -> str:
-    data = json.dumps(snapshot(u), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(data.encode()).hexdigest()[:HASH_LEN]
+    return snapshot_hash(snapshot(u))
+
+
+def snapshot_hash(data: Mapping[str, Any]) -> str:
+    text = json.dumps(dict(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:HASH_LEN]
 
 
 FIELD_NAMES = {

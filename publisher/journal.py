@@ -112,10 +112,19 @@ def approved_copy(ledger: Ledger, update_id: str, text_hash: str) -> Mapping[str
         "AND update_id = ? AND text_hash = ? ORDER BY id DESC LIMIT 1",
         (update_id, text_hash),
     ).fetchone()
-    if row is None:
-        return None
-    text = json.loads(row[0] or "{}").get("text")
-    return text if isinstance(text, dict) else None
+    if row is not None:
+        text = json.loads(row[0] or "{}").get("text")
+        return text if isinstance(text, dict) else None
+    # `publisher correct` keeps the text it replaced: the approved one, when it was.
+    from publisher.approval import snapshot_hash
+
+    for (data,) in ledger.db.execute(
+        "SELECT data FROM journal WHERE event = 'correct' AND update_id = ? ORDER BY id DESC", (update_id,)
+    ):
+        before = json.loads(data or "{}").get("before")
+        if isinstance(before, dict) and snapshot_hash(before) == text_hash:
+            return before
+    return None
 
 
 def copy_lookup(config: Config) -> Callable[[str, str], Mapping[str, Any] | None]:
