@@ -89,7 +89,10 @@ class Created:
 def _catalog(path: Path, lang: str, incident_id: str, config: Config) -> Catalog:
     if path.exists():
         with open(path, "rb") as f:
-            return read_po(f, locale=lang)
+            catalog = read_po(f, locale=lang)
+        for m in catalog:  # Babel reads `#|` as a comment; _write_catalog keeps the real ones
+            m.user_comments = [c for c in m.user_comments if not c.startswith("|")]
+        return catalog
     organisation = config.organisation or config.site_title
     return Catalog(
         locale=lang,
@@ -127,11 +130,16 @@ def _add(
 
 
 def _write_catalog(path: Path, catalog: Catalog) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        write_po(f, catalog, width=0, include_previous=False)  # 0: never wrap (as None)
-    tmp.replace(path)
+    import io
+
+    from publisher.fsutil import write_atomic
+    from publisher.i18n import pofiles
+
+    kept = pofiles.read_previous(path.read_bytes()) if path.exists() else {}
+    still_fuzzy = {k: v for k, v in kept.items() if (m := catalog.get(*k)) is not None and m.fuzzy}
+    buf = io.BytesIO()
+    write_po(buf, catalog, width=0, include_previous=False)  # 0: never wrap (as None)
+    write_atomic(path, pofiles.add_previous(buf.getvalue(), still_fuzzy))
 
 
 def new_incident(

@@ -217,6 +217,11 @@ def read(path: Path, lang: str | None, shown: str, content: bool | None = None) 
     what = ("content" if content else "ui") if content is not None else kind(path)
     if what != "ui":
         fix_content_flags(catalog, keep_braces=what == "statement")
+    # Babel reads `#| msgid "…"` as a translator comment "| msgid …" (and would write it back
+    # wrapped, as "# | …"): drop it here; update.py reads and writes `#|` itself.
+    for m in [*catalog, *catalog.obsolete.values()]:
+        if any(c.startswith("|") for c in m.user_comments):
+            m.user_comments = [c for c in m.user_comments if not c.startswith("|")]
     return catalog
 
 
