@@ -34,10 +34,10 @@ from publisher import __version__, markup
 from publisher.config import Config
 from publisher.content import load_site
 from publisher.errors import Diagnostic, display_path
+from publisher.frontmatter import field_line
 from publisher.fsutil import write_if_changed
 from publisher.i18n import pofiles
 from publisher.i18n.catalogs import PACKAGE_LOCALES
-from publisher.lints import field_line
 from publisher.model import Incident, Site
 from publisher.render import PACKAGE_TEMPLATES
 
@@ -167,7 +167,7 @@ def _units(
         if u.correction:
             # The visible change note is translated like the body (own context: a note may
             # repeat a sentence of the text, and the two are rendered in different places).
-            line = field_line(config, u.path, "correction") if config else 0
+            line = field_line(config.root, u.path, "correction") if config else 0
             yield markup.normalize(u.correction), "correction", u.path, line, "correction note", u.lang
 
 
