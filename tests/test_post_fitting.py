@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from publisher import socialtext
-from publisher.channels.social import check_social
 from publisher.config import load_config
 from publisher.content import load_site
+from publisher.publish import check_channels
 from publisher.timeutil import parse_local
 from tests.emulators import FacebookEmulator, MastodonEmulator
 from tests.publishing import AFTER_ALL
@@ -114,7 +114,7 @@ def test_check_names_the_line_to_shorten_when_even_the_essentials_do_not_fit(
     toml = masto_project / "publisher.toml"
     toml.write_text(toml.read_text(encoding="utf-8") + "max_characters = 300\n", encoding="utf-8")
     config = load_config(masto_project)
-    found = check_social(config, load_site(config), parse_local("2019-11-23T12:00", config.zone))
+    found = check_channels(config, load_site(config), parse_local("2019-11-23T12:00", config.zone))
     over = [d for d in found if "over the limit of 300" in d.message]
     assert over, [str(d) for d in found]
     assert "shorten " in over[0].hint and "every post keeps it" in over[0].hint
