@@ -141,7 +141,7 @@ def test_incident_json_holds_every_update_newest_first(sites: dict[str, Path]) -
         "html": "Open; longer waits",
         "lang": "en",
     }
-    assert [i["markdown"] for i in doc["what_to_do"]["fr"]][0].startswith("Les urgences restent ouvertes")
+    assert [i["markdown"] for i in doc["what_to_do"]["fr"]][0].startswith("Urgences ouvertes")
 
 
 def test_status_json_carries_the_service_grid_and_the_contacts(sites: dict[str, Path]) -> None:
