@@ -37,7 +37,6 @@ from publisher.channels.social import (
     normalized,
     tidy,
 )
-from publisher.localize import IncidentView, UpdateView
 from publisher.options import Option, http_url
 
 MESSAGE_MAX = 63206  # the limit everyone cites; the Graph reference does not state one
@@ -164,23 +163,14 @@ class FacebookChannel(SocialChannel):
                         lang,
                         composed,
                         f"Facebook {what} for {update.id} ({lang})",
-                        views[lang],
                     )
                 )
         return out
 
-    def _planned(
-        self,
-        key: str,
-        update: Any,
-        lang: str | None,
-        composed: Composed,
-        summary: str,
-        views: tuple[IncidentView, UpdateView] | None = None,
-    ) -> Planned:
+    def _planned(self, key: str, update: Any, lang: str | None, composed: Composed, summary: str) -> Planned:
         payload = {"message": composed.text}
         delivery = Delivery(self.name, key, Delivery.hash_payload(payload), payload, update.id, lang, summary)
-        return Planned(delivery, update, composed, views)
+        return Planned(delivery, update, composed)
 
     # -- the Graph API -----------------------------------------------------------------------
     def graph(self) -> Any:

@@ -213,7 +213,7 @@ class MastodonChannel(SocialChannel):
                     lang,
                     f"Mastodon {what} for {update.id} ({lang}){cut}",
                 )
-                out.append(Planned(delivery, update, composed, views[lang]))
+                out.append(Planned(delivery, update, composed))
         return out
 
     # -- the API -----------------------------------------------------------------------------
