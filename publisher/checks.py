@@ -28,6 +28,7 @@ CHECKERS: list[str] = [
     "publisher.lints:translations",
     "publisher.lints:guidance",
     "publisher.lints:statements",
+    "publisher.lints:placeholder_url",
     "publisher.corrections:unnoted_changes",
     "publisher.publish:check_channels",  # every enabled channel's check(): lengths, secrets named
     "publisher.i18n.checker:check_translations",

@@ -41,9 +41,11 @@ class Diagnostic:
     severity: str = "error"  # "error" | "warning"
 
     def __str__(self) -> str:
+        from publisher.cli_text import say
+
         where = f"{self.path}:{self.line}" if self.line else self.path
-        text = f"{where}: {self.severity}: {self.message}"
-        return f"{text}\n    fix: {self.hint}" if self.hint else text
+        text = f"{where}: {say(self.severity)}: {self.message}"
+        return f"{text}\n    {say('fix')}: {self.hint}" if self.hint else text
 
 
 class PublisherError(Exception):

@@ -18,7 +18,7 @@ from urllib.parse import urljoin, urlsplit
 from babel.messages.catalog import Catalog
 
 from publisher import markup, urls
-from publisher.config import Config
+from publisher.config import Config, line_of
 from publisher.content import LoadResult
 from publisher.errors import Diagnostic, display_path
 from publisher.frontmatter import field_line
@@ -347,3 +347,25 @@ def statements(config: Config, result: LoadResult, now: datetime) -> list[Diagno
     for st in load_statements(config, []).values():
         found.extend(_lint(config, st.path, st.body_line, st.body, st.lang))
     return found
+
+
+# The scaffold's address and the documentation domains (RFC 2606): not a real site yet.
+PLACEHOLDER_HOSTS = ("statut.example.org", "example.org", "example.com", "example.net")
+
+
+def placeholder_url(config: Config, result: LoadResult, now: datetime) -> list[Diagnostic]:
+    """`publisher check`: QR codes, social links and feeds all point at base_url."""
+    host = (urlsplit(config.base_url).hostname or "").lower()
+    if not any(host == h or host.endswith("." + h) for h in PLACEHOLDER_HOSTS):
+        return []
+    text = config.path.read_text(encoding="utf-8") if config.path.exists() else ""
+    return [
+        Diagnostic(
+            display_path(config.path, config.root),
+            line_of(text, "site", "base_url"),
+            f"base_url is still the placeholder {config.base_url}: QR codes, social posts and "
+            "feeds would point there",
+            'set [site] base_url = "https://<the public address of your status site>/"',
+            severity="warning",
+        )
+    ]

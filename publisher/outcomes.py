@@ -95,6 +95,8 @@ class Log:
     def outcome(self, o: Outcome) -> None:
         if o.action == "unchanged" and self.fmt == "human":
             return  # the summary counts them; a line each every minute would drown the rest
+        if self.quiet and not o.failed:
+            return  # --quiet: what went well is counted in the summary line
         if self.fmt == "json":
             self._json({"event": "delivery", **asdict(o)})
             return
@@ -173,9 +175,7 @@ class Log:
         counts: dict[str, int] = {}
         for o in report.outcomes:
             counts[o.action] = counts.get(o.action, 0) + 1
-        busy = any(a != "unchanged" for a in counts) or report.failures or report.diagnostics
-        if self.quiet and not busy and not report.held:
-            return
+        # Always printed, --quiet too: monitoring alerts when it stops appearing.
         record = {
             "event": "summary",
             "action": "summary",

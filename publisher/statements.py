@@ -29,7 +29,7 @@ from publisher.i18n.pofiles import msgstr_line
 from publisher.model import STATUSES
 
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
-STATEMENT_KEYS = ("title", "status", "approved_by", "next_update_in", "lang")
+STATEMENT_KEYS = ("title", "aliases", "status", "approved_by", "next_update_in", "lang")
 _DURATION = re.compile(r"^(\d+)\s*(min|m|h|d)$")
 
 
@@ -79,6 +79,7 @@ class Statement:
     approved_by: str | None = None
     next_update_in: timedelta | None = None
     field_lines: Mapping[str, int] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()  # other names, e.g. in the other language (panne-informatique)
 
     @property
     def placeholders(self) -> list[str]:
@@ -121,6 +122,21 @@ def load_statement(path: Path, config: Config, out: list[Diagnostic]) -> Stateme
             )
         )
         ok = False
+    aliases = fields.get("aliases") or []
+    if not (
+        isinstance(aliases, list)
+        and all(isinstance(a, str) and re.fullmatch(r"[a-z0-9-]+", a) for a in aliases)
+    ):
+        out.append(
+            Diagnostic(
+                shown,
+                lines.get("aliases", 1),
+                "aliases must be a list of names (lower-case letters, digits, -)",
+                "e.g. aliases: [panne-informatique]",
+            )
+        )
+        ok = False
+        aliases = []
     cadence = None
     if fields.get("next_update_in") is not None:
         cadence = parse_duration(str(fields["next_update_in"]))
@@ -171,6 +187,7 @@ def load_statement(path: Path, config: Config, out: list[Diagnostic]) -> Stateme
         approved_by=str(approved) if approved else None,
         next_update_in=cadence,
         field_lines=lines,
+        aliases=tuple(aliases),
     )
 
 
@@ -185,6 +202,16 @@ def load_statements(config: Config, out: list[Diagnostic]) -> dict[str, Statemen
             if st is not None:
                 found[st.name] = st
     return found
+
+
+def find_statement(library: Mapping[str, Statement], name: str) -> Statement | None:
+    """By file name or by one of its aliases (accents and case optional: "Panne-Informatique")."""
+    from publisher.spoken import fold
+
+    wanted = fold(name).replace(" ", "-")
+    if wanted in library:
+        return library[wanted]
+    return next((st for st in library.values() if wanted in st.aliases), None)
 
 
 def statement_catalog(config: Config, st: Statement, lang: str) -> Catalog | None:

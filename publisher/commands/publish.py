@@ -63,7 +63,10 @@ def register(parser: argparse.ArgumentParser) -> None:
         "keep the remote version and record it as delivered (recorded in the audit log)",
     )
     parser.add_argument(
-        "-q", "--quiet", action="store_true", help="print nothing when nothing happened (for cron mail)"
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print only the summary line and what failed (for cron logs and mail)",
     )
 
 

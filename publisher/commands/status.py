@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from publisher.channels import make_channel
+from publisher.cli_text import say
 from publisher.commands.common import load, now_option, project, report, resolve_now
 from publisher.ledger import iso, open_readonly
 from publisher.lints import overdue
@@ -142,10 +143,12 @@ def drift(config: Any, ledger: Any, verify: bool) -> list[dict[str, Any]]:
                 problem = f"could not be verified: {exc}"
             if problem:
                 remedy = (
-                    "the next `publisher publish` deploys it again"
+                    say("the next `publisher publish` deploys it again")
                     if channel.drift_check == "every_pass"
-                    else "`publisher publish --overwrite-remote` writes publisher's version, "
-                    "`--adopt-remote` keeps the remote one"
+                    else say(
+                        "`publisher publish --overwrite-remote` writes publisher's version, "
+                        "`--adopt-remote` keeps the remote one"
+                    )
                 )
                 found.append(
                     {
@@ -161,18 +164,20 @@ def drift(config: Any, ledger: Any, verify: bool) -> list[dict[str, Any]]:
 
 def run(args: argparse.Namespace) -> int:
     data = gather(args)
-    # 1 when a person should look: a delivery failing or the remote end not as published.
-    code = 1 if data["failing"] or data["drift"] else 0
+    # For monitoring: 2 bad content; 1 when a person should look (a delivery failing, the
+    # remote end not as published, a promise to readers overdue, a due update unapproved).
+    attention = data["failing"] or data["drift"] or data["overdue"] or data["held"]
+    code = 2 if data["content_errors"] else 1 if attention else 0
     if args.json:
         print(json.dumps(data, indent=1, ensure_ascii=False))
         return code
     section(
-        "Changed at the remote end (not as publisher published it)",
+        say("Changed at the remote end (not as publisher published it)"),
         data["drift"],
         lambda e: f"{e['channel']:<10} {e['key']}  {e['problem']}\n      {e['remedy']}",
     )
     section(
-        "Published",
+        say("Published"),
         data["published"],
         lambda e: (
             f"{e['channel']:<10} {e['key']}{lang(e)}  {e['url'] or ''}"
@@ -183,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
         ),
     )
     section(
-        "Failing (retried by the next runs)",
+        say("Failing (retried by the next runs)"),
         data["failing"],
         lambda e: (
             f"{e['channel']:<10} {e['key']}{lang(e)}  {e['state']} after {e['attempts']} "
@@ -197,12 +202,12 @@ def run(args: argparse.Namespace) -> int:
         ),
     )
     section(
-        "Pending (the next run delivers them)",
+        say("Pending (the next run delivers them)"),
         data["pending"],
         lambda e: f"{e['channel']:<10} {e['key']}{lang(e)}  {e['state']}",
     )
     section(
-        "Overdue: readers were promised an update",
+        say("Overdue: readers were promised an update"),
         data["overdue"],
         lambda e: (
             f"{e['incident']}  promised for {e['promised']} ({e['late']} ago) by {e['path']}: "
@@ -210,12 +215,12 @@ def run(args: argparse.Namespace) -> int:
         ),
     )
     section(
-        "Waiting for approval",
+        say("Waiting for approval"),
         data["held"],
         lambda e: f"{e['update']}  due since {e['due']}: {e['reason'].split(': ', 1)[-1]}",
     )
     section(
-        "Scheduled",
+        say("Scheduled"),
         data["scheduled"],
         lambda e: (
             f"{e['update']}  at {e['at']}"
@@ -228,17 +233,18 @@ def run(args: argparse.Namespace) -> int:
         ),
     )
     section(
-        "Waiting for translation (shown in the source language meanwhile)",
+        say("Waiting for translation (shown in the source language meanwhile)"),
         data["untranslated"],
         lambda e: f"{e['update']} [{e['lang']}]  {e['missing_blocks']} block(s) to translate",
     )
     section(
-        "Removed from content but still published",
+        say("Removed from content but still published"),
         data["removed"],
         lambda e: f"{e['channel']:<10} {e['key']}  {e['url'] or ''}",
     )
     if data["content_errors"]:
-        print(f"{len(data['content_errors'])} content error(s): see above (or run `publisher check`)")
+        count = len(data["content_errors"])
+        print(say("%(count)d content error(s): see above (or run `publisher check`)") % {"count": count})
     return code
 
 
