@@ -20,6 +20,19 @@ _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 _SOFT_BREAK = re.compile(r"(?<!\\)[ \t]*\n[ \t]*")
 
 
+# XML 1.0 forbids C0 controls other than tab/newline/CR, and U+FFFE/U+FFFF: one of them in a
+# title or a body makes every feed that carries it non-well-formed, so texts are refused.
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_forbidden(text: str) -> tuple[int, str] | None:
+    """(1-based line, 'U+XXXX') of the first character XML forbids in `text`, or None."""
+    m = _XML_FORBIDDEN.search(text)
+    if m is None:
+        return None
+    return text.count("\n", 0, m.start()) + 1, f"U+{ord(m.group()):04X}"
+
+
 def link_allowed(url: str) -> bool:
     """http(s), mailto and tel, or a relative link inside the site; nothing else."""
     m = _SCHEME.match(url.strip())

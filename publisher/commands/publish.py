@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = run_pass(
             config,
-            load(config, use_cache=not args.dry_run),
+            load(config, use_cache=not args.dry_run, catalogs=True),
             now,
             log,
             dry_run=args.dry_run,
