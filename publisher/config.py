@@ -402,6 +402,8 @@ def load_config(root: Path, path: Path | None = None) -> Config:
     _check_accessibility(raw["accessibility"], text, shown, problems)
     _check_cap(raw["cap"], text, shown, problems)
     channels = _channels(data.get("channels", {}), text, shown, problems)
+    if not problems:
+        _check_targets(root, raw, channels, text, shown, problems)
     if problems:
         raise ConfigError(problems)
     return Config(root=root, path=path, raw=raw, channels=channels)
@@ -470,6 +472,45 @@ def _check_languages(
                     )
                 )
     return ok
+
+
+def _check_targets(
+    root: Path,
+    raw: dict[str, dict[str, Any]],
+    channels: tuple[ChannelConfig, ...],
+    text: str,
+    shown: str,
+    problems: list[Diagnostic],
+) -> None:
+    """Directories publisher replaces and prunes may hold nothing else of the project.
+
+    `[paths] output` pointing at `content` (or `.`) was swapped with the built site and then
+    removed by the next build: every site directory is checked before anything is written.
+    """
+    from publisher.release import unsafe_target
+
+    protected = {
+        key: (root / raw["paths"][key]).resolve() for key in ("content", "locales", "templates", "state")
+    }
+    targets = [("paths", "output", str(raw["paths"]["output"]))]
+    for ch in channels:
+        if ch.type == "directory":  # the website channels that swap directories locally
+            for key in ("path", "releases"):
+                if isinstance(ch.options.get(key), str):
+                    targets.append((f"channels.{ch.name}", key, ch.options[key]))
+    for section, key, value in targets:
+        why = "is empty" if not value.strip() else None
+        why = why or unsafe_target(root / value, root, protected, relative=not Path(value).is_absolute())
+        if why is not None:
+            problems.append(
+                Diagnostic(
+                    shown,
+                    line_of(text, section, key),
+                    f"[{section}] {key} = {value!r} {why}: publisher replaces and prunes that directory",
+                    'use a directory of its own, e.g. output = "public" (or an absolute path such as '
+                    '"/var/www/status")',
+                )
+            )
 
 
 def _check_localized(

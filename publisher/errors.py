@@ -13,6 +13,8 @@ Exception tree (exit code of the CLI in brackets)::
     ├── LedgerError [2]         the ledger file is not a ledger, or of a newer version
     ├── FileRefused [2]         a project file publisher will not read: not a regular file,
     │                           a link leaving the project, too large
+    ├── TargetRefused [2]       an output or website directory publisher will not replace or
+    │                           empty: the project, content, a directory it did not create
     ├── LockHeld [3]            another run holds the lock
     ├── ChannelTypeError [2]    a [channels.<name>] type cannot be used
     │   ├── UnknownChannelType  no installed channel declares that name
@@ -118,6 +120,18 @@ class FileRefused(PublisherError):
 
     def diagnostic(self) -> Diagnostic:
         return Diagnostic(self.path, 0, self.message, self.hint)
+
+
+class TargetRefused(PublisherError):
+    """An output directory that is not publisher's to replace: nothing is moved or removed."""
+
+    exit_code = 2
+
+    def __init__(self, path: str, message: str, hint: str) -> None:
+        self.path = path
+        self.message = message
+        self.hint = hint
+        super().__init__(f"{path}: {message}\n    fix: {hint}")
 
 
 class LockHeld(PublisherError):

@@ -109,6 +109,49 @@ def invariants(inline_markdown: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     )
 
 
+def _children_invariants(children: Sequence[Token]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return (
+        tuple(
+            sorted(
+                str(c.attrs.get("href" if c.type == "link_open" else "src", ""))
+                for c in children
+                if c.type in ("link_open", "image")
+            )
+        ),
+        tuple(sorted(c.content for c in children if c.type == "code_inline")),
+    )
+
+
+def references(markdown: str) -> dict[str, object]:
+    """The document's reference definitions (``[std]: tel:15``), as markdown-it's env."""
+    env: dict[str, object] = {}
+    if "]:" in markdown:
+        parser().parse(markdown, env)
+    return env
+
+
+def reference_changes(markdown: str, translate: Callable[[str], str | None]) -> list[tuple[int, str, str]]:
+    """(line, msgid, translation) of each block whose translation, read with the document's
+    own reference definitions, adds, drops or retargets a link: ``[15][std]`` names another
+    definition's target, and the per-block invariants cannot see that without the document."""
+    env = references(markdown)
+    if not env.get("references"):
+        return []
+    md = parser()
+    changed = []
+    for tok in md.parse(markdown, dict(env)):
+        if tok.type != "inline" or tok.map is None:
+            continue
+        msgid = normalize(tok.content)
+        text = translate(msgid)
+        if text is None:
+            continue
+        theirs = md.parseInline(text, dict(env))[0].children or []
+        if _children_invariants(tok.children or []) != _children_invariants(theirs):
+            changed.append((tok.map[0] + 1, msgid, text))
+    return changed
+
+
 def link_targets(inline_markdown: str) -> list[str]:
     return list(invariants(inline_markdown)[0])
 
@@ -141,9 +184,16 @@ def to_html_translated(
     table: dict[str, str] = {}
     missing = 0
     inlines = [t for t in tokens if t.type == "inline" and t.map is not None]
+    with_refs = bool(env.get("references"))
     for tok in inlines:
         msgid = normalize(tok.content)
         text = lookup(msgid)
+        if text is not None and with_refs:
+            # Reference links resolve against this document's definitions: compare what the
+            # reader would actually follow, not what the block's text says alone.
+            theirs = md.parseInline(text, dict(env))[0].children or []
+            if _children_invariants(tok.children or []) != _children_invariants(theirs):
+                text = None
         if text is None:
             missing += 1
         else:
