@@ -80,13 +80,17 @@ class PickledTable:
     use, and writes only when something changed."""
 
     def __init__(self, path: Path, version: str) -> None:
+        from publisher import __version__
+
+        # A table written by another publisher version is never used (the state dir is
+        # trusted, docs/reliability.md, but a stale shape must not be read as current).
         self.path = path
-        self.version = version
+        self.version = f"{__version__}\0{version}"
         self.entries: dict[str, Any] = {}
         self.used: set[str] = set()
         self.dirty = False
         stored = read_pickle(path)
-        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == version:
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.version:
             self.entries = stored[1]
 
     def get(self, key: str) -> Any | None:

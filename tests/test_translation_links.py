@@ -70,3 +70,10 @@ def test_check_names_the_catalog_line_and_the_page_falls_back(
     en = (example / "public/en/incidents/2019-11-15-cyberattaque/20191123T1000.html").read_text()
     assert 'href="tel:+33232888990"' not in en and 'href="tel:15"' in en
     assert "appelez le" in en  # shown in French, never with the retargeted link
+
+
+def test_a_translation_may_not_add_an_image() -> None:
+    from publisher.i18n.catalogs import markup_problems
+
+    assert markup_problems("Le CHU reste ouvert.", "The hospital is open. ![x](https://t.example/p.png)")
+    assert not markup_problems("Le CHU reste ouvert.", "The hospital is open.")
