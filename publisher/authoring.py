@@ -76,8 +76,35 @@ def parse_sets(pairs: Sequence[str], languages: Sequence[str]) -> dict[str | Non
             raise AuthoringError(
                 f"--set '{pair}': language '{lang}' is not configured (configured: {', '.join(languages)})"
             )
-        values.setdefault(lang or None, {})[name] = value.strip()
+        values.setdefault(lang or None, {})[name] = plain_value(pair, value)
     return values
+
+
+# What Markdown would read as structure or a link inside a sentence: escaped, so a value
+# is shown exactly as typed and can never add a heading, a list, a link or an image to a
+# pre-approved statement.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#!|~])")
+
+
+def plain_value(pair: str, value: str) -> str:
+    """A --set value as one line of plain text for the statement's Markdown (escaped)."""
+    from publisher import markup
+
+    value = value.strip()
+    if not value:
+        raise AuthoringError(
+            f"--set '{pair}': the value is empty; give the text to insert, "
+            'e.g. --set service="les urgences"'
+        )
+    if "\n" in value or "\r" in value or markup.xml_forbidden(value) or "\u2028" in value:
+        raise AuthoringError(
+            f"--set '{pair[:60]}': a value is one line of plain text (no line break or control "
+            "character); write the rest in the statement or edit the update after it is created"
+        )
+    value = _MARKDOWN_SPECIAL.sub(r"\\\1", value)
+    # At the start of a line these would begin a list or a quote.
+    value = re.sub(r"^(\d+)([.)])(?=\s|$)", r"\1\\\2", value)
+    return re.sub(r"^([-+=])(?=\s|$)", r"\\\1", value)
 
 
 @dataclass

@@ -26,6 +26,7 @@ CHECKERS: list[str] = [
     "publisher.lints:placeholders_left",
     "publisher.lints:internal_links",
     "publisher.lints:translations",
+    "publisher.lints:reference_links",
     "publisher.lints:guidance",
     "publisher.lints:statements",
     "publisher.lints:placeholder_url",

@@ -5,7 +5,7 @@ module is imported only when its command runs, so ``publisher publish`` from cro
 pay for the preview server or the translator tools.
 
 Exit codes: 0 ok, 1 some delivery failed (will retry), 2 bad content or config,
-3 another run holds the lock.
+3 another run holds the lock, 70 internal error (a bug: run with --debug and report it).
 """
 
 from __future__ import annotations
@@ -17,9 +17,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import publisher
-from publisher import __version__
+from publisher import __version__, errors
 from publisher.cli_text import install, language, say, translate_parser
 from publisher.errors import PublisherError
+
+# sysexits' EX_SOFTWARE: neither "retry" (1) nor "fix your files" (2), but "report this".
+INTERNAL_ERROR = 70
 
 # name -> (module, one-line help). Order is the order of `publisher --help`.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -62,6 +65,11 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"publisher {__version__}")
     p.add_argument(
+        "--debug",
+        action="store_true",
+        help="print the traceback of an unexpected error (to report a bug)",
+    )
+    p.add_argument(
         "-C",
         "--project",
         type=Path,
@@ -95,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     translate_parser(cmd)
     options = cmd.parse_args(rest)
     options.project = args.project
+    errors.DEBUG = args.debug
     try:
         return int(module.run(options))
     except PublisherError as exc:  # the one place an error becomes a line and an exit code
@@ -103,6 +112,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        # Not one file's problem (those are caught at the per-file boundary): a bug. Say so in
+        # one line; the traceback is for `--debug`.
+        if args.debug:
+            raise
+        print(
+            f"publisher: internal error: {type(exc).__name__}: {str(exc)[:300]}\n"
+            "    run again with `publisher --debug` for the details, and report them",
+            file=sys.stderr,
+        )
+        return INTERNAL_ERROR
 
 
 def _lang_option(argv: Sequence[str]) -> str | None:

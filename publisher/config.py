@@ -116,6 +116,9 @@ SCHEMA: dict[str, dict[str, Option]] = {
         Option("geocodes", list, [], 'codes of that area as "name=value", e.g. "INSEE=76540"'),
         Option("categories", list, ["Health", "Infra"], "CAP categories of every alert"),
     ),
+    "limits": by_name(
+        Option("file_size", int, 4 * 1024 * 1024, "largest content, catalog or template file read, in bytes"),
+    ),
 }
 
 
@@ -252,6 +255,10 @@ class Config:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.text("time", "zone"))
 
+    @property
+    def file_size_limit(self) -> int:
+        return self.integer("limits", "file_size")
+
     def dir(self, key: str) -> Path:
         return (self.root / self.text("paths", key)).resolve()
 
@@ -311,8 +318,8 @@ def load_config(root: Path, path: Path | None = None) -> Config:
     shown = display_path(path, root)
     text = ""
     data: dict[str, Any] = {}
-    if path.exists():
-        text = path.read_text(encoding="utf-8")
+    if path.exists() or path.is_symlink():
+        text = _read_text(path, root, shown)
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -384,7 +391,17 @@ def load_config(root: Path, path: Path | None = None) -> Config:
                 'use an IANA name, e.g. zone = "Europe/Paris"',
             )
         )
-    if not re.match(r"^https?://", raw["site"]["base_url"]):
+    if re.search(r"[\s\"'<>\\]", raw["site"]["base_url"]):
+        # It is written into robots.txt, sitemaps and feeds: a newline would add lines there.
+        problems.append(
+            Diagnostic(
+                shown,
+                line_of(text, "site", "base_url"),
+                "base_url must be one URL, without spaces, line breaks, quotes or < >",
+                'e.g. base_url = "https://status.example.org/"',
+            )
+        )
+    elif not re.match(r"^https?://", raw["site"]["base_url"]):
         problems.append(
             Diagnostic(
                 shown,
@@ -393,14 +410,121 @@ def load_config(root: Path, path: Path | None = None) -> Config:
                 'e.g. base_url = "https://status.example.org/"',
             )
         )
-    _check_localized(raw, text, shown, problems)
+    if _check_languages(raw, text, shown, problems):
+        _check_localized(raw, text, shown, problems)
     _check_accessibility(raw["accessibility"], text, shown, problems)
     _check_cap(raw["cap"], text, shown, problems)
     channels = _channels(data.get("channels", {}), text, shown, problems)
     people = parse_people(data.get("people", {}), partial(line_of, text), shown, problems)
+    if not problems:
+        _check_targets(root, raw, channels, text, shown, problems)
     if problems:
         raise ConfigError(problems)
     return Config(root=root, path=path, raw=raw, channels=channels, people=People(people))
+
+
+def _read_text(path: Path, root: Path, shown: str) -> str:
+    """publisher.toml as text, or one ConfigError naming the line (never a traceback)."""
+    from publisher import markup
+    from publisher.errors import FileRefused
+    from publisher.fsutil import read_project_file
+
+    try:
+        data = read_project_file(path, root if path.is_relative_to(root) else path.parent)
+    except FileRefused as exc:
+        raise ConfigError([Diagnostic(shown, 0, exc.message, exc.hint)]) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            [
+                Diagnostic(
+                    shown,
+                    data[: exc.start].count(b"\n") + 1,
+                    f"not UTF-8 text (byte 0x{data[exc.start]:02x})",
+                    "save publisher.toml as UTF-8 (in most editors: File > Save with encoding)",
+                )
+            ]
+        ) from None
+    bad = markup.xml_forbidden(text.replace("\r", ""))
+    if bad is not None:
+        raise ConfigError(
+            [
+                Diagnostic(
+                    shown,
+                    bad[0],
+                    f"contains the control character {bad[1]}",
+                    "delete it (it is often invisible: retype the line)",
+                )
+            ]
+        )
+    return text
+
+
+def _check_languages(
+    raw: dict[str, dict[str, Any]], text: str, shown: str, problems: list[Diagnostic]
+) -> bool:
+    """Every language is one Babel knows (it formats its dates) and a safe path component."""
+    from babel import Locale, UnknownLocaleError
+
+    ok = True
+    for key, codes in (("source", [raw["languages"]["source"]]), ("targets", raw["languages"]["targets"])):
+        for code in codes:
+            try:
+                valid = bool(re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", code)) and Locale.parse(code) is not None
+            except (UnknownLocaleError, ValueError, TypeError):
+                valid = False
+            if not valid:
+                ok = False
+                problems.append(
+                    Diagnostic(
+                        shown,
+                        line_of(text, "languages", key),
+                        f"[languages] {key}: '{code}' is not a language code publisher knows",
+                        "use a lower-case ISO 639 code such as fr, en, de, es, ar "
+                        "(optionally with a region: pt_BR)",
+                    )
+                )
+    return ok
+
+
+def _check_targets(
+    root: Path,
+    raw: dict[str, dict[str, Any]],
+    channels: tuple[ChannelConfig, ...],
+    text: str,
+    shown: str,
+    problems: list[Diagnostic],
+) -> None:
+    """Directories publisher replaces and prunes may hold nothing else of the project.
+
+    `[paths] output` pointing at `content` (or `.`) was swapped with the built site and then
+    removed by the next build: every site directory is checked before anything is written.
+    """
+    from publisher.release import unsafe_target
+
+    protected = {
+        key: (root / raw["paths"][key]).resolve() for key in ("content", "locales", "templates", "state")
+    }
+    targets = [("paths", "output", str(raw["paths"]["output"]))]
+    for ch in channels:
+        if ch.type == "directory":  # the website channels that swap directories locally
+            for key in ("path", "releases"):
+                if isinstance(ch.options.get(key), str):
+                    targets.append((f"channels.{ch.name}", key, ch.options[key]))
+    for section, key, value in targets:
+        why = "is empty" if not value.strip() else None
+        why = why or unsafe_target(root / value, root, protected, relative=not Path(value).is_absolute())
+        if why is not None:
+            problems.append(
+                Diagnostic(
+                    shown,
+                    line_of(text, section, key),
+                    f"[{section}] {key} = {value!r} {why}: publisher replaces and prunes that directory",
+                    'use a directory of its own, e.g. output = "public" (or an absolute path such as '
+                    '"/var/www/status")',
+                )
+            )
 
 
 def _check_localized(

@@ -17,15 +17,18 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from publisher import frontmatter, markup
+from publisher import frontmatter, markup, sourcefile
 from publisher.config import Config
-from publisher.errors import Diagnostic, did_you_mean, display_path
+from publisher.errors import Diagnostic, did_you_mean, display_path, guarded
 from publisher.fsutil import PickledTable
 from publisher.model import IMPACTS, STATUSES, Incident, Site, Update
 from publisher.timeutil import LocalTimeError, parse_local, parse_stem
 
 INCIDENT_FILE = "incident.md"
 INCIDENT_ID = re.compile(r"^(\d{4}-\d{2}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
+# The id names catalogs (<id>.pot), pages and archives (print/<id>-<lang>.html…): a name the
+# file system accepts for the directory can still be too long for what is derived from it.
+INCIDENT_ID_MAX = 100
 STEM = re.compile(r"^\d{8}T\d{4}$")
 
 INCIDENT_KEYS = ("title", "impact", "services", "lang")
@@ -57,8 +60,10 @@ class LoadResult:
 class _FileReader:
     """Decodes one file and turns its front matter into checked values."""
 
-    def __init__(self, path: Path, root: Path, zone: ZoneInfo, out: list[Diagnostic]) -> None:
+    def __init__(self, path: Path, root: Path, zone: ZoneInfo, out: list[Diagnostic], limit: int) -> None:
         self.path = path
+        self.root = root
+        self.limit = limit
         self.shown = display_path(path, root)
         self.zone = zone
         self.out = out
@@ -69,19 +74,12 @@ class _FileReader:
         self.ok = False
 
     def read(self) -> tuple[frontmatter.Document, str] | None:
-        data = self.path.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            self.error(
-                line,
-                f"not UTF-8 text (byte 0x{data[exc.start]:02x})",
-                "save the file as UTF-8 (in most editors: File > Save with encoding)",
-            )
+        read = sourcefile.read_text(self.path, self.root, self.shown, self.out, self.limit)
+        if read is None:
+            self.ok = False
             return None
-        text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+        text, data = read
+        digest = hashlib.sha256(data).hexdigest()
         doc = frontmatter.parse(text, self.shown)
         if isinstance(doc, list):
             self.out.extend(doc)
@@ -166,7 +164,10 @@ class ParseCache:
         )
 
     def parse(self, path: Path, out: list[Diagnostic], fn: Callable[[list[Diagnostic]], Any]) -> Any:
-        st = path.stat()
+        try:
+            st = path.stat()
+        except (OSError, RuntimeError):  # a broken link: the reader says so, never cached
+            return fn(out)
         stamp = (st.st_mtime_ns, st.st_size)
         hit = self.table.get(str(path))
         if hit is not None and hit[0] == stamp:
@@ -175,7 +176,8 @@ class ParseCache:
         found: list[Diagnostic] = []
         result = fn(found)
         out.extend(found)
-        self.table.put(str(path), (stamp, result, found))
+        if not any(d.internal for d in found):
+            self.table.put(str(path), (stamp, result, found))
         return result
 
     def save(self) -> None:
@@ -203,7 +205,11 @@ def load_site(config: Config, use_cache: bool = False) -> LoadResult:
     if incidents_dir.is_dir():
         for directory in sorted(incidents_dir.iterdir(), reverse=True):
             if directory.is_dir() and not directory.name.startswith("."):
-                incident = load_incident(directory, config, out, cache)
+                incident = guarded(
+                    display_path(directory, config.root),
+                    out,
+                    partial(load_incident, directory, config, out, cache),
+                )
                 if incident is not None:
                     incidents.append(incident)
     if cache is not None:
@@ -226,8 +232,19 @@ def load_incident(
             )
         )
         return None
+    if len(directory.name) > INCIDENT_ID_MAX:
+        out.append(
+            Diagnostic(
+                shown_dir,
+                0,
+                f"incident directory name is {len(directory.name)} characters long, "
+                f"more than {INCIDENT_ID_MAX}",
+                "shorten the slug: the name is part of every page's and catalog's file name",
+            )
+        )
+        return None
     index = directory / INCIDENT_FILE
-    if not index.exists():
+    if not index.exists() and not index.is_symlink():
         out.append(
             Diagnostic(
                 shown_dir,
@@ -238,7 +255,9 @@ def load_incident(
         )
         return None
     header: Incident | None = parser.parse(
-        index, out, lambda found: _incident_header(directory, config, found)
+        index,
+        out,
+        lambda found: guarded(shown_dir, found, lambda: _incident_header(directory, config, found)),
     )
     if header is None:
         return None
@@ -248,7 +267,7 @@ def load_incident(
 def _incident_header(directory: Path, config: Config, out: list[Diagnostic]) -> Incident | None:
     """incident.md alone (no updates): what the parse cache keeps for it."""
     root, zone, languages = config.root, config.zone, config.languages
-    reader = _FileReader(directory / INCIDENT_FILE, root, zone, out)
+    reader = _FileReader(directory / INCIDENT_FILE, root, zone, out, config.file_size_limit)
     read = reader.read()
     if read is None:
         return None
@@ -289,9 +308,9 @@ def _load_updates(
     for path in sorted(directory.glob("*.md")):
         if path.name == INCIDENT_FILE:
             continue
-        update: Update | None = parser.parse(
-            path, out, partial(load_update, path, directory.name, config, incident_lang)
-        )
+        shown = display_path(path, config.root)
+        work = partial(load_update, path, directory.name, config, incident_lang)
+        update: Update | None = parser.parse(path, out, partial(_guarded_update, shown, work))
         if update is None:
             continue
         if update.publish_at in seen:
@@ -308,6 +327,16 @@ def _load_updates(
         seen[update.publish_at] = update
         updates.append(update)
     updates.sort(key=lambda u: u.publish_at)
+    for u in [u for u in updates if u.retracts == u.stem]:
+        out.append(
+            Diagnostic(
+                u.path,
+                0,
+                "the update retracts itself",
+                "name the earlier update it withdraws in 'retracts:', or delete this update",
+            )
+        )
+        updates.remove(u)  # nothing sensible to publish: withdrawn before it is shown
     known = {u.stem for u in updates}
     for u in updates:
         if u.retracts is not None and u.retracts not in known:
@@ -323,10 +352,16 @@ def _load_updates(
     return tuple(updates)
 
 
+def _guarded_update(
+    shown: str, work: Callable[[list[Diagnostic]], Update | None], found: list[Diagnostic]
+) -> Update | None:
+    return guarded(shown, found, partial(work, found))
+
+
 def load_update(
     path: Path, incident_id: str, config: Config, default_lang: str, out: list[Diagnostic]
 ) -> Update | None:
-    reader = _FileReader(path, config.root, config.zone, out)
+    reader = _FileReader(path, config.root, config.zone, out, config.file_size_limit)
     if not STEM.match(path.stem) or parse_stem(path.stem) is None:
         reader.error(
             0,

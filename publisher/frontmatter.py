@@ -62,6 +62,19 @@ def parse(text: str, path: str) -> Document | list[Diagnostic]:
                 "check quotes and indentation; a value containing ': ' needs quotes",
             )
         ]
+    except yaml.YAMLError as exc:  # the reader's own errors (a character YAML refuses) carry no mark
+        return [Diagnostic(path, front_line, f"YAML error: {exc}", "write plain 'key: value' lines")]
+    except RecursionError:
+        # Front matter holds texts and lists of texts; thousands of nested brackets are an
+        # attack or an accident, never content.
+        return [
+            Diagnostic(
+                path,
+                front_line,
+                "front matter is nested too deeply",
+                "write plain 'key: value' lines (a value may be a list: [a, b])",
+            )
+        ]
     fields: dict[str, Field] = {}
     problems: list[Diagnostic] = []
     if node is None:

@@ -261,6 +261,42 @@ def translations(config: Config, result: LoadResult, now: datetime) -> list[Diag
     return found
 
 
+def reference_links(config: Config, result: LoadResult, now: datetime) -> list[Diagnostic]:
+    """A translation that changes where a reference-style link goes is an error (it is not
+    published: the update is shown in its own language)."""
+    found = []
+    locales = config.dir("locales")
+    for incident in result.site.incidents:
+        for lang in config.languages:
+            catalog = content_catalog(locales, lang, incident.id)
+            po_path = content_po_path(locales, lang, incident.id)
+            po = display_path(po_path, config.root)
+            for u in incident.updates:
+                if u.lang == lang or catalog.catalog is None:
+                    continue
+
+                def usable(msgid: str, catalog: Catalog = catalog.catalog) -> str | None:
+                    m = catalog.get(msgid)
+                    ok = m is not None and m.string and not m.fuzzy and isinstance(m.string, str)
+                    return str(m.string) if ok and m is not None else None
+
+                for line, msgid, _text in markup.reference_changes(u.body, usable):
+                    m = catalog.catalog.get(msgid)
+                    at = msgstr_line(po_path, m.lineno) if m is not None and m.lineno else 0
+                    found.append(
+                        Diagnostic(
+                            po,
+                            at,
+                            f"{lang} translation of {u.path}:{u.body_line + line - 1} adds, drops or "
+                            "retargets a link once its reference definitions are read: "
+                            f"the {lang} pages show this update in {u.lang}",
+                            "keep every link of the source, pointing where it points ([text][label] "
+                            "uses the document's own [label]: definitions)",
+                        )
+                    )
+    return found
+
+
 # ---------------------------------------------------------------- guidance lints
 
 CATEGORIES = {

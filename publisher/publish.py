@@ -57,6 +57,7 @@ from publisher.outcomes import Log, Outcome, Report
 PACKAGE_DIR = Path(__file__).resolve().parent
 BACKOFF_BASE = 60.0  # seconds; doubled after each failure
 BACKOFF_CAP = 3600.0
+LAST_NOW = "last_pass_now"  # ledger meta: the latest `now` a live pass ran at
 DEFAULT_CHANNEL = ChannelConfig(name="website", type="directory", enabled=True, options={}, line=0)
 
 
@@ -210,6 +211,9 @@ class Job:
     # How a person resolved drift at the remote end: "overwrite" (publisher's version),
     # "adopt" (keep the remote one), or None (report it and wait).
     remote_decision: str | None = None
+    # --now given on the command line (a drill, a test), and --rewind: see _refuse_going_back.
+    pretend: bool = False
+    rewind: bool = False
     report: Report = field(default_factory=Report)
     secrets: list[str] = field(default_factory=list)
 
@@ -238,11 +242,35 @@ class Job:
                 self._deliver_all(channels, selection, fp, ledger, Path(tmp) / "site")
         else:
             with Ledger(self.config.ledger_path) as ledger:
+                self._refuse_going_back(ledger)
                 self._record_holds(ledger, selection)
                 self._record_approvals(ledger, selection)
                 self._deliver_all(channels, selection, fp, ledger, self.state_dir / "site")
+                last = ledger.meta(LAST_NOW)
+                if last is None or self.now > datetime.fromisoformat(last):
+                    ledger.set_meta(LAST_NOW, self.now.isoformat())
         self.log.summary(self.report, time.perf_counter() - started)
         return self.report
+
+    def _refuse_going_back(self, ledger: Ledger) -> None:
+        """A `--now` earlier than the last live pass would take the live site back in time:
+        every update published since disappears (a drill run against production). Refused
+        unless `--rewind` says so; `--dry-run` changes nothing and is always allowed."""
+        last = ledger.meta(LAST_NOW)
+        if not self.pretend or self.rewind or last is None:
+            return
+        previous = datetime.fromisoformat(last)
+        if self.now >= previous:
+            return
+        from publisher.errors import UsageError
+
+        local = previous.astimezone(self.config.zone).isoformat(timespec="minutes")
+        raise UsageError(
+            f"--now is before the last live pass ({local}): publishing would take the live site "
+            "back in time and unpublish every update since\n    fix: for a drill, use "
+            "`publisher publish --dry-run --now …` or a separate project (its own state and "
+            "output); to really take the site back to that time, add --rewind"
+        )
 
     @property
     def state_dir(self) -> Path:
@@ -694,11 +722,22 @@ def run_pass(
     retry: bool = False,
     replan: bool = False,
     remote_decision: str | None = None,
+    pretend: bool = False,
+    rewind: bool = False,
 ) -> Report:
     # A decision about drift is for now: the deliveries it concerns wait for their backoff.
     retry = retry or remote_decision is not None
     return Job(
-        config, loaded, now, log, dry_run=dry_run, retry=retry, replan=replan, remote_decision=remote_decision
+        config,
+        loaded,
+        now,
+        log,
+        dry_run=dry_run,
+        retry=retry,
+        replan=replan,
+        remote_decision=remote_decision,
+        pretend=pretend,
+        rewind=rewind,
     ).run()
 
 

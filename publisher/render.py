@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt_
 import posixpath
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 from babel import Locale
 from babel.dates import format_date, format_time, get_timezone_location
+from markupsafe import escape
 
 from publisher import urls
 from publisher.config import Config
@@ -95,6 +97,20 @@ def demote_headings(html: str, parent: int) -> str:
     return _HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift)}", html)
 
 
+def escaping_gettext(tr: Any) -> tuple[Callable[..., str], ...]:
+    """gettext, ngettext, pgettext, npgettext returning HTML-escaped text (see Renderer.env)."""
+
+    def esc(text: str) -> str:
+        return str(escape(text))
+
+    return (
+        lambda s: esc(tr.gettext(s)),
+        lambda s, p, n: esc(tr.ngettext(s, p, n)),
+        lambda c, s: esc(tr.pgettext(c, s)),
+        lambda c, s, p, n: esc(tr.npgettext(c, s, p, n)),
+    )
+
+
 class Renderer:
     """Builds and caches the Jinja environment for each (kind, language)."""
 
@@ -134,7 +150,16 @@ class Renderer:
         )
         env.policies["ext.i18n.trimmed"] = True
         translations = ui_translations(self.config.dir("locales"), lang)
-        env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+        if kind == "social":
+            env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+        else:
+            # Jinja marks a translation safe in an autoescaped template: a msgstr would be
+            # inserted as HTML on every page. UI strings are text, so they are escaped here
+            # (and `check` refuses markup in them).
+            gettext, ngettext, pgettext, npgettext = escaping_gettext(translations)
+            env.install_gettext_callables(  # type: ignore[attr-defined]
+                gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext
+            )
         fmt = Formatter(lang, self.config.zone, translations.gettext)
         site_title, site_title_lang = self.config.site_title_for(lang)
         env.globals.update(

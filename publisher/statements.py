@@ -17,13 +17,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
 
-from publisher import frontmatter, markup
+from publisher import frontmatter, markup, sourcefile
 from publisher.config import Config
-from publisher.errors import Diagnostic, display_path
+from publisher.errors import Diagnostic, display_path, guarded
 from publisher.i18n.catalogs import markup_problems, read_catalog
 from publisher.i18n.pofiles import msgstr_line
 from publisher.model import STATUSES
@@ -88,8 +89,10 @@ class Statement:
 
 def load_statement(path: Path, config: Config, out: list[Diagnostic]) -> Statement | None:
     shown = display_path(path, config.root)
-    text = path.read_text(encoding="utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
-    doc = frontmatter.parse(text, shown)
+    read = sourcefile.read_text(path, config.root, shown, out, config.file_size_limit)
+    if read is None:
+        return None
+    doc = frontmatter.parse(read[0], shown)
     if isinstance(doc, list):
         out.extend(doc)
         return None
@@ -198,7 +201,8 @@ def load_statements(config: Config, out: list[Diagnostic]) -> dict[str, Statemen
         for path in sorted(directory.glob("*.md")):
             if path.name.lower() == "readme.md":
                 continue
-            st = load_statement(path, config, out)
+            shown = display_path(path, config.root)
+            st = guarded(shown, out, partial(load_statement, path, config, out))
             if st is not None:
                 found[st.name] = st
     return found

@@ -12,6 +12,10 @@ import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+# A status update is written for now, not for antiquity or the far future; outside this range
+# Python's datetime cannot even convert between zones (year 1, year 9999 with an offset).
+YEARS = (1970, 2999)
+
 _LOCAL = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:?\d{2}|Z)?$")
 
 
@@ -43,6 +47,11 @@ def parse_local(text: str, zone: ZoneInfo) -> datetime:
         dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
         raise LocalTimeError(f"'{text}' is not a valid date: {exc}", "check the day and month") from exc
+    if not YEARS[0] <= dt.year <= YEARS[1]:
+        raise LocalTimeError(
+            f"'{text}' is out of range (the year must be between {YEARS[0]} and {YEARS[1]})",
+            "check the year: write the date of the update, e.g. 2019-11-15T19:00",
+        )
     if dt.tzinfo is not None:
         local = dt.astimezone(zone)
         if local.utcoffset() != dt.utcoffset():

@@ -424,7 +424,9 @@ def test_a_malformed_catalog_is_never_guessed_at(example: Path, cli: Cli) -> Non
     assert (
         f"{PO}:{bad - 1}: error: not a valid gettext catalog: unterminated or badly escaped string" in r.err
     )
-    assert run(cli, example, "build").code == 0
+    # The build leaves the catalog out, says so (exit 2), and publishes the French text.
+    built = run(cli, example, "build")
+    assert built.code == 2 and f"{PO}:{bad - 1}: error: not a valid gettext catalog" in built.err
     en = (example / "public/en/incidents" / INCIDENT / "20191116T1130.html").read_text()
     assert "Merci à tous pour votre patience" in en and "Thanks." not in en
     assert "Translation in progress" in en

@@ -282,7 +282,9 @@ class DirectoryChannel(Channel):
                     data = json.loads(marker.read_text(encoding="utf-8"))
                 except (OSError, ValueError):
                     data = {}
-                found.append(Release(directory.name, directory, data))
+                # Only what publisher made is a release (and may be pruned): its marker says so.
+                if isinstance(data, dict) and ("content_hash" in data or data.get("adopted") is True):
+                    found.append(Release(directory.name, directory, data))
         return found
 
     def live(self) -> Release | None:
@@ -353,6 +355,15 @@ class DirectoryChannel(Channel):
         if self.path.is_symlink() or not self.path.exists():
             os.replace(link, self.path)
         elif self.path.is_dir():
+            from publisher.release import is_own
+
+            if not is_own(self.path):
+                link.unlink()
+                raise DeliveryError(
+                    f"{self.path} is a directory publisher did not build (no manifest in it): it was "
+                    "left as it is; move it away, or set the channel's path to a new directory",
+                    transient=False,
+                )
             self._adopt(link)
         else:
             link.unlink()

@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
             "(a symlink to a release): building into it would bypass approval and the ledger. "
             "Run `publisher publish`, or `publisher publish --dry-run` to see what it would do"
         )
-    result = load(config, use_cache=True)
+    result = load(config, use_cache=True, catalogs=True)
     report(result.diagnostics)
     now = resolve_now(config, args.now)
     # The same rule as `publish`: an update that needs approval is never on a built site.

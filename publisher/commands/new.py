@@ -135,6 +135,13 @@ def run(args: argparse.Namespace) -> int:
     _journal(config, created, author or "unknown", args.what)
     for path in created.paths:
         print(f"wrote {display_path(path, config.root)}")
+    if args.what == "update":
+        from publisher.authoring import parse_sets
+
+        # Exactly what was filled in (as written to the file), so the author sees it.
+        for lang, filled in parse_sets(args.sets, config.languages).items():
+            for name, value in filled.items():
+                print(f"set {name}{'@' + lang if lang else ''} = {value}")
     for note in created.notes:
         print(f"note: {note}")
     # Times read back in full, in the author's language, so "22h30" is seen as what it means.

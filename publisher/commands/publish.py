@@ -63,6 +63,12 @@ def register(parser: argparse.ArgumentParser) -> None:
         "keep the remote version and record it as delivered (recorded in the audit log)",
     )
     parser.add_argument(
+        "--rewind",
+        action="store_true",
+        help="allow a --now earlier than the last live pass: the live site goes back to that "
+        "time and every update published since is taken down",
+    )
+    parser.add_argument(
         "-q",
         "--quiet",
         action="store_true",
@@ -80,13 +86,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = run_pass(
             config,
-            load(config, use_cache=not args.dry_run),
+            load(config, use_cache=not args.dry_run, catalogs=True),
             now,
             log,
             dry_run=args.dry_run,
             retry=args.retry,
             replan=args.replan,
             remote_decision=args.remote_decision,
+            pretend=args.now is not None,
+            rewind=args.rewind,
         )
     finally:
         lock.release()
