@@ -18,10 +18,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from publisher import frontmatter, markup, sourcefile
-from publisher.config import Config
+from publisher.config import SERVICE_STATES, Config
 from publisher.errors import Diagnostic, did_you_mean, display_path, guarded
 from publisher.fsutil import PickledTable
-from publisher.model import IMPACTS, STATUSES, Incident, Site, Update
+from publisher.model import IMPACTS, STATUSES, Incident, Instruction, ServiceChange, Site, Update
 from publisher.timeutil import LocalTimeError, parse_local, parse_stem
 
 INCIDENT_FILE = "incident.md"
@@ -31,7 +31,7 @@ INCIDENT_ID = re.compile(r"^(\d{4}-\d{2}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
 INCIDENT_ID_MAX = 100
 STEM = re.compile(r"^\d{8}T\d{4}$")
 
-INCIDENT_KEYS = ("title", "impact", "services", "lang")
+INCIDENT_KEYS = ("title", "impact", "services", "lang", "started", "ended", "what_to_do")
 UPDATE_KEYS = (
     "status",
     "publish_at",
@@ -44,6 +44,7 @@ UPDATE_KEYS = (
     "correction",
     "retracts",
     "lang",
+    "services",
 )
 
 
@@ -72,6 +73,10 @@ class _FileReader:
     def error(self, line: int, message: str, hint: str = "") -> None:
         self.out.append(Diagnostic(self.shown, line, message, hint))
         self.ok = False
+
+    def warn(self, line: int, message: str, hint: str = "") -> None:
+        """A problem in what the grid shows: the statement itself still goes out."""
+        self.out.append(Diagnostic(self.shown, line, message, hint, "warning"))
 
     def read(self) -> tuple[frontmatter.Document, str] | None:
         read = sourcefile.read_text(self.path, self.root, self.shown, self.out, self.limit)
@@ -102,7 +107,7 @@ class _FileReader:
             if required:
                 self.error(doc.header_line, f"missing '{key}'", f"add a line '{key}: …' to the front matter")
             return None
-        if isinstance(f.value, list):
+        if not isinstance(f.value, str):
             self.error(f.line, f"'{key}' must be one value, not a list", f"write '{key}: value'")
             return None
         return f.value
@@ -126,7 +131,87 @@ class _FileReader:
         f = doc.fields.get(key)
         if f is None or f.value is None:
             return None
+        if isinstance(f.value, dict):
+            self.error(f.line, f"'{key}' must be a list", f"write '{key}: [a, b]'")
+            return None
         return tuple(f.value) if isinstance(f.value, list) else (f.value,)
+
+    def known_services(self, doc: frontmatter.Document, key: str, config: Config) -> tuple[str, ...]:
+        """A list of service ids, each declared in publisher.toml (when services are)."""
+        ids = self.items(doc, key) or ()
+        if config.services:
+            known = tuple(s.id for s in config.services)
+            for sid in ids:
+                if sid not in known:
+                    self.warn(
+                        doc.fields[key].line,
+                        f"unknown service '{sid}'",
+                        f"{did_you_mean(sid, known)}declared in publisher.toml: {', '.join(known)}",
+                    )
+        return ids
+
+    def service_changes(self, doc: frontmatter.Document, config: Config) -> tuple[ServiceChange, ...]:
+        """``services:`` of an update: ``id: state`` or ``id: {state: ..., note: ...}`` lines.
+
+        A wrong line is a warning and is left out: a typo in the grid must never hold back
+        the statement itself (the text still says what the grid would)."""
+        f = doc.fields.get("services")
+        if f is None or f.value is None:
+            return ()
+        example = 'services:\n  urgences: degraded\n  consultations: {state: disrupted, note: "..."}'
+        if not isinstance(f.value, dict):
+            self.warn(f.line, "'services' must be 'id: state' lines", f"write {example}")
+            return ()
+        known = tuple(s.id for s in config.services)
+        found: list[ServiceChange] = []
+        for sid, (value, line) in f.value.items():
+            if sid not in known:
+                hint = (
+                    f"{did_you_mean(sid, known)}declared in publisher.toml: {', '.join(known)}"
+                    if known
+                    else "declare it first in publisher.toml: [services.<id>] with a name"
+                )
+                self.warn(line, f"unknown service '{sid}': this line is left out of the grid", hint)
+                continue
+            note = ""
+            if isinstance(value, dict):
+                extra = [k for k in value if k not in ("state", "note")]
+                if extra or "state" not in value:
+                    self.warn(
+                        line,
+                        f"service '{sid}' takes state and note, not {', '.join(extra) or 'nothing'}",
+                        f'write {sid}: {{state: degraded, note: "a short sentence"}}',
+                    )
+                    continue
+                state, note = value["state"], value.get("note", "").strip()
+            else:
+                state = value
+            if state not in SERVICE_STATES:
+                self.warn(
+                    line,
+                    f"'{state}' is not a service state (service '{sid}')",
+                    f"{did_you_mean(state, SERVICE_STATES)}use one of: {', '.join(SERVICE_STATES)}",
+                )
+                continue
+            if len(note) > NOTE_LIMIT:
+                self.warn(
+                    line,
+                    f"the note of service '{sid}' is {len(note)} characters, over {NOTE_LIMIT}",
+                    "keep it to a few words (the grid shows it beside the state); "
+                    "say the rest in the text of the update",
+                )
+                continue
+            found.append(ServiceChange(sid, state, note, line))
+        return tuple(found)
+
+    def instructions(self, doc: frontmatter.Document, key: str) -> tuple[Instruction, ...]:
+        f = doc.fields.get(key)
+        items = self.items(doc, key)
+        if f is None or not items:
+            return ()
+        for item in items:
+            self.check_links(item, f.line)
+        return tuple(Instruction(item.strip(), f.line) for item in items if item.strip())
 
     def time(self, doc: frontmatter.Document, key: str, required: bool = False) -> datetime | None:
         value = self.text(doc, key, required)
@@ -160,7 +245,17 @@ class ParseCache:
         # Diagnostics name paths relative to the root, and times depend on the zone.
         self.table = PickledTable(
             path,
-            repr((CACHE_VERSION, str(config.root), config.zone.key, config.languages, config.source_lang)),
+            repr(
+                (
+                    CACHE_VERSION,
+                    str(config.root),
+                    config.zone.key,
+                    config.languages,
+                    config.source_lang,
+                    # which service ids are valid decides what loads
+                    tuple(s.id for s in config.services),
+                )
+            ),
         )
 
     def parse(self, path: Path, out: list[Diagnostic], fn: Callable[[list[Diagnostic]], Any]) -> Any:
@@ -189,7 +284,8 @@ class _NoCache:
         return fn(out)
 
 
-CACHE_VERSION = 2  # 2: Update gained author, approved_hash, approved_from, text_digest
+CACHE_VERSION = 3  # 2: Update gained author, approved_hash, approved_from, text_digest; 3: services
+NOTE_LIMIT = 80  # a service note is a few words beside its state, not a paragraph
 
 
 def load_site(config: Config, use_cache: bool = False) -> LoadResult:
@@ -276,8 +372,17 @@ def _incident_header(directory: Path, config: Config, out: list[Diagnostic]) -> 
     title = reader.text(doc, "title", required=True)
     title_line = doc.fields["title"].line if "title" in doc.fields else 1
     impact = reader.choice(doc, "impact", IMPACTS)
-    services = reader.items(doc, "services") or ()
+    services = reader.known_services(doc, "services", config)
     lang = reader.lang(doc, languages, config.source_lang)
+    started = reader.time(doc, "started")
+    ended = reader.time(doc, "ended")
+    if started and ended and ended < started:
+        reader.error(
+            doc.fields["ended"].line,
+            "ended is before started",
+            "ended is when the incident was over for the public; check both times",
+        )
+    what_to_do = reader.instructions(doc, "what_to_do")
     reader.check_links(doc.body, doc.body_line)
     if not reader.ok or title is None or impact is None:
         return None
@@ -293,6 +398,9 @@ def _incident_header(directory: Path, config: Config, out: list[Diagnostic]) -> 
         services=services,
         updates=(),
         source_hash=digest,
+        started=started,
+        ended=ended,
+        what_to_do=what_to_do,
     )
 
 
@@ -386,6 +494,7 @@ def load_update(
         "correction": reader.text(doc, "correction"),
         "retracts": reader.text(doc, "retracts"),
         "lang": reader.lang(doc, config.languages, default_lang),
+        "services": reader.service_changes(doc, config),
     }
     if values["retracts"] is not None and not STEM.match(values["retracts"]):
         reader.error(

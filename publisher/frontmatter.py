@@ -16,10 +16,13 @@ import yaml
 
 from publisher.errors import Diagnostic
 
+# A mapping value (``services:``): key -> (scalar or mapping of scalars, line of the key).
+Mapping = dict[str, tuple["str | dict[str, str]", int]]
+
 
 @dataclass(frozen=True)
 class Field:
-    value: str | list[str] | None
+    value: str | list[str] | Mapping | None
     line: int  # 1-based line in the file
 
 
@@ -100,7 +103,7 @@ def parse(text: str, path: str) -> Document | list[Diagnostic]:
             continue
         if isinstance(value_node, yaml.ScalarNode):
             is_null = value_node.tag.endswith(":null") and value_node.style is None
-            value: str | list[str] | None = (
+            value: str | list[str] | Mapping | None = (
                 None
                 if is_null and value_node.value in ("", "~", "null", "Null", "NULL")
                 else str(value_node.value)
@@ -109,12 +112,14 @@ def parse(text: str, path: str) -> Document | list[Diagnostic]:
             isinstance(v, yaml.ScalarNode) for v in value_node.value
         ):
             value = [str(v.value) for v in value_node.value]
+        elif isinstance(value_node, yaml.MappingNode) and (found := _mapping(value_node, front_line)):
+            value = found
         else:
             problems.append(
                 Diagnostic(
                     path,
                     line,
-                    f"'{key}' must be a text or a list of texts",
+                    f"'{key}' must be a text, a list of texts or (services:) 'id: state' lines",
                     f"write '{key}: value' or '{key}: [a, b]'",
                 )
             )
@@ -136,3 +141,21 @@ def field_line(root: Path, shown: str, key: str, default: int = 1) -> int:
         return _field_lines(str(path), path.stat().st_mtime_ns).get(key, default)
     except OSError:
         return default
+
+
+def _mapping(node: yaml.MappingNode, front_line: int) -> Mapping | None:
+    """One level of ``key: scalar`` or ``key: {k: scalar}``; None for anything deeper."""
+    out: Mapping = {}
+    for k, v in node.value:
+        if not isinstance(k, yaml.ScalarNode):
+            return None
+        line = front_line + k.start_mark.line
+        if isinstance(v, yaml.ScalarNode):
+            out[str(k.value)] = (str(v.value), line)
+        elif isinstance(v, yaml.MappingNode) and all(
+            isinstance(a, yaml.ScalarNode) and isinstance(b, yaml.ScalarNode) for a, b in v.value
+        ):
+            out[str(k.value)] = ({str(a.value): str(b.value) for a, b in v.value}, line)
+        else:
+            return None
+    return out or None

@@ -210,3 +210,8 @@ def _replace_inlines(
     for tok in tokens:
         if tok.type == "inline" and tok.map is not None:
             tok.children = md.parseInline(translate(normalize(tok.content)), env)[0].children
+
+
+def inline_html(text: str) -> str:
+    """One inline text (a what-to-do line, a service note) as HTML without a paragraph."""
+    return parser().renderInline(text)

@@ -17,6 +17,29 @@ IMPACTS = ("none", "minor", "major", "critical")
 
 
 @dataclass(frozen=True)
+class ServiceChange:
+    """An update setting one declared service's state, with an optional short note.
+
+    The note is written in the update's language and translated through the incident's
+    catalog like the body (msgctxt ``service <id>``).
+    """
+
+    service: str
+    state: str
+    note: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """One line of the incident's "what to do" list (inline Markdown, catalog msgctxt
+    ``what_to_do``)."""
+
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
 class Update:
     incident_id: str
     stem: str  # YYYYMMDDTHHMM, the update's own local time
@@ -34,6 +57,7 @@ class Update:
     channels: tuple[str, ...] | None = None  # None: every enabled channel
     correction: str | None = None
     retracts: str | None = None  # stem of the withdrawn update, same incident
+    services: tuple[ServiceChange, ...] = ()
     source_hash: str = ""  # sha256 of the file bytes: what "changed" means
     # approval.text_hash() of what the public reads, computed once by the loader (and kept
     # by the parse cache). Whoever builds an Update with other text fields must reset it.
@@ -57,6 +81,19 @@ class Incident:
     services: tuple[str, ...] = ()
     updates: tuple[Update, ...] = field(default=())  # oldest first
     source_hash: str = ""
+    started: datetime | None = None  # aware, UTC; None: the first update's time
+    ended: datetime | None = None  # None: the last update's time once closed
+    what_to_do: tuple[Instruction, ...] = ()
+
+    @property
+    def started_at(self) -> datetime | None:
+        return self.started or (self.updates[0].publish_at if self.updates else None)
+
+    @property
+    def ended_at(self) -> datetime | None:
+        if self.ended is not None:
+            return self.ended
+        return self.updates[-1].publish_at if self.updates and not self.is_active else None
 
     @property
     def date(self) -> str:

@@ -70,8 +70,8 @@ def qr_svg(url: str, size_mm: int = 50) -> Markup:
 
 
 def phones(config: Config) -> list[str]:
-    found = [config.phone, *config.strings("print", "phones")]
-    return [p for p in found if p]
+    """Numbers printed besides [contacts] (which already holds the site's phone)."""
+    return [p for p in config.strings("print", "phones") if p]
 
 
 def render_notice(
@@ -93,7 +93,7 @@ def render_notice(
                     iv=iv,
                     page=notice_path(iv.incident.id),
                     phones=phones(config),
-                    qr=qr_svg(config.base_url),
+                    qr=qr_svg(config.base_url, 42),
                     site_url=config.base_url,
                 )
             )

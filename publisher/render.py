@@ -10,7 +10,7 @@ import datetime as dt_
 import posixpath
 import re
 from collections.abc import Callable
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -170,6 +170,9 @@ class Renderer:
             contact=self.config.contact,
             phone=self.config.phone,
             accessibility=self.config.accessibility,
+            # [contacts] for a language: the "whom to call" lines and the lines' hours
+            contacts_for=self.config.contacts,
+            contact_hours=self.config.contact_hours,
             site_title=site_title,
             site_title_lang=site_title_lang,
             urls=urls,
@@ -180,6 +183,13 @@ class Renderer:
             language_name=language_name,
         )
         env.globals["update_notes"] = self.corrections.for_update  # corrections, retractions
+        from publisher import services
+
+        env.globals.update(
+            service_icons=services.ICONS,
+            service_groups=services.groups,
+            service_history=partial(services.history, self.config),
+        )
         env.filters["relative"] = relative
         env.filters["demote_headings"] = demote_headings
         self._envs[key] = env

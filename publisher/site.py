@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from publisher import urls
 from publisher.cache import RenderCache, cached_pages
@@ -44,9 +45,15 @@ def pages(
 ) -> Iterator[Page]:
     renderer = renderer or Renderer(config)
     renderer.cache = cache
+    from publisher import services
+
     for lang, incident_views in views.items():
         active = [iv for iv in incident_views if iv.incident.is_active]
         past = [iv for iv in incident_views if not iv.incident.is_active]
+        home_context: dict[str, Any] = {
+            "services": services.grid(config, incident_views, lang),
+            "active_what_to_do": services.what_to_do(active),
+        }
         home = urls.home(lang)
         html = renderer.render(
             "web/home.html",
@@ -56,6 +63,7 @@ def pages(
             alternates=alternates(config, urls.home),
             active=active,
             past=past,
+            **home_context,
         )
         yield Page(home, html.encode())
         if lang == config.source_lang:
@@ -68,6 +76,7 @@ def pages(
                 alternates=alternates(config, urls.home),
                 active=active,
                 past=past,
+                **home_context,
             )
             yield Page("index.html", root.encode())
         for iv in incident_views:

@@ -37,6 +37,7 @@ from publisher.channels.social import (
     normalized,
     tidy,
 )
+from publisher.localize import IncidentView, UpdateView
 from publisher.options import Option, http_url
 
 MESSAGE_MAX = 63206  # the limit everyone cites; the Graph reference does not state one
@@ -163,14 +164,23 @@ class FacebookChannel(SocialChannel):
                         lang,
                         composed,
                         f"Facebook {what} for {update.id} ({lang})",
+                        views[lang],
                     )
                 )
         return out
 
-    def _planned(self, key: str, update: Any, lang: str | None, composed: Composed, summary: str) -> Planned:
+    def _planned(
+        self,
+        key: str,
+        update: Any,
+        lang: str | None,
+        composed: Composed,
+        summary: str,
+        views: tuple[IncidentView, UpdateView] | None = None,
+    ) -> Planned:
         payload = {"message": composed.text}
         delivery = Delivery(self.name, key, Delivery.hash_payload(payload), payload, update.id, lang, summary)
-        return Planned(delivery, update, composed)
+        return Planned(delivery, update, composed, views)
 
     # -- the Graph API -----------------------------------------------------------------------
     def graph(self) -> Any:

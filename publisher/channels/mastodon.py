@@ -213,7 +213,7 @@ class MastodonChannel(SocialChannel):
                     lang,
                     f"Mastodon {what} for {update.id} ({lang}){cut}",
                 )
-                out.append(Planned(delivery, update, composed))
+                out.append(Planned(delivery, update, composed, views[lang]))
         return out
 
     # -- the API -----------------------------------------------------------------------------

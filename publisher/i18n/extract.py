@@ -38,6 +38,7 @@ from publisher.frontmatter import field_line
 from publisher.fsutil import write_if_changed
 from publisher.i18n import pofiles
 from publisher.i18n.catalogs import PACKAGE_LOCALES
+from publisher.localize import WHAT_TO_DO_CONTEXT, note_context
 from publisher.model import Incident, Site
 from publisher.render import PACKAGE_TEMPLATES
 
@@ -161,6 +162,15 @@ def _units(
             f"summary / {b.kind}",
             incident.lang,
         )
+    for item in incident.what_to_do:
+        yield (
+            markup.normalize(item.text),
+            WHAT_TO_DO_CONTEXT,
+            incident.path,
+            item.line,
+            "what to do",
+            incident.lang,
+        )
     for u in incident.updates:
         for b in markup.blocks(u.body):
             yield b.text, None, u.path, u.body_line + b.line - 1, b.kind, u.lang
@@ -169,6 +179,16 @@ def _units(
             # repeat a sentence of the text, and the two are rendered in different places).
             line = field_line(config.root, u.path, "correction") if config else 0
             yield markup.normalize(u.correction), "correction", u.path, line, "correction note", u.lang
+        for c in u.services:
+            if c.note:
+                yield (
+                    markup.normalize(c.note),
+                    note_context(c.service),
+                    u.path,
+                    c.line,
+                    f"note on service {c.service}",
+                    u.lang,
+                )
 
 
 def content_template(config: Config, incident: Incident) -> Catalog:
