@@ -518,9 +518,7 @@ def load_config(root: Path, path: Path | None = None) -> Config:
         _check_targets(root, raw, channels, text, shown, problems)
     if problems:
         raise ConfigError(problems)
-    return Config(
-        root=root, path=path, raw=raw, channels=channels, people=People(people), services=services
-    )
+    return Config(root=root, path=path, raw=raw, channels=channels, people=People(people), services=services)
 
 
 def _read_text(path: Path, root: Path, shown: str) -> str:
