@@ -28,25 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.catalog import PYTHON_FORMAT, Catalog, Message
-from babel.messages.pofile import PoFileError, read_po, write_po
+from babel.messages.pofile import PoFileError, read_po, unescape, write_po
 
 from publisher.errors import CatalogError, Diagnostic
 from publisher.fsutil import DEFAULT_READ_LIMIT
 
-# publisher's own catalogs (here, below catalogs.py, so that reading a file needs no cycle)
 PACKAGE_LOCALES = Path(__file__).resolve().parent.parent / "locales"
-
-
-def catalog_root(path: Path) -> Path:
-    """The directory a catalog must stay inside: its locales directory's parent (the project),
-    or publisher's own locales for the built-in catalogs."""
-    if path.is_relative_to(PACKAGE_LOCALES):
-        return PACKAGE_LOCALES
-    parts = path.parts
-    if "LC_MESSAGES" in parts:
-        return Path(*parts[: parts.index("LC_MESSAGES") - 1]).parent
-    return path.parent
-
 
 UI_SOURCE_LANG = "en"  # UI msgids are English: English needs no UI catalog
 UI_POT = "messages.pot"
@@ -185,6 +172,17 @@ def syntax_problems(text: str) -> list[tuple[int, str]]:
     return problems
 
 
+def catalog_root(path: Path) -> Path:
+    """The directory a catalog must stay inside: its locales directory's parent (the project),
+    or publisher's own locales for the built-in catalogs."""
+    if path.is_relative_to(PACKAGE_LOCALES):
+        return PACKAGE_LOCALES
+    parts = path.parts
+    if "LC_MESSAGES" in parts:
+        return Path(*parts[: parts.index("LC_MESSAGES") - 1]).parent
+    return path.parent
+
+
 def read(path: Path, lang: str | None, shown: str, content: bool | None = None) -> Catalog:
     """Parse a .po/.pot strictly; a syntax error is a CatalogError naming path:line.
 
@@ -312,8 +310,6 @@ _FIELD = re.compile(r'^(msgctxt|msgid) "(.*)"$')
 
 
 def _unescape(text: str) -> str:
-    from babel.messages.pofile import unescape
-
     return str(unescape(f'"{text}"'))
 
 
