@@ -147,6 +147,38 @@ def copy_lookup(config: Config) -> Callable[[str, str], Mapping[str, Any] | None
     return lookup
 
 
+def published_copy(ledger: Ledger, update_id: str) -> tuple[str, Mapping[str, Any]] | None:
+    """(text hash, copy) of the text of `update_id` that went out last."""
+    row = ledger.db.execute(
+        "SELECT text_hash, data FROM journal WHERE event = 'publish' AND update_id = ? "
+        "ORDER BY id DESC LIMIT 1",
+        (update_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    text = json.loads(row[1] or "{}").get("text")
+    return (str(row[0]), text) if isinstance(text, dict) else None
+
+
+def published_lookup(config: Config) -> Callable[[str], tuple[str, Mapping[str, Any]] | None]:
+    """published_copy() for publish.select, opening the ledger only when asked (rarely: an
+    update breaking a publication rule)."""
+
+    def lookup(update_id: str) -> tuple[str, Mapping[str, Any]] | None:
+        try:
+            ledger = open_readonly(config.ledger_path)
+        except Exception:
+            return None
+        if ledger is None:
+            return None
+        try:
+            return published_copy(ledger, update_id) if ledger.version >= 3 else None
+        finally:
+            ledger.close()
+
+    return lookup
+
+
 def approval_of(ledger: Ledger, update_id: str, text_hash: str) -> tuple[str, datetime | None] | None:
     """(approver, when) of the approval recorded for exactly this text, if any."""
     row = ledger.db.execute(

@@ -25,6 +25,7 @@ from publisher.frontmatter import field_line
 from publisher.i18n.catalogs import content_catalog, content_po_path, markup_problems, read_catalog
 from publisher.i18n.pofiles import msgstr_line
 from publisher.model import Incident, Site, Update
+from publisher.publication import broken_promise, misnamed
 from publisher.statements import PLACEHOLDER, check_statements, load_statements
 
 # ---------------------------------------------------------------- helpers
@@ -104,15 +105,8 @@ def promises(config: Config, result: LoadResult, now: datetime) -> list[Diagnost
     found = []
     for incident in result.site.incidents:
         for u in incident.updates:
-            if u.next_update is not None and u.next_update <= u.publish_at:
-                found.append(
-                    Diagnostic(
-                        u.path,
-                        field_line(config.root, u.path, "next_update"),
-                        "next_update is not after publish_at",
-                        "promise a time after this update's own time, or remove next_update",
-                    )
-                )
+            # the same rules `publish` holds an update for (publication.py)
+            found += [d for d in (broken_promise(config, u), misnamed(config, u)) if d is not None]
     for late in overdue(config, result.site, now):
         found.append(
             Diagnostic(

@@ -53,6 +53,7 @@ from publisher.localize import IncidentView
 from publisher.model import Site, Update
 from publisher.notes import Corrections, Notes
 from publisher.outcomes import Log, Outcome, Report
+from publisher.publication import Archive, problems
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BACKOFF_BASE = 60.0  # seconds; doubled after each failure
@@ -64,9 +65,12 @@ DEFAULT_CHANNEL = ChannelConfig(name="website", type="directory", enabled=True, 
 @dataclass(frozen=True)
 class Selection:
     site: Site  # only due and approved updates; incidents without any are left out
-    held: tuple[Update, ...]  # due but waiting for approval
+    held: tuple[Update, ...]  # due but waiting for approval, or breaking a publication rule
     scheduled: tuple[Update, ...]  # not due yet
     verdicts: Mapping[str, Verdict] = field(default_factory=dict)  # update id → why held
+    # What `check` calls a publication error (publication.py), in due and approved updates:
+    # content errors of this pass (exit 2), the update held or kept at its published text.
+    errors: tuple[Diagnostic, ...] = ()
 
     def reason(self, u: Update) -> str:
         v = self.verdicts.get(u.id)
@@ -74,14 +78,16 @@ class Selection:
 
 
 def select(config: Config, site: Site, now: datetime, approvals: Approvals | None = None) -> Selection:
-    """Due updates whose approval holds for their current text (publisher/approval.py)."""
-    from dataclasses import replace
-
-    from publisher.journal import copy_lookup
+    """Due updates whose approval holds for their current text (publisher/approval.py) and
+    that break no publication rule (publisher/publication.py)."""
+    from publisher.journal import copy_lookup, published_lookup
 
     approvals = approvals or Approvals(config, copy_lookup(config))
+    archive = Archive(config)
+    last_published = published_lookup(config)
     incidents, held, scheduled = [], [], []
     verdicts: dict[str, Verdict] = {}
+    errors: list[Diagnostic] = []
     for incident in site.incidents:
         keep = []
         for u in incident.updates:
@@ -96,11 +102,45 @@ def select(config: Config, site: Site, now: datetime, approvals: Approvals | Non
                 previous = approvals.previous_version(u) if verdict.kind == "void" else None
                 if previous is not None:
                     keep.append(previous)
-            else:
+                continue
+            broken = problems(config, u, archive)
+            if not broken:
                 keep.append(u)
+                continue
+            kept, how = _kept_while_broken(u, last_published(u.id), archive)
+            errors += [replace(d, message=f"{d.message}; {how}") for d in broken]
+            if kept is not u:
+                held.append(u)
+                verdicts[u.id] = Verdict(
+                    False, "rule", verdict.approver, f"{u.id}: {broken[0].message}; {how}"
+                )
+            if kept is not None:
+                keep.append(kept)
         if keep:
             incidents.append(replace(incident, updates=tuple(keep)))
-    return Selection(Site(tuple(incidents)), tuple(held), tuple(scheduled), verdicts)
+    return Selection(Site(tuple(incidents)), tuple(held), tuple(scheduled), verdicts, tuple(errors))
+
+
+def _kept_while_broken(
+    u: Update, published: tuple[str, Mapping[str, Any]] | None, archive: Archive
+) -> tuple[Update | None, str]:
+    """What the public reads while `u` breaks a publication rule, and the words saying so:
+    the text that went out last; `u` itself when that is what went out (holding it would
+    take a published statement down) or when no copy of the published text is kept; else
+    nothing (it was never published: held)."""
+    from publisher.approval import restored, text_hash
+
+    current = u.text_digest or text_hash(u)
+    if published is not None:
+        digest, copy = published
+        if digest == current:
+            return u, "it stays published as it is"
+        previous = restored(u, copy, digest)
+        if previous is not None:
+            return previous, "held: the text published before stays online"
+    if archive.went_out(u):
+        return u, "it stays published as edited (no copy of the earlier text is kept): fix it now"
+    return None, "held: not published until this is fixed"
 
 
 def enabled_channels(config: Config) -> list[ChannelConfig]:
@@ -230,6 +270,9 @@ class Job:
             self.report.diagnostics.append(d)
             self.log.diagnostic(d)
         selection = select(self.config, self.loaded.site, self.now)
+        for d in selection.errors:
+            self.report.diagnostics.append(d)
+            self.log.diagnostic(d)
         for u in selection.held:
             self.report.held.append((u.id, u.path))
             self.log.held(u.id, u.path, selection.reason(u))

@@ -105,10 +105,17 @@ def test_an_edit_after_approval_is_held_naming_the_approver_and_the_change(examp
     status = cli("-C", example, "status", "--now", "2019-11-24T12:05")
     assert "Waiting for approval" in status.out and "approval by Julien Petit (jpetit) is void" in status.out
     assert cli("-C", example, "approve", NEW, "--as", "jpetit", "--yes").code == 0
-    assert (
-        "presque normalement" in page(example)
-        or cli("-C", example, "publish", "--now", "2019-11-24T12:06").code == 0
-    )
+    # Approved again, but a published text changed without a correction note: publish holds
+    # it like check does (exit 2), and the public keeps the text that went out.
+    r = cli("-C", example, "publish", "--now", "2019-11-24T12:06")
+    assert r.code == 2
+    assert "changed after it was published" in r.out + r.err
+    assert "held: the text published before stays online" in r.out + r.err
+    assert TEXT in page(example) and "presque" not in page(example)
+    note = "Précision : l'accueil reprend presque normalement"
+    assert cli("-C", example, "correct", NEW, "--note", note, "--note-only", "--as", "hbernard").code == 0
+    assert cli("-C", example, "approve", NEW, "--as", "jpetit", "--yes").code == 0
+    assert cli("-C", example, "publish", "--now", "2019-11-24T12:07").code == 0
     assert "presque normalement" in page(example)
     events = [e for e, _a, u in journal(example) if u == NEW]
     assert events == ["draft", "approve", "publish", "void", "approve", "publish"]

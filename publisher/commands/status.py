@@ -36,6 +36,7 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
     report(loaded.diagnostics)
     now = resolve_now(config, args.now)
     selection = select(config, loaded.site, now)
+    report(list(selection.errors))
     names = [c.name for c in enabled_channels(config)]
     data: dict[str, Any] = {
         "published": [],
@@ -45,7 +46,7 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
         "held": [],
         "scheduled": [],
         "untranslated": [],
-        "content_errors": [str(d) for d in loaded.errors],
+        "content_errors": [str(d) for d in [*loaded.errors, *selection.errors]],
         "drift": [],
     }
     ledger = open_readonly(config.ledger_path)
