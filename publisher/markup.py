@@ -189,9 +189,14 @@ def to_html_translated(
     """
     md = parser()
     env: dict[str, object] = {}
-    tokens = md.parse(markdown, env)
+    # The block pass only: every inline is replaced by its translation's parse, so parsing
+    # the source's inlines would be thrown away (a third of this function in a profile).
+    tokens = block_parser().parse(markdown, env)
     table: dict[str, str] = {}
     missing = 0
+    for tok in tokens:
+        if tok.type == "inline" and tok.map is None:  # not a translation unit: as written
+            tok.children = md.parseInline(tok.content, env)[0].children
     inlines = [t for t in tokens if t.type == "inline" and t.map is not None]
     with_refs = bool(env.get("references"))
     for tok in inlines:
