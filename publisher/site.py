@@ -136,6 +136,10 @@ def build(
     output.parent.mkdir(parents=True, exist_ok=True)
     cache = RenderCache(config.cache_path("render"), config) if use_cache else None
     due = visible(site, now)  # the one place this build applies `now`
+    if cache is not None:
+        from publisher.fanout import prelocalize
+
+        prelocalize(config, cache, due)
     # Keep every published text and compute correction/retraction notes before anything is
     # rendered; a dry run (no cache) archives nothing (publisher/corrections.py).
     corrections = prepare_notes(
