@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
-from publisher.cache import RenderCache
+from publisher.cache import RenderCache, put_pages
 from publisher.config import Config
 from publisher.model import Incident
 from publisher.notes import Corrections
@@ -47,7 +47,7 @@ def _fill(task: tuple[str, Incident, str]) -> None:
     assert isinstance(renderer, Renderer)
     lang, incident, key = task
     view = localize_cached(config, incident, lang, cache)  # the archive may have made it
-    cache.put(key, "pages", incident_pages(config, renderer, lang, view))
+    put_pages(cache, key, incident_pages(config, renderer, lang, view))
 
 
 def workers() -> int:
@@ -80,7 +80,7 @@ def _run(
     for lang in config.languages:
         for incident in due:
             key = cache.key(incident, lang)
-            if not cache.has(key, part):
+            if not cache.has(key, part if part != "pages" else "digests"):
                 tasks.append((lang, incident, key))
     count = workers()
     if len(tasks) < MIN_MISSES or count < 2 or "fork" not in multiprocessing.get_all_start_methods():
