@@ -205,8 +205,11 @@ def to_html_translated(
         if text is not None and with_refs:
             # Reference links resolve against this document's definitions: compare what the
             # reader would actually follow, not what the block's text says alone.
+            # The block pass left the source's inlines unparsed: parse this one here, only
+            # when the document has reference definitions (most have none).
+            ours = md.parseInline(tok.content, dict(env))[0].children or []
             theirs = md.parseInline(text, dict(env))[0].children or []
-            if _children_invariants(tok.children or []) != _children_invariants(theirs):
+            if _children_invariants(ours) != _children_invariants(theirs):
                 text = None
         if text is None:
             missing += 1
