@@ -52,6 +52,22 @@ def split(text: str, path: str) -> tuple[str, int, str, int] | Diagnostic:
     return Diagnostic(path, 1, "front matter is not closed", "add a line '---' after the last YAML key")
 
 
+MAX_DEPTH = 50  # front matter is texts, lists of texts and one level of mapping
+
+
+def _too_deep(node: yaml.Node | None) -> bool:
+    stack = [(node, 0)]
+    while stack:
+        current, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(current, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in current.value)
+        elif isinstance(current, yaml.MappingNode):
+            stack.extend((child, depth + 1) for pair in current.value for child in pair)
+    return False
+
+
 def parse(text: str, path: str) -> Document | list[Diagnostic]:
     parts = split(text, path)
     if isinstance(parts, Diagnostic):
@@ -60,6 +76,10 @@ def parse(text: str, path: str) -> Document | list[Diagnostic]:
     try:
         try:
             node = yaml.compose(front, Loader=FAST_LOADER)
+            if _too_deep(node):
+                # libyaml composes what the Python composer refuses by recursion: refuse it
+                # the same way, so the file gets the same error whichever loader is present.
+                raise RecursionError
         except yaml.YAMLError:
             node = yaml.compose(front, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
