@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 from babel.messages.catalog import Catalog
 
-from publisher import markup, urls
+from publisher import markup, plainlang, urls
 from publisher.config import Config, line_of
 from publisher.content import LoadResult
 from publisher.errors import Diagnostic, display_path
@@ -309,6 +309,23 @@ CATEGORIES = {
         "ANSSI advises 'cyberattaque' / 'incident de cybersécurité'; "
         "the list is [lint] forbidden_<lang> in publisher.toml",
     ),
+    "jargon": (
+        "is jargon a patient may not know",
+        "say it in everyday words, or explain it once (langage clair); "
+        "the list is [lint] jargon_<lang> in publisher.toml",
+    ),
+    "alarm": (
+        "alarms without informing",
+        "say what it means for the reader instead: what works, what to do, when you will say more; "
+        "the list is [lint] alarm_<lang> in publisher.toml",
+    ),
+}
+
+
+ACTIVE_EXAMPLE = {
+    "fr": "say who acts: 'nos équipes traitent les prescriptions' rather than 'les prescriptions "
+    "sont traitées'",
+    "en": "say who acts: 'our teams are handling prescriptions' rather than 'prescriptions are handled'",
 }
 
 
@@ -341,6 +358,24 @@ def _lint(
     for offset, category, matched in guidance_matches(config, text, lang):
         what, hint = CATEGORIES[category]
         yield Diagnostic(path, first_line + offset, f"{where}'{matched}' {what}", hint, "warning")
+    limit = config.integer("lint", "max_sentence_words")
+    for offset, words, start in plainlang.long_sentences(text, limit):
+        yield Diagnostic(
+            path,
+            first_line + offset,
+            f"{where}a sentence of {words} words ('{start}…')",
+            f"split it: a reader on a phone follows sentences of up to {limit} words "
+            "([lint] max_sentence_words)",
+            "warning",
+        )
+    for offset, passives, sentences in plainlang.passive_paragraphs(text, lang):
+        yield Diagnostic(
+            path,
+            first_line + offset,
+            f"{where}a paragraph mostly in the passive ({passives} passive forms in {sentences} sentence(s))",
+            ACTIVE_EXAMPLE.get(lang, ACTIVE_EXAMPLE["en"]),
+            "warning",
+        )
 
 
 def guidance(config: Config, result: LoadResult, now: datetime) -> list[Diagnostic]:
