@@ -9,7 +9,7 @@ from typing import Any
 
 from publisher.authoring import new_incident, new_update
 from publisher.cli_text import language, say
-from publisher.commands.common import now_option, project, resolve_now
+from publisher.commands.common import edit_text, now_option, project, resolve_now
 from publisher.config import Config
 from publisher.errors import AuthoringError, display_path
 
@@ -65,7 +65,11 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--approved-by",
         help="projects without [people] only: who approved this text (default: the statement's approver)",
     )
-    upd.add_argument("--text", help="the update's text when not made from a statement")
+    upd.add_argument(
+        "--text",
+        help="the update's text when not made from a statement (without it: written in $EDITOR, "
+        "with the FACET parts as a guide)",
+    )
     now_option(upd)
     for p in (inc, upd):
         p.add_argument(
@@ -119,6 +123,16 @@ def run(args: argparse.Namespace) -> int:
             summary=args.summary,
         )
     else:
+        text = args.text
+        if text is None and not args.statement:
+            # No text and no statement: write it in $EDITOR, with the FACET parts as a guide.
+            from publisher.authoring import facet_template, without_template
+
+            written = edit_text(facet_template(config.source_lang))
+            if written is not None:
+                text = without_template(written, config.source_lang)
+                if not text:
+                    raise AuthoringError("the text is empty; nothing was written")
         created = new_update(
             config,
             args.incident,
@@ -129,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
             next_update=args.next_update,
             sets=args.sets,
             approved_by=args.approved_by,
-            text=args.text,
+            text=text,
             author=author,
         )
     _journal(config, created, author or "unknown", args.what)
