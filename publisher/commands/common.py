@@ -8,6 +8,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -96,3 +97,15 @@ def edit_text(initial: str) -> str | None:
         return Path(name).read_text(encoding="utf-8")
     finally:
         os.unlink(name)
+
+
+def spoken_time(config: Config) -> Callable[[datetime], str]:
+    """Dates as the site writes them, in the CLI's language when the site has it."""
+    from publisher.cli_text import language
+    from publisher.i18n.catalogs import ui_translations
+    from publisher.render import Formatter
+
+    lang = language()
+    lang = lang if lang in config.languages else config.source_lang
+    gettext = ui_translations(config.dir("locales"), lang).gettext
+    return Formatter(lang, config.zone, gettext).datetime

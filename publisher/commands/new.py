@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from publisher.authoring import new_incident, new_update
-from publisher.cli_text import language, say
-from publisher.commands.common import edit_text, now_option, project, resolve_now
-from publisher.config import Config
+from publisher.cli_text import say
+from publisher.commands.common import edit_text, now_option, project, resolve_now, spoken_time
 from publisher.errors import AuthoringError, display_path
 
 
@@ -78,17 +75,6 @@ def register(parser: argparse.ArgumentParser) -> None:
             metavar="NAME",
             help="who is writing (default: $PUBLISHER_USER, else the git user); checked against [people]",
         )
-
-
-def spoken_time(config: Config) -> Callable[[datetime], str]:
-    """Dates as the site writes them, in the CLI's language when the site has it."""
-    from publisher.i18n.catalogs import ui_translations
-    from publisher.render import Formatter
-
-    lang = language()
-    lang = lang if lang in config.languages else config.source_lang
-    gettext = ui_translations(config.dir("locales"), lang).gettext
-    return Formatter(lang, config.zone, gettext).datetime
 
 
 def run(args: argparse.Namespace) -> int:
