@@ -351,3 +351,21 @@ def test_check_names_each_bad_list_line(project: Path, cli) -> None:
     assert "lists/presse.csv:6: error: 'pas une adresse' is not an e-mail address" in result.err
     assert "lists/presse.csv:7: error: language 'de' for ars@sante.example" in result.err
     assert "lists/presse.csv:8: error: 4 fields" in result.err
+
+
+def test_preview_shows_each_message_as_a_reader_of_each_language_gets_it(
+    project: Path, smtp: SmtpServer
+) -> None:
+    from publisher.preview import DASHBOARD, Preview
+
+    preview = Preview(project, datetime(2019, 11, 23, tzinfo=UTC))
+    preview.refresh()
+    assert preview.error is None, preview.error
+    dashboard = (preview.output / DASHBOARD).read_text(encoding="utf-8")
+    assert "Subject: Investigating · Cyber attack" in dashboard
+    assert "Subject: Analyse en cours · Cyberattaque" in dashboard
+    assert "Lire ce point de situation en ligne" in dashboard
+    html_parts = sorted((preview.output / "_preview" / "press").glob("*.en.html"))
+    assert len(html_parts) == UPDATES
+    assert '<html lang="en">' in html_parts[0].read_text(encoding="utf-8")
+    assert smtp.arrivals == [] and not (project / ".publisher" / "ledger.db").exists()  # nothing sent

@@ -487,6 +487,43 @@ class EmailChannel:
             f"e-mail {what} for {update.id} to {r.address} ({lang})",
         )
 
+    def preview(self, ctx: PublishContext) -> list[dict[str, Any]]:
+        """One message per update and language, as a recipient reading that language gets it
+        (`publisher preview`): the headers a mail reader shows, the text part, the HTML part."""
+        planned = self.plan(ctx)
+        readers: dict[tuple[str | None, str | None], int] = {}
+        first: dict[tuple[str | None, str | None], Delivery] = {}
+        for d in planned:
+            k = (d.update_id, d.lang)
+            readers[k] = readers.get(k, 0) + 1
+            first.setdefault(k, d)
+        out = []
+        for k, d in first.items():
+            p = d.payload
+            which = "withdrawal" if "withdrawal" in p else "message"
+            part = p[which]
+            headers = [
+                f"From: {self.sender()}",
+                f"To: {formataddr((str(p.get('name') or ''), str(p['to'])))}",
+                f"Subject: {part['subject']}",
+                "List-Unsubscribe: " + ", ".join(f"<{t}>" for t in p["unsubscribe"]),
+            ]
+            correction = p.get("correction")
+            out.append(
+                {
+                    "update_id": d.update_id,
+                    "lang": d.lang,
+                    "text": "\n".join(headers) + "\n\n" + part["text"],
+                    "html": part["html"],
+                    "summary": d.summary,
+                    "readers": readers[k],
+                    "correction_text": (
+                        f"Subject: {correction['subject']}\n\n{correction['text']}" if correction else None
+                    ),
+                }
+            )
+        return out
+
     # -- the relay ---------------------------------------------------------------------------
     @property
     def password_env(self) -> str:
