@@ -210,6 +210,13 @@ def publishing(config: Config) -> bool:
     return _PUBLISHING.get(config.root, False)
 
 
+def ensure_notes(config: Config, site: Site, now: datetime) -> None:
+    """Notes for a channel that reads them when this process did not build the site (the
+    build was skipped: nothing changed), computed from the archive without writing to it."""
+    if config.root not in _PREPARED:
+        prepare(config, site, now, archive=False)
+
+
 def notes_for(config: Config, update: Update) -> Notes:
     """Template global: the notes of `update` in the site being built."""
     return _PREPARED.get(config.root, {}).get(update.id) or Notes()
