@@ -56,7 +56,7 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 from publisher import socialtext, urls
-from publisher.channels.base import ChannelKind, Delivery, DeliveryError, PublishContext, Receipt
+from publisher.channels.base import Channel, ChannelKind, Delivery, DeliveryError, PublishContext, Receipt
 from publisher.config import ChannelConfig, Config
 from publisher.errors import Diagnostic, did_you_mean
 from publisher.ledger import Ledger, open_readonly
@@ -188,7 +188,7 @@ class Journal:
         return None if r is None else (str(r[0]), str(r[1]), str(r[2]))
 
 
-class EmailChannel:
+class EmailChannel(Channel):
     kind: ClassVar[ChannelKind] = "push"
     can_edit: ClassVar[bool] = False  # a sent mail stays as it is: a change is a follow-up
     can_reply: ClassVar[bool] = True  # follow-ups thread under the original

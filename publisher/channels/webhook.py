@@ -32,11 +32,10 @@ import os
 import re
 import time
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any, ClassVar
 
 from publisher import __version__
-from publisher.channels.base import ChannelKind, Delivery, DeliveryError, PublishContext, Receipt
+from publisher.channels.base import Channel, ChannelKind, Delivery, DeliveryError, PublishContext, Receipt
 from publisher.config import ChannelConfig, Config
 from publisher.errors import Diagnostic, did_you_mean
 from publisher.model import CLOSED_STATUSES
@@ -65,7 +64,7 @@ def body_bytes(payload: Mapping[str, Any]) -> bytes:
     return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
-class WebhookChannel:
+class WebhookChannel(Channel):
     kind: ClassVar[ChannelKind] = "push"
     can_edit: ClassVar[bool] = False  # each change is a new POST of the update's state
     can_reply: ClassVar[bool] = False
