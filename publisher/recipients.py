@@ -18,8 +18,6 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from email.errors import HeaderParseError
-from email.headerregistry import Address
 from pathlib import Path
 
 from publisher.errors import Diagnostic, display_path
@@ -47,13 +45,17 @@ class Recipient:
 
 
 def valid_address(text: str) -> bool:
-    if not ADDR.match(text) or ".." in text or len(text) > 254:
-        return False
-    try:
-        Address(addr_spec=text)
-    except (HeaderParseError, ValueError, IndexError):
-        return False
-    return True
+    # The pattern is a subset of RFC 5322's dot-atom addr-spec (what `email.headerregistry`
+    # accepts), checked without it: its parser costs a millisecond an address.
+    local = text.partition("@")[0]
+    return (
+        bool(ADDR.match(text))
+        and ".." not in text
+        and len(text) <= 254
+        and len(local) <= 64
+        and not local.startswith(".")
+        and not local.endswith(".")
+    )
 
 
 def read_list(

@@ -369,3 +369,36 @@ def test_preview_shows_each_message_as_a_reader_of_each_language_gets_it(
     assert len(html_parts) == UPDATES
     assert '<html lang="en">' in html_parts[0].read_text(encoding="utf-8")
     assert smtp.arrivals == [] and not (project / ".publisher" / "ledger.db").exists()  # nothing sent
+
+
+def test_a_bad_list_line_is_left_out_and_the_others_still_get_the_update(
+    project: Path, cli, smtp: SmtpServer
+) -> None:
+    (project / "lists" / "presse.csv").write_text(LIST + "pas une adresse\n", encoding="utf-8")
+    result = cli("-C", project, "publish", "--now", AFTER_ALL)
+    assert result.code == 0, result.out + result.err
+    assert counts(smtp) == {FR: UPDATES, EN: UPDATES, PLAIN: UPDATES}
+
+
+def test_rate_per_minute_spaces_the_messages(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from publisher.channels import email as email_channel
+    from publisher.config import load_config
+
+    config = load_config(project)
+    cfg = config.channel("press")
+    assert cfg is not None
+    ch = email_channel.EmailChannel(
+        type(cfg)(cfg.name, cfg.type, cfg.enabled, {**cfg.options, "rate_per_minute": 120}, cfg.line), config
+    )
+    clock = [1000.0]
+    slept: list[float] = []
+    monkeypatch.setattr(email_channel.time, "monotonic", lambda: clock[0])
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock[0] += seconds
+
+    monkeypatch.setattr(email_channel.time, "sleep", sleep)
+    for _ in range(4):
+        ch.pace()
+    assert slept == [0.5, 0.5, 0.5]  # 120 a minute: one every half second, the first at once

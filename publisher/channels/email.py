@@ -419,7 +419,7 @@ class EmailChannel(Channel):
         seen_u, seen_r = self._seen(ctx, [u for u, _v in updates], recipients)
         retracted = self.retractions(ctx)
         out: list[Delivery] = []
-        parts: dict[tuple[str, str, str, str], Part] = {}
+        parts: dict[tuple[str, str, str, str], tuple[dict[str, str], str]] = {}
         for update, views in updates:
             gen = seen_u.get(update.id, 0)
             if gen == 0:
@@ -437,7 +437,7 @@ class EmailChannel(Channel):
         views: Mapping[str, tuple[IncidentView, UpdateView]],
         r: Recipient,
         by: Update | None,
-        parts: dict[tuple[str, str, str, str], Part],
+        parts: dict[tuple[str, str, str, str], tuple[dict[str, str], str]],
     ) -> Delivery:
         """One recipient's message for one update. Parts are rendered once per language (and
         unsubscribe target) and shared by every recipient who reads them."""
@@ -445,21 +445,29 @@ class EmailChannel(Channel):
 
         lang = r.lang if r.lang in views else update.lang
         iv, view = views[lang]
+        revision = body_hash(update)
         unsub = unsubscribe_targets(self.options["unsubscribe"], r.address)
         shown = next((t for t in unsub if t.startswith("mailto:")), unsub[0])
 
+        digests: dict[str, str] = {}
+
         def part(kind: str) -> dict[str, str]:
-            cache_key = (update.id, kind, lang, "\0".join(unsub))
+            # The rendered part depends on the update, the language and the unsubscribe
+            # target shown in its footer: one render (and one digest) for all who share them.
+            cache_key = (update.id, kind, lang, shown)
             if cache_key not in parts:
                 if kind == "message":
-                    parts[cache_key] = self.compose(iv, view, shown)
+                    made = self.compose(iv, view, shown)
                 elif kind == "correction":
-                    parts[cache_key] = self.compose_correction(iv, view, shown)
+                    made = self.compose_correction(iv, view, shown)
                 else:
                     assert by is not None
-                    parts[cache_key] = self.compose_withdrawal(iv, view, by, shown)
-            p = parts[cache_key]
-            return {"subject": p.subject, "text": p.text, "html": p.html}
+                    made = self.compose_withdrawal(iv, view, by, shown)
+                fields = {"subject": made.subject, "text": made.text, "html": made.html}
+                parts[cache_key] = (fields, Delivery.hash_payload(fields))
+            fields, digest = parts[cache_key]
+            digests[kind] = digest
+            return fields
 
         payload: dict[str, Any] = {
             "to": r.address,
@@ -467,7 +475,7 @@ class EmailChannel(Channel):
             "lang": lang,
             "text_lang": view.text_lang,
             "source": r.source,
-            "revision": body_hash(update),
+            "revision": revision,
             "withdrawn_by": by.id if by else None,
             "unsubscribe": unsub,
             "message": part("message"),
@@ -476,11 +484,14 @@ class EmailChannel(Channel):
             payload["correction"] = part("correction")
         if by is not None:
             payload["withdrawal"] = part("withdrawal")
+        # The hash of the payload with each part replaced by its digest: it changes exactly
+        # when the payload does, without serialising the same HTML for every recipient.
+        summary_of_payload = {**payload, **{k: digests[k] for k in digests}}
         what = "withdrawal" if by else "message"
         return Delivery(
             self.name,
             f"mail:{update.id}:{r.key}",
-            Delivery.hash_payload(payload),
+            Delivery.hash_payload(summary_of_payload),
             payload,
             update.id,
             lang,
