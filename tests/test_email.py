@@ -402,3 +402,34 @@ def test_rate_per_minute_spaces_the_messages(project: Path, monkeypatch: pytest.
     for _ in range(4):
         ch.pace()
     assert slept == [0.5, 0.5, 0.5]  # 120 a minute: one every half second, the first at once
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_a_relay_with_the_organisations_own_ca_over_starttls_or_tls(
+    example: Path, cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, security: str
+) -> None:
+    from tests.emulators.smtp import make_certificates
+
+    ca, cert, key = make_certificates(tmp_path)
+    with SmtpServer(
+        user="communication", password=PASSWORD, tls=security, certs=(str(cert), str(key))
+    ) as server:
+        configure(
+            example,
+            server.port,
+            security=f'"{security}"',
+            user='"communication"',
+            password_env='"TEST_SMTP_PASSWORD"',
+        )
+        monkeypatch.setenv("TEST_SMTP_PASSWORD", PASSWORD)
+        untrusted = cli("-C", example, "publish", "--now", AFTER_ALL)
+        assert untrusted.code == 1
+        assert "is not trusted (" in untrusted.out and "set ca_file in [channels.press]" in untrusted.out
+        assert server.count() == {}
+        (example / "ca.pem").write_bytes(ca.read_bytes())
+        config = example / "publisher.toml"
+        config.write_text(config.read_text(encoding="utf-8") + 'ca_file = "ca.pem"\n', encoding="utf-8")
+        trusted = cli("-C", example, "publish", "--now", AFTER_ALL, "--retry")
+        assert trusted.code == 0, trusted.out
+        assert server.count() == {FR: UPDATES, EN: UPDATES, PLAIN: UPDATES}
+        assert server.logins and all(ok for _user, ok in server.logins)

@@ -84,6 +84,7 @@ OPTIONS: dict[str, tuple[tuple[type, ...], Any, str]] = {
         "updates first seen later than this after they were due are not mailed",
     ),
     "timeout": ((int, float), 30, "seconds to wait for the relay"),
+    "ca_file": ((str,), "", "CA certificate (PEM, in the project) of a relay with a private CA"),
 }
 REQUIRED = ("lists", "from", "smtp_host", "unsubscribe")
 UNKNOWN_NOTE = "unknown outcome, not resent; check the relay's log for Message-ID {mid}"
@@ -565,13 +566,11 @@ class EmailChannel(Channel):
         try:
             smtp: smtplib.SMTP
             if self.security == "tls":
-                smtp = smtplib.SMTP_SSL(
-                    host, self.port, timeout=timeout, context=ssl.create_default_context()
-                )
+                smtp = smtplib.SMTP_SSL(host, self.port, timeout=timeout, context=self.tls_context())
             else:
                 smtp = smtplib.SMTP(host, self.port, timeout=timeout)
                 if self.security == "starttls":
-                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.starttls(context=self.tls_context())
             smtp.ehlo_or_helo_if_needed()
             user = str(self.options["user"])
             if user:
@@ -590,6 +589,15 @@ class EmailChannel(Channel):
                 self.error(
                     f"{self.where} refused the login for {self.options['user']} ({exc.smtp_code} "
                     f"{_said(exc.smtp_error)}): check the password in {self.password_env} and the user name",
+                    False,
+                )
+            ) from None
+        except ssl.SSLCertVerificationError as exc:
+            raise self.block(
+                self.error(
+                    f"the certificate of {self.where} is not trusted ({exc.verify_message}): if the "
+                    "relay uses the organisation's own CA, put its certificate (PEM) in the project "
+                    f"and set ca_file in [channels.{self.name}]",
                     False,
                 )
             ) from None
@@ -617,6 +625,11 @@ class EmailChannel(Channel):
             ) from None
         self._smtp = smtp
         return smtp
+
+    def tls_context(self) -> ssl.SSLContext:
+        """Certificates checked, always: against the system's CAs, or the configured one."""
+        ca = str(self.options["ca_file"])
+        return ssl.create_default_context(cafile=str(self.project.root / ca) if ca else None)
 
     def block(self, exc: DeliveryError) -> DeliveryError:
         self._blocked = exc

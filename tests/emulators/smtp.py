@@ -15,10 +15,12 @@ from __future__ import annotations
 import email
 import email.policy
 import socket
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -84,7 +86,16 @@ class Handler:
 
 
 class SmtpServer:
-    def __init__(self, user: str | None = None, password: str | None = None) -> None:
+    """`tls`: None, "starttls" (STARTTLS required before MAIL) or "tls" (implicit TLS), with
+    `certs` = (certificate, key) PEM files (see make_certificates)."""
+
+    def __init__(
+        self,
+        user: str | None = None,
+        password: str | None = None,
+        tls: str | None = None,
+        certs: tuple[str, str] | None = None,
+    ) -> None:
         self.faults = Faults()
         self.arrivals: list[Arrival] = []
         self.rcpts: list[str] = []
@@ -94,8 +105,17 @@ class SmtpServer:
         self.port = _free_port()
         kwargs: dict[str, Any] = {}
         if user is not None:
-            # Plain-text AUTH is fine on loopback (a real relay wants STARTTLS first).
-            kwargs.update(authenticator=self._authenticate, auth_require_tls=False)
+            # Plain-text AUTH is allowed on loopback unless STARTTLS is tested (then required
+            # first; aiosmtpd does not count an implicit-TLS connection as TLS for this).
+            kwargs.update(authenticator=self._authenticate, auth_require_tls=tls == "starttls")
+        if tls is not None:
+            assert certs is not None
+            ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            ctx.load_cert_chain(*certs)
+            if tls == "starttls":
+                kwargs.update(tls_context=ctx, require_starttls=True)
+            else:
+                kwargs.update(server_hostname="127.0.0.1", ssl_context=ctx)
         self.controller = Controller(Handler(self), hostname="127.0.0.1", port=self.port, **kwargs)
 
     def _authenticate(
@@ -134,3 +154,55 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def make_certificates(folder: Path) -> tuple[Path, Path, Path]:
+    """A private CA and a certificate for 127.0.0.1 signed by it: (ca.pem, cert.pem, key.pem)."""
+    from datetime import UTC, datetime, timedelta
+    from ipaddress import IPv4Address
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.now(UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test hospital CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=2))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(IPv4Address("127.0.0.1"))]), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    paths = folder / "ca.pem", folder / "cert.pem", folder / "key.pem"
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return paths
