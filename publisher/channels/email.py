@@ -58,35 +58,93 @@ from urllib.parse import quote
 from publisher import socialtext, urls
 from publisher.channels.base import Channel, ChannelKind, Delivery, DeliveryError, PublishContext, Receipt
 from publisher.config import ChannelConfig, Config
-from publisher.errors import Diagnostic, did_you_mean
+from publisher.errors import Diagnostic
 from publisher.ledger import Ledger, open_readonly
 from publisher.localize import IncidentView, UpdateView
 from publisher.model import Update
+from publisher.options import Option, at_least, env_name, resolve, validate
 from publisher.recipients import Recipient, read_lists, valid_address
 
 SECURITIES = {"starttls": 587, "tls": 465, "none": 25}
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# key -> (accepted types, default, help)
-OPTIONS: dict[str, tuple[tuple[type, ...], Any, str]] = {
-    "lists": ((list,), [], 'recipient lists in the project, e.g. ["lists/presse.csv"]'),
-    "from": ((str,), "", 'the sender address, e.g. "communication@chu-exemple.fr"'),
-    "from_name": ((str,), "", "the sender's display name (default: [site] organisation)"),
-    "smtp_host": ((str,), "", "the relay's host name"),
-    "smtp_port": ((int,), 0, "the relay's port (default 587 starttls, 465 tls, 25 none)"),
-    "security": ((str,), "starttls", "starttls, tls or none"),
-    "user": ((str,), "", "user name to log in to the relay (optional)"),
-    "password_env": ((str,), "", "environment variable holding the relay password"),
-    "unsubscribe": ((str, list), "", "mailto: address and/or https: URL ({address} is filled in)"),
-    "rate_per_minute": ((int,), 60, "at most this many messages a minute (0: no limit)"),
-    "max_age_hours": (
-        (int, float),
-        24,
-        "updates first seen later than this after they were due are not mailed",
+
+
+def _lists(value: list[str]) -> str | None:
+    return None if value and all(value) else 'must name at least one list file, e.g. ["lists/presse.csv"]'
+
+
+def _address(value: str) -> str | None:
+    return None if valid_address(value) else f"'{value}' is not an e-mail address"
+
+
+def _unsubscribe(value: Any) -> str | None:
+    targets = [value] if isinstance(value, str) else value if isinstance(value, list) else None
+    if not targets or not all(isinstance(t, str) for t in targets):
+        return "must be a mailto: address or an https: URL, or a list of both"
+    for target in targets:
+        mailto = target.startswith("mailto:") and valid_address(target[7:].split("?")[0])
+        if not (mailto or target.startswith("https://")):
+            return f"target '{target}' is neither a mailto: address nor an https: URL (one-click unsubscribe)"
+    return None
+
+
+OPTIONS = (
+    Option(
+        "lists",
+        list,
+        [],
+        "recipient lists in the project",
+        required=True,
+        check=_lists,
+        example=["lists/presse.csv"],
     ),
-    "timeout": ((int, float), 30, "seconds to wait for the relay"),
-    "ca_file": ((str,), "", "CA certificate (PEM, in the project) of a relay with a private CA"),
-}
-REQUIRED = ("lists", "from", "smtp_host", "unsubscribe")
+    Option(
+        "from",
+        str,
+        "",
+        "the sender address",
+        required=True,
+        check=_address,
+        example="communication@chu-exemple.fr",
+    ),
+    Option("from_name", str, "", "the sender's display name (default: [site] organisation)"),
+    Option("smtp_host", str, "", "the relay's host name", required=True, example="smtp.chu-exemple.fr"),
+    Option("smtp_port", int, 0, "the relay's port (default 587 starttls, 465 tls, 25 none)", example=587),
+    Option(
+        "security", str, "starttls", "how the connection to the relay is encrypted", choices=tuple(SECURITIES)
+    ),
+    Option("user", str, "", "user name to log in to the relay (optional)", example="communication"),
+    Option(
+        "password_env",
+        str,
+        "",
+        "environment variable holding the relay password",
+        check=env_name,
+        example="SMTP_PASSWORD",
+    ),
+    Option(
+        "unsubscribe",
+        object,
+        "",
+        "mailto: address and/or https: URL ({address} is filled in)",
+        required=True,
+        check=_unsubscribe,
+        example="mailto:desabonnement@chu-exemple.fr",
+    ),
+    Option(
+        "rate_per_minute", int, 60, "at most this many messages a minute (0: no limit)", check=at_least(0)
+    ),
+    Option(
+        "max_age_hours", float, 24, "updates first seen later than this after they were due are not mailed"
+    ),
+    Option("timeout", float, 30, "seconds to wait for the relay"),
+    Option(
+        "ca_file",
+        str,
+        "",
+        "CA certificate (PEM, in the project) of a relay with a private CA",
+        example="certs/ca.pem",
+    ),
+)
 UNKNOWN_NOTE = "unknown outcome, not resent; check the relay's log for Message-ID {mid}"
 
 
@@ -199,7 +257,7 @@ class EmailChannel(Channel):
         self.config = config
         self.project = project
         self.name = config.name
-        self.options: dict[str, Any] = {k: config.options.get(k, d) for k, (_t, d, _h) in OPTIONS.items()}
+        self.options: dict[str, Any] = resolve(OPTIONS, config.options)
         self.security = str(self.options["security"])
         self.port = int(self.options["smtp_port"]) or SECURITIES.get(self.security, 587)
         self.journal = Journal(project.dir("state") / f"email-{self.name}.db")
@@ -211,71 +269,9 @@ class EmailChannel(Channel):
     # -- options -----------------------------------------------------------------------------
     @classmethod
     def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-        problems: list[tuple[str, str, str]] = []
-        for key, value in options.items():
-            if key not in OPTIONS:
-                problems.append(
-                    (
-                        key,
-                        f"unknown option '{key}' for an email channel",
-                        f"{did_you_mean(key, tuple(OPTIONS))}known options: {', '.join(OPTIONS)}",
-                    )
-                )
-                continue
-            types, default, help_text = OPTIONS[key]
-            if isinstance(value, bool) or not isinstance(value, types):
-                problems.append(
-                    (key, f"{key} must be a {types[0].__name__} ({help_text})", f"{key} = {default!r}")
-                )
-        for key in REQUIRED:
-            if not options.get(key):
-                problems.append(
-                    (key, f"{key} is required ({OPTIONS[key][2]})", f"add {key} = … to the table")
-                )
-        lists = options.get("lists", [])
-        if isinstance(lists, list) and not all(isinstance(p, str) and p for p in lists):
-            problems.append(("lists", "lists must hold file paths", 'lists = ["lists/presse.csv"]'))
-        sender = options.get("from", "")
-        if isinstance(sender, str) and sender and not valid_address(sender):
-            problems.append(
-                (
-                    "from",
-                    f"from = '{sender}' is not an e-mail address",
-                    'from = "communication@chu-exemple.fr"',
-                )
-            )
-        if options.get("security", "starttls") not in SECURITIES:
-            problems.append(
-                ("security", f"unknown security '{options.get('security')}'", "use starttls, tls or none")
-            )
-        env = options.get("password_env", "")
-        if isinstance(env, str) and env and not ENV_NAME.match(env):
-            problems.append(
-                (
-                    "password_env",
-                    "password_env must name an environment variable, not hold the password itself",
-                    'password_env = "SMTP_PASSWORD", then export that variable',
-                )
-            )
-        if env and not options.get("user"):
+        problems = validate(OPTIONS, options, "an email channel")
+        if options.get("password_env") and not options.get("user"):
             problems.append(("user", "password_env is set but user is not", 'add user = "<relay login>"'))
-        unsub = options.get("unsubscribe", "")
-        for target in [unsub] if isinstance(unsub, str) else unsub if isinstance(unsub, list) else []:
-            if not isinstance(target, str) or not (
-                (target.startswith("mailto:") and valid_address(target[7:].split("?")[0]))
-                or target.startswith("https://")
-            ):
-                problems.append(
-                    (
-                        "unsubscribe",
-                        f"unsubscribe target '{target}' is neither a mailto: address nor an https: URL",
-                        'unsubscribe = "mailto:desabonnement@chu-exemple.fr" (or an https:// URL, '
-                        "for one-click unsubscribe)",
-                    )
-                )
-        rate = options.get("rate_per_minute", 60)
-        if isinstance(rate, int) and not isinstance(rate, bool) and rate < 0:
-            problems.append(("rate_per_minute", "rate_per_minute cannot be negative", "rate_per_minute = 60"))
         return problems
 
     # -- recipients --------------------------------------------------------------------------
@@ -299,10 +295,9 @@ class EmailChannel(Channel):
         return urls.absolute(self.project.base_url, urls.update(lang, update.incident_id, update.stem))
 
     def footer(self) -> dict[str, Any]:
-        site = self.project.raw.get("site", {})
         return {
-            "phone": str(site.get("phone", "")),
-            "organisation": str(site.get("organisation", "")) or self.project.site_title,
+            "phone": self.project.phone,
+            "organisation": self.project.organisation or self.project.site_title,
         }
 
     def _render(self, name: str, lang: str, subject_kind: str, **context: Any) -> Part:
@@ -645,7 +640,7 @@ class EmailChannel(Channel):
         self._last_sent = time.monotonic()
 
     def sender(self) -> str:
-        name = str(self.options["from_name"]) or str(self.project.raw.get("site", {}).get("organisation", ""))
+        name = str(self.options["from_name"]) or self.project.organisation
         return formataddr((name, str(self.options["from"])))
 
     def message_id(self, idempotency_key: str) -> str:

@@ -29,7 +29,6 @@ import hashlib
 import hmac
 import json
 import os
-import re
 import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -37,21 +36,43 @@ from typing import Any, ClassVar
 from publisher import __version__
 from publisher.channels.base import Channel, ChannelKind, Delivery, DeliveryError, PublishContext, Receipt
 from publisher.config import ChannelConfig, Config
-from publisher.errors import Diagnostic, did_you_mean
+from publisher.errors import Diagnostic
 from publisher.model import CLOSED_STATUSES
+from publisher.options import Option, at_least, env_name, http_url, resolve, validate
 
 FORMAT_VERSION = 1
 SIGNATURE_HEADER = "X-Publisher-Signature"
 EVENT_HEADER = "X-Publisher-Event"
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_WAIT = 30.0  # seconds: the longest Retry-After honoured inside one pass
-OPTIONS: dict[str, tuple[tuple[type, ...], Any, str]] = {
-    "url": ((str,), "", "the receiver's address, https://…"),
-    "secret_env": ((str,), "", "environment variable holding the shared signing secret"),
-    "timeout": ((int, float), 10, "seconds to wait for each attempt"),
-    "retries": ((int,), 3, "extra attempts in the same pass on 5xx, timeouts, dropped connections"),
-    "backoff": ((int, float), 1.0, "seconds before the first extra attempt (doubled each time)"),
-}
+OPTIONS = (
+    Option(
+        "url",
+        str,
+        "",
+        "the receiver's address",
+        required=True,
+        check=http_url,
+        example="https://partenaire.example/hooks/statut",
+    ),
+    Option(
+        "secret_env",
+        str,
+        "",
+        "environment variable holding the shared signing secret",
+        required=True,
+        check=env_name,
+        example="WEBHOOK_SECRET",
+    ),
+    Option("timeout", float, 10, "seconds to wait for each attempt"),
+    Option(
+        "retries",
+        int,
+        3,
+        "extra attempts in the same pass on 5xx, timeouts, dropped connections",
+        check=at_least(0),
+    ),
+    Option("backoff", float, 1.0, "seconds before the first extra attempt (doubled each time)"),
+)
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -74,49 +95,14 @@ class WebhookChannel(Channel):
         self.config = config
         self.project = project
         self.name = config.name
-        self.options: dict[str, Any] = {k: config.options.get(k, d) for k, (_t, d, _h) in OPTIONS.items()}
+        self.options: dict[str, Any] = resolve(OPTIONS, config.options)
         self.url = str(self.options["url"])
         self.secret_env = str(self.options["secret_env"])
         self._session: Any = None
 
     @classmethod
     def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-        problems: list[tuple[str, str, str]] = []
-        for key, value in options.items():
-            if key not in OPTIONS:
-                problems.append(
-                    (
-                        key,
-                        f"unknown option '{key}' for a webhook channel",
-                        f"{did_you_mean(key, tuple(OPTIONS))}known options: {', '.join(OPTIONS)}",
-                    )
-                )
-                continue
-            types, default, help_text = OPTIONS[key]
-            if isinstance(value, bool) or not isinstance(value, types):
-                problems.append(
-                    (key, f"{key} must be a {types[0].__name__} ({help_text})", f"{key} = {default!r}")
-                )
-        for key in ("url", "secret_env"):
-            if not options.get(key):
-                problems.append(
-                    (key, f"{key} is required ({OPTIONS[key][2]})", f"add {key} = … to the table")
-                )
-        url = options.get("url", "")
-        if isinstance(url, str) and url and not re.match(r"^https?://[^/\s]+", url):
-            problems.append(
-                ("url", f"url '{url}' is not an http(s) address", 'url = "https://partenaire.example/hooks"')
-            )
-        env = options.get("secret_env", "")
-        if isinstance(env, str) and env and not ENV_NAME.match(env):
-            problems.append(
-                (
-                    "secret_env",
-                    "secret_env must name an environment variable, not hold the secret itself",
-                    'secret_env = "WEBHOOK_SECRET", then export that variable',
-                )
-            )
-        return problems
+        return validate(OPTIONS, options, "a webhook channel")
 
     # -- planning ----------------------------------------------------------------------------
     def plan(self, ctx: PublishContext) -> list[Delivery]:
