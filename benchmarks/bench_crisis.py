@@ -23,8 +23,8 @@ from publisher import banner, corrections, printing  # noqa: E402
 from publisher.config import load_config  # noqa: E402
 from publisher.content import load_site  # noqa: E402
 from publisher.markup import parser  # noqa: E402
+from publisher.pages import localized, visible  # noqa: E402
 from publisher.render import Renderer  # noqa: E402
-from publisher.site import localized  # noqa: E402
 from publisher.timeutil import utc_now  # noqa: E402
 
 
@@ -49,11 +49,12 @@ def main() -> None:
         site = load_site(config).site
         now = utc_now()
         views = localized(config, site, now)
-        first, _ = timed(lambda: corrections.prepare(config, site, now, archive=True))
-        again, _ = timed(lambda: corrections.prepare(config, site, now, archive=True))
-        cold, _ = timed(lambda: list(printing.pages(config, views, Renderer(config))))
-        warm, _ = timed(lambda: list(printing.pages(config, views, Renderer(config))))
-        flag, _ = timed(lambda: list(banner.pages(config, views, Renderer(config))))
+        due = visible(site, now)
+        first, notes = timed(lambda: corrections.prepare(config, due, now, archive=True))
+        again, _ = timed(lambda: corrections.prepare(config, due, now, archive=True))
+        cold, _ = timed(lambda: list(printing.pages(config, views, Renderer(config, notes))))
+        warm, _ = timed(lambda: list(printing.pages(config, views, Renderer(config, notes))))
+        flag, _ = timed(lambda: list(banner.pages(config, views, Renderer(config, notes))))
         print(f"corpus: {args.incidents} incidents x {args.updates} updates, 2 languages")
         print(f"baseline (markdown-it render of {len(bodies)} bodies, once): {baseline:.2f} s")
         for name, secs in (

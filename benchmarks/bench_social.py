@@ -67,7 +67,7 @@ def main() -> None:
         for run in ("cold", "warm"):  # warm: the texts cache of the previous pass is on disk
             if run == "warm":
                 socialtext._cache = None
-                socialtext._blocks.cache_clear()
+                socialtext._units.cache_clear()
             for cls, name in ((FacebookChannel, "facebook"), (MastodonChannel, "mastodon")):
                 ch = cls(config.channel(name), config)  # type: ignore[arg-type]
                 start = time.perf_counter()

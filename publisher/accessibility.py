@@ -14,17 +14,16 @@ from typing import TYPE_CHECKING
 from publisher import urls
 from publisher.config import Config, line_of
 from publisher.errors import Diagnostic, display_path
+from publisher.pages import alternates
+from publisher.release import Page
 
 if TYPE_CHECKING:
     from publisher.content import LoadResult
     from publisher.localize import IncidentView
     from publisher.render import Renderer
-    from publisher.site import Page
 
 
 def pages(config: Config, views: dict[str, list[IncidentView]], renderer: Renderer) -> Iterator[Page]:
-    from publisher.site import Page, alternates
-
     for lang in config.languages:
         path = urls.accessibility(lang)
         html = renderer.render(

@@ -19,7 +19,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
-from publisher import markup
+from publisher import markup, spoken
 from publisher.config import Config
 from publisher.content import INCIDENT_FILE, INCIDENT_ID
 from publisher.errors import AuthoringError, Diagnostic, did_you_mean, display_path
@@ -28,12 +28,11 @@ from publisher.model import CLOSED_STATUSES, IMPACTS, STATUSES
 from publisher.statements import (
     Statement,
     fill,
+    find_statement,
     load_statements,
-    parse_duration,
     placeholders,
     translate,
 )
-from publisher.timeutil import LocalTimeError, parse_local
 
 
 def slugify(title: str, limit: int = 40) -> str:
@@ -49,13 +48,16 @@ def yaml_str(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def parse_time(config: Config, value: str, now: datetime, option: str) -> datetime:
-    if value == "now":
-        return now.replace(second=0, microsecond=0)
+def parse_time(
+    config: Config, value: str, reference: datetime, option: str, *, after: bool = False
+) -> datetime:
+    """A time as people write it (22h30, demain 9h, +2h, 2019-11-19T22:30), from reference."""
+    if value in ("now", "maintenant"):
+        return reference.replace(second=0, microsecond=0)
     try:
-        return parse_local(value, config.zone)
-    except LocalTimeError as exc:
-        raise AuthoringError(f"{option}: {exc}; {exc.hint}") from exc
+        return spoken.parse_when(value, reference, config.zone, after=after)
+    except spoken.SpokenError as exc:
+        raise AuthoringError(f"{option}: {exc}") from exc
 
 
 def parse_sets(pairs: Sequence[str], languages: Sequence[str]) -> dict[str | None, dict[str, str]]:
@@ -72,8 +74,35 @@ def parse_sets(pairs: Sequence[str], languages: Sequence[str]) -> dict[str | Non
             raise AuthoringError(
                 f"--set '{pair}': language '{lang}' is not configured (configured: {', '.join(languages)})"
             )
-        values.setdefault(lang or None, {})[name] = value.strip()
+        values.setdefault(lang or None, {})[name] = plain_value(pair, value)
     return values
+
+
+# What Markdown would read as structure or a link inside a sentence: escaped, so a value
+# is shown exactly as typed and can never add a heading, a list, a link or an image to a
+# pre-approved statement.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#!|~])")
+
+
+def plain_value(pair: str, value: str) -> str:
+    """A --set value as one line of plain text for the statement's Markdown (escaped)."""
+    from publisher import markup
+
+    value = value.strip()
+    if not value:
+        raise AuthoringError(
+            f"--set '{pair}': the value is empty; give the text to insert, "
+            'e.g. --set service="les urgences"'
+        )
+    if "\n" in value or "\r" in value or markup.xml_forbidden(value) or "\u2028" in value:
+        raise AuthoringError(
+            f"--set '{pair[:60]}': a value is one line of plain text (no line break or control "
+            "character); write the rest in the statement or edit the update after it is created"
+        )
+    value = _MARKDOWN_SPECIAL.sub(r"\\\1", value)
+    # At the start of a line these would begin a list or a quote.
+    value = re.sub(r"^(\d+)([.)])(?=\s|$)", r"\1\\\2", value)
+    return re.sub(r"^([-+=])(?=\s|$)", r"\\\1", value)
 
 
 @dataclass
@@ -81,6 +110,8 @@ class Created:
     paths: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     incident_id: str = ""
+    published_at: datetime | None = None  # an update's time, echoed in full to its author
+    next_update: datetime | None = None  # and its promise
 
 
 def _catalog(path: Path, lang: str, incident_id: str, config: Config) -> Catalog:
@@ -154,6 +185,10 @@ def new_incident(
                     translations[lang] = tr.title
     if not title:
         raise AuthoringError('an incident needs a title: publisher new incident "Panne informatique"')
+    try:
+        impact = spoken.impact_word(impact)  # "critique", "Majeur"...
+    except spoken.SpokenError:
+        pass  # reported below with a did-you-mean
     if impact not in IMPACTS:
         raise AuthoringError(
             f"--impact '{impact}' is not valid; {did_you_mean(impact, IMPACTS)}"
@@ -203,12 +238,16 @@ def new_incident(
 def _statement(config: Config, name: str) -> Statement:
     problems: list[Diagnostic] = []
     library = load_statements(config, problems)
-    if name in library:
-        return library[name]
+    found = find_statement(library, name)
+    if found is not None:
+        return found
     broken = [str(d) for d in problems if Path(d.path).stem == name]
     if broken:
         raise AuthoringError(f"statement '{name}' cannot be used:\n" + "\n".join(broken))
-    known = ", ".join(sorted(library)) or "none (run publisher init to get the standard library)"
+    known = (
+        ", ".join(f"{n} ({', '.join(st.aliases)})" if st.aliases else n for n, st in sorted(library.items()))
+        or "none (run publisher init to get the standard library)"
+    )
     raise AuthoringError(
         f"no statement '{name}' in content/statements/; "
         f"{did_you_mean(name, tuple(library))}available: {known}"
@@ -286,12 +325,17 @@ def new_update(
                 "the text has unfilled placeholders: " + ", ".join("{" + p + "}" for p in left)
             )
     status = status or fields.get("status") or "investigating"
+    try:
+        status = spoken.status_word(status)  # "résolu", "en cours", "Resolved"...
+    except spoken.SpokenError:
+        pass  # reported below with a did-you-mean
     if status not in STATUSES:
         raise AuthoringError(
             f"--status '{status}' is not valid; {did_you_mean(status, STATUSES)}"
             f"use one of: {', '.join(STATUSES)}"
         )
     promise = _next_update(config, when, now, next_update, st, status)
+    created.published_at, created.next_update = when, promise
     approver = approved_by or fields.get("approved_by")
     front = ["---", f"status: {status}", f"publish_at: {yaml_str(f'{local:%Y-%m-%dT%H:%M}')}"]
     if approver:
@@ -336,12 +380,8 @@ def _next_update(
         if st is None or st.next_update_in is None or status in CLOSED_STATUSES:
             return None
         return when + st.next_update_in
-    if value.startswith("+"):
-        delta = parse_duration(value[1:])
-        if delta is None:
-            raise AuthoringError(f"--next-update '{value}' is not a duration; write e.g. +2h or +30min")
-        return when + delta
-    promise = parse_time(config, value, now, "--next-update")
+    # Counted from the update's own time: "+2h" and "22h30" mean after it, on its day or the next.
+    promise = parse_time(config, value, when, "--next-update", after=True)
     if promise <= when:
         raise AuthoringError("--next-update must be after the update's time (--at)")
     return promise

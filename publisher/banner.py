@@ -10,21 +10,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from publisher import urls
+from publisher import services, urls
 from publisher.config import Config
 from publisher.localize import IncidentView
-from publisher.render import Renderer, iso_utc
+from publisher.release import Page
+from publisher.render import Renderer
+from publisher.timeutil import iso_utc
 
-if TYPE_CHECKING:
-    from publisher.site import Page
-
-JSON_PATH = "banner/banner.json"
-
-
-def snippet_path(lang: str) -> str:
-    return f"banner/{lang}.html"
+JSON_PATH = urls.BANNER_JSON
+snippet_path = urls.banner_snippet
 
 
 def _macro(renderer: Renderer, lang: str, name: str) -> Any:
@@ -58,15 +54,56 @@ def banner_data(config: Config, views: dict[str, list[IncidentView]], renderer: 
                 },
             }
         )
-    return {"site": config.base_url, "active": bool(incidents), "incidents": incidents}
+    affected = {
+        lang: services.affected(services.grid(config, views.get(lang, []), lang)) for lang in config.languages
+    }
+    return {
+        "site": config.base_url,
+        "active": bool(incidents),
+        "incidents": incidents,
+        "services": [
+            {
+                "id": s.service.id,
+                "state": s.state,
+                "name": {lang: affected[lang][i].name for lang in config.languages},
+                "state_label": {
+                    lang: str(_macro(renderer, lang, "service_state_label")(s.state))
+                    for lang in config.languages
+                },
+                "incident": s.incident.incident.id if s.incident else None,
+            }
+            for i, s in enumerate(affected[config.source_lang])
+        ],
+        "contacts": contacts_data(config),
+    }
+
+
+def contacts_data(config: Config) -> dict[str, Any]:
+    """[contacts] as the JSON documents carry them: each line in every language."""
+    return {
+        lang: {
+            "lines": [
+                {"kind": c.kind, "label": c.label or None, "value": c.value, "href": c.href}
+                for c in config.contacts(lang)
+            ],
+            "hours": config.contact_hours(lang)[0] or None,
+        }
+        for lang in config.languages
+    }
 
 
 def pages(config: Config, views: dict[str, list[IncidentView]], renderer: Renderer) -> Iterator[Page]:
-    from publisher.site import Page
-
     data = banner_data(config, views, renderer)
     yield Page(JSON_PATH, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode())
     for lang in config.languages:
         active = [iv for iv in views.get(lang, []) if iv.incident.is_active]
-        html = renderer.render("banner/snippet.html", lang, active=active, urls=urls, page=snippet_path(lang))
+        html = renderer.render(
+            "banner/snippet.html",
+            lang,
+            active=active,
+            urls=urls,
+            page=snippet_path(lang),
+            affected=services.affected(services.grid(config, views.get(lang, []), lang)) if active else [],
+            contacts=config.contacts(lang) if active else [],
+        )
         yield Page(snippet_path(lang), html.encode())

@@ -14,13 +14,12 @@ miss, never an error, and entries not used by the latest build are deleted.
 from __future__ import annotations
 
 import hashlib
-import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from publisher.config import Config
-from publisher.fsutil import read_pickle, write_pickle
+from publisher.fsutil import read_pickle, stat_tree, write_pickle
 from publisher.i18n.catalogs import content_po_path
 from publisher.model import Incident
 
@@ -36,24 +35,13 @@ def _stamp(path: Path) -> str:
     return f"{path}:{st.st_mtime_ns}:{st.st_size}"
 
 
-def _tree_stamps(root: Path) -> Iterable[str]:
-    if not root.is_dir():
-        return []
-    found = []
-    for directory, _dirs, files in os.walk(root):
-        for name in files:
-            if not name.endswith((".pyc", ".mo")):
-                found.append(_stamp(Path(directory) / name))
-    return sorted(found)
-
-
 def fingerprint(config: Config) -> str:
     """Everything global a page depends on; any change invalidates the whole cache."""
     h = hashlib.sha256(VERSION.encode())
     h.update(repr(sorted((s, sorted(v.items())) for s, v in config.raw.items())).encode())
     for root in (PACKAGE_DIR, config.dir("templates")):
-        for stamp in _tree_stamps(root):
-            h.update(stamp.encode())
+        for path, mtime, size in stat_tree(root, ignore=lambda name: name.endswith((".pyc", ".mo"))):
+            h.update(f"{path}:{mtime}:{size}".encode())
     locales = config.dir("locales")
     for lang in config.languages:
         h.update(_stamp(locales / lang / "LC_MESSAGES" / "messages.po").encode())

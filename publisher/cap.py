@@ -32,37 +32,25 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-from publisher import corrections, socialtext, urls
-from publisher.config import Config
+from publisher import socialtext, urls
+from publisher.config import CAP_CATEGORIES, Config
+from publisher.corrections import body_hash
 from publisher.fsutil import write_if_changed
 from publisher.localize import IncidentView, UpdateView
 from publisher.model import Update
-from publisher.render import Renderer, iso_utc
-
-if TYPE_CHECKING:
-    from publisher.site import Page
+from publisher.notes import Corrections
+from publisher.release import Page
+from publisher.render import Renderer
+from publisher.timeutil import iso_utc
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 MEDIA_TYPE = "application/cap+xml"
 INDEX = "cap/index.atom"
-CATEGORIES: tuple[str, ...] = (
-    "Geo",
-    "Met",
-    "Safety",
-    "Security",
-    "Rescue",
-    "Fire",
-    "Health",
-    "Env",
-    "Transport",
-    "Infra",
-    "CBRNE",
-    "Other",
-)
+CATEGORIES = CAP_CATEGORIES  # declared with [cap] in config.py, which validates them
 # CAP wants an RFC 3066 language with its region; the site's languages are bare codes.
 LANGUAGE_TAGS = {"fr": "fr-FR", "en": "en-US", "de": "de-DE", "es": "es-ES", "it": "it-IT", "nl": "nl-NL"}
 
@@ -87,7 +75,7 @@ def language_tag(lang: str) -> str:
 
 def sender(config: Config) -> str:
     """Globally unique originator: [cap] sender, or the status site's host name."""
-    return str(config.get("cap", "sender")) or (urlsplit(config.base_url).hostname or "localhost")
+    return config.text("cap", "sender") or (urlsplit(config.base_url).hostname or "localhost")
 
 
 def cap_time(config: Config, dt: datetime) -> str:
@@ -135,13 +123,14 @@ class _Chain:
     cancelled: set[str] = field(default_factory=set)  # identifiers
 
 
-def messages(config: Config, iv: IncidentView) -> list[Message]:
-    """Every message of one incident, in the order they were sent (see module docstring)."""
+def messages(config: Config, iv: IncidentView, notes_of: Corrections) -> list[Message]:
+    """Every message of one incident, in the order they were sent (see module docstring);
+    `notes_of` holds the build's notes (which texts an update went out with)."""
     incident = iv.incident
     by_stem = {u.stem: u for u in incident.updates}
     texts: list[tuple[datetime, Update, str | None, bool]] = []  # (sent, update, digest, current)
     for u in incident.updates:
-        notes = corrections.notes_for(config, u)
+        notes = notes_of.for_update(u)
         previous = list(reversed(notes.previous))  # oldest first
         if notes.corrected is None or not previous:
             texts.append((u.publish_at, u, None, True))
@@ -149,7 +138,7 @@ def messages(config: Config, iv: IncidentView) -> list[Message]:
         texts.append((u.publish_at, u, None, False))
         for version in previous[1:]:
             texts.append((version.published, u, version.digest, False))
-        texts.append((notes.corrected, u, corrections.body_hash(u), True))
+        texts.append((notes.corrected, u, body_hash(u), True))
     texts.sort(key=lambda t: (t[0], t[1].publish_at, t[1].stem))
     chain = _Chain()
     first_update = incident.updates[0].id if incident.updates else ""
@@ -233,19 +222,19 @@ class AlertWriter:
         _el(root, "incidents", msg.update.incident_id)
         u = msg.update
         urgency, severity, certainty = urgency_severity_certainty(u.status, self.by_incident_impact(u))
-        phone = str(config.get("site", "phone"))
-        area_desc_default = str(config.get("site", "organisation")) or config.site_title
+        phone = config.phone
+        area_desc_default = config.organisation or config.site_title
         for lang, iv, view in self.infos(msg):
             info = _el(root, "info")
             _el(info, "language", language_tag(lang))
-            for category in config.get("cap", "categories"):
+            for category in config.strings("cap", "categories"):
                 _el(info, "category", category)
             _el(info, "event", iv.title)
             _el(info, "responseType", "Monitor" if urgency != "Past" else "AllClear")
             _el(info, "urgency", urgency)
             _el(info, "severity", severity)
             _el(info, "certainty", certainty)
-            _el(info, "senderName", str(config.get("site", "organisation")) or config.site_title_for(lang)[0])
+            _el(info, "senderName", config.organisation or config.site_title_for(lang)[0])
             label = self.label(lang, u.status)
             headline = f"{label} — {iv.title}"
             if self.drill:
@@ -261,7 +250,7 @@ class AlertWriter:
                 _el(param, "valueName", name)
                 _el(param, "value", value)
             area_text, _area_lang = config.localized("cap", "area", lang)
-            geocodes = [str(g) for g in config.get("cap", "geocodes")]
+            geocodes = list(config.strings("cap", "geocodes"))
             if area_text or geocodes:
                 area = _el(info, "area")
                 _el(area, "areaDesc", str(area_text) or area_desc_default)
@@ -291,7 +280,7 @@ class AlertWriter:
         _el(feed, "link", rel="self", type="application/atom+xml", href=self.url(INDEX))
         _el(feed, "link", rel="alternate", type="text/html", href=self.url(urls.home(lang)))
         author = _el(feed, "author")
-        _el(author, "name", str(config.get("site", "organisation")) or title)
+        _el(author, "name", config.organisation or title)
         _el(feed, "generator", "publisher")
         ordered = sorted(items, key=lambda item: (item[0].sent, item[0].identifier), reverse=True)
         newest = ordered[0][0].sent if ordered else datetime.fromtimestamp(0).astimezone()
@@ -325,19 +314,17 @@ def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> 
 def store(config: Config) -> Path:
     """Every message as it went out, kept by publishing builds (state dir), so a superseded
     message stays readable at its address: a reference must lead somewhere."""
-    return config.dir("state") / "archive" / "cap"
+    return config.state_dir / "archive" / "cap"
 
 
 def pages(config: Config, views: dict[str, list[IncidentView]], renderer: Renderer) -> Iterator[Page]:
     """Build hook: the current message of every due update, the superseded ones that were
     published, and the Atom index of the current ones."""
-    from publisher.site import Page
-
     writer = AlertWriter(config, views, renderer)
-    keep = corrections.publishing(config)  # a dry run or the preview writes nothing
+    keep = renderer.corrections.publishing  # a dry run or the preview writes nothing
     items: list[tuple[Message, IncidentView]] = []
     for iv in views.get(config.source_lang, []):
-        for msg in messages(config, iv):
+        for msg in messages(config, iv, renderer.corrections):
             kept = store(config) / f"{msg.identifier}.xml"
             if msg.current:
                 items.append((msg, iv))

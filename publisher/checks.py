@@ -7,6 +7,7 @@ promises, guidance lints). Add a checker by appending it to CHECKERS.
 
 from __future__ import annotations
 
+import pkgutil
 from collections.abc import Callable
 from datetime import datetime
 
@@ -25,8 +26,10 @@ CHECKERS: list[str] = [
     "publisher.lints:placeholders_left",
     "publisher.lints:internal_links",
     "publisher.lints:translations",
+    "publisher.lints:reference_links",
     "publisher.lints:guidance",
     "publisher.lints:statements",
+    "publisher.lints:placeholder_url",
     "publisher.corrections:unnoted_changes",
     "publisher.publish:check_channels",  # every enabled channel's check(): lengths, secrets named
     "publisher.i18n.checker:check_translations",
@@ -35,11 +38,8 @@ CHECKERS: list[str] = [
 
 
 def run_checks(config: Config, result: LoadResult, now: datetime) -> list[Diagnostic]:
-    import importlib
-
     found = list(result.diagnostics)
     for target in CHECKERS:
-        module, _, name = target.partition(":")
-        checker: Checker = getattr(importlib.import_module(module), name)
+        checker: Checker = pkgutil.resolve_name(target)  # "module:function", imported now
         found.extend(checker(config, result, now))
     return found

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from publisher import lintwords
+from publisher.channels import channel_type
 from publisher.errors import (
     ChannelLoadError,
     ChannelTypeError,
@@ -31,6 +32,21 @@ CONFIG_NAME = "publisher.toml"
 
 
 CONFORMITY = ("full", "partial", "none")
+# CAP 1.2 <category> values ([cap] categories; publisher/cap.py writes them).
+CAP_CATEGORIES: tuple[str, ...] = (
+    "Geo",
+    "Met",
+    "Safety",
+    "Security",
+    "Rescue",
+    "Fire",
+    "Health",
+    "Env",
+    "Transport",
+    "Infra",
+    "CBRNE",
+    "Other",
+)
 
 # section -> key -> Option (type, default, help): the one place a config key is declared.
 SCHEMA: dict[str, dict[str, Option]] = {
@@ -96,7 +112,30 @@ SCHEMA: dict[str, dict[str, Option]] = {
         Option("geocodes", list, [], 'codes of that area as "name=value", e.g. "INSEE=76540"'),
         Option("categories", list, ["Health", "Infra"], "CAP categories of every alert"),
     ),
+    "limits": by_name(
+        Option("file_size", int, 4 * 1024 * 1024, "largest content, catalog or template file read, in bytes"),
+    ),
+    # Whom to call: shown as a fixed block on every incident page, the home page while an
+    # incident is in progress, the banner, the print notice and every social post (ANSSI:
+    # one contact point; WannaCry trusts: fallback numbers when the switchboard fails).
+    "contacts": by_name(
+        Option("emergency", str, "", 'number for a life-threatening emergency, e.g. "15"'),
+        Option("switchboard", str, "", "switchboard number ('' = [site] phone)"),
+        Option(
+            "phones",
+            LocalizedList,
+            [],
+            'fallback phone lines, each "Label: number", e.g. "Maternité: 02 32 88 80 00"',
+        ),
+        Option("email", str, "", "temporary e-mail address outside the organisation's own systems"),
+        Option("hours", LocalizedText, "", "when the phone lines answer, e.g. 24 h/24"),
+    ),
 }
+
+# An update may set any declared service to one of these (Statuspage's component states in
+# the words a patient uses; the maintenance states for planned work).
+SERVICE_STATES = ("operational", "degraded", "disrupted", "closed", "maintenance", "maintenance_planned")
+SERVICE_KEYS = ("name", "group", "order")
 
 
 @dataclass(frozen=True)
@@ -128,12 +167,87 @@ class Accessibility:
 
 
 @dataclass(frozen=True)
+class ServiceConfig:
+    """One service of the public grid, declared as ``[services.<id>]``."""
+
+    id: str
+    names: Mapping[str, str]  # language -> name (the source language is always there)
+    groups: Mapping[str, str]  # language -> group name; empty: no group
+    order: int
+    line: int
+
+    def name(self, lang: str, source: str) -> tuple[str, str]:
+        """(name, language it is written in) for a page in `lang`."""
+        return _pick(self.names, lang, source, self.id)
+
+    def group(self, lang: str, source: str) -> tuple[str, str]:
+        return _pick(self.groups, lang, source, "")
+
+
+def _pick(table: Mapping[str, str], lang: str, source: str, default: str) -> tuple[str, str]:
+    for candidate in (lang, source):
+        if candidate in table:
+            return table[candidate], candidate
+    return default, source
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One line of the "whom to call" block: a phone number or an e-mail address."""
+
+    kind: str  # emergency | switchboard | phone | email
+    label: str  # the config's own label (fallback phones); '' = the UI's label for the kind
+    label_lang: str
+    value: str  # as written, shown to the reader
+
+    @property
+    def href(self) -> str:
+        if self.kind == "email":
+            return "mailto:" + self.value
+        return "tel:" + tel_number(self.value)
+
+
+def tel_number(number: str) -> str:
+    """A written phone number as a tel: URI target (RFC 3966): digits, a leading +."""
+    digits = re.sub(r"[^0-9]", "", number)
+    return ("+" if number.strip().startswith("+") else "") + digits
+
+
+@dataclass(frozen=True)
 class Config:
     root: Path
     path: Path
     raw: Mapping[str, Mapping[str, Any]]
     channels: tuple[ChannelConfig, ...] = field(default=())
     drill: bool = False  # a rehearsal: separate output and state, every artifact marked
+    services: tuple[ServiceConfig, ...] = field(default=())
+
+    def service(self, service_id: str) -> ServiceConfig | None:
+        return next((s for s in self.services if s.id == service_id), None)
+
+    def contacts(self, lang: str) -> list[Contact]:
+        """The "whom to call" lines for a page in `lang`, most urgent first."""
+        c = self.raw.get("contacts", {})
+        found: list[Contact] = []
+        if c.get("emergency"):
+            found.append(Contact("emergency", "", lang, str(c["emergency"])))
+        switchboard = c.get("switchboard") or self.raw["site"].get("phone", "")
+        if switchboard:
+            found.append(Contact("switchboard", "", lang, str(switchboard)))
+        if c.get("phones"):
+            phones, phones_lang = self.localized("contacts", "phones", lang)
+            for entry in phones:
+                label, _sep, number = str(entry).rpartition(":")
+                found.append(Contact("phone", label.strip(), phones_lang, number.strip()))
+        if c.get("email"):
+            found.append(Contact("email", "", lang, str(c["email"])))
+        return found
+
+    def contact_hours(self, lang: str) -> tuple[str, str]:
+        if not self.raw.get("contacts", {}).get("hours"):
+            return "", lang
+        text, text_lang = self.localized("contacts", "hours", lang)
+        return str(text), text_lang
 
     def get(self, section: str, key: str) -> Any:
         """Untyped, for project templates written against it; code uses the accessors below."""
@@ -231,8 +345,26 @@ class Config:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.text("time", "zone"))
 
+    @property
+    def file_size_limit(self) -> int:
+        return self.integer("limits", "file_size")
+
     def dir(self, key: str) -> Path:
         return (self.root / self.text("paths", key)).resolve()
+
+    # What lives in the state directory ([paths] state): named here, so no module spells it.
+    @property
+    def state_dir(self) -> Path:
+        return self.dir("state")
+
+    def cache_path(self, name: str) -> Path:
+        """A cache of one build step (render, print, content.pickle...): safe to delete."""
+        return self.state_dir / "cache" / name
+
+    @property
+    def lock_path(self) -> Path:
+        """The lock publish and rollback hold (publisher/lock.py)."""
+        return self.state_dir / "publish.lock"
 
     @property
     def ledger_path(self) -> Path:
@@ -268,8 +400,8 @@ def load_config(root: Path, path: Path | None = None) -> Config:
     shown = display_path(path, root)
     text = ""
     data: dict[str, Any] = {}
-    if path.exists():
-        text = path.read_text(encoding="utf-8")
+    if path.exists() or path.is_symlink():
+        text = _read_text(path, root, shown)
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -286,7 +418,7 @@ def load_config(root: Path, path: Path | None = None) -> Config:
             ) from exc
     problems: list[Diagnostic] = []
     raw: dict[str, dict[str, Any]] = {}
-    sections = tuple(SCHEMA) + ("channels",)
+    sections = tuple(SCHEMA) + ("channels", "services")
     for section in data:
         if section not in sections:
             problems.append(
@@ -341,7 +473,17 @@ def load_config(root: Path, path: Path | None = None) -> Config:
                 'use an IANA name, e.g. zone = "Europe/Paris"',
             )
         )
-    if not re.match(r"^https?://", raw["site"]["base_url"]):
+    if re.search(r"[\s\"'<>\\]", raw["site"]["base_url"]):
+        # It is written into robots.txt, sitemaps and feeds: a newline would add lines there.
+        problems.append(
+            Diagnostic(
+                shown,
+                line_of(text, "site", "base_url"),
+                "base_url must be one URL, without spaces, line breaks, quotes or < >",
+                'e.g. base_url = "https://status.example.org/"',
+            )
+        )
+    elif not re.match(r"^https?://", raw["site"]["base_url"]):
         problems.append(
             Diagnostic(
                 shown,
@@ -350,13 +492,123 @@ def load_config(root: Path, path: Path | None = None) -> Config:
                 'e.g. base_url = "https://status.example.org/"',
             )
         )
-    _check_localized(raw, text, shown, problems)
+    if _check_languages(raw, text, shown, problems):
+        _check_localized(raw, text, shown, problems)
     _check_accessibility(raw["accessibility"], text, shown, problems)
     _check_cap(raw["cap"], text, shown, problems)
+    _check_contacts(raw["contacts"], text, shown, problems)
     channels = _channels(data.get("channels", {}), text, shown, problems)
+    languages = [raw["languages"]["source"], *raw["languages"]["targets"]]
+    services = _services(data.get("services", {}), languages, text, shown, problems)
+    if not problems:
+        _check_targets(root, raw, channels, text, shown, problems)
     if problems:
         raise ConfigError(problems)
-    return Config(root=root, path=path, raw=raw, channels=channels)
+    return Config(root=root, path=path, raw=raw, channels=channels, services=services)
+
+
+def _read_text(path: Path, root: Path, shown: str) -> str:
+    """publisher.toml as text, or one ConfigError naming the line (never a traceback)."""
+    from publisher import markup
+    from publisher.errors import FileRefused
+    from publisher.fsutil import read_project_file
+
+    try:
+        data = read_project_file(path, root if path.is_relative_to(root) else path.parent)
+    except FileRefused as exc:
+        raise ConfigError([Diagnostic(shown, 0, exc.message, exc.hint)]) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            [
+                Diagnostic(
+                    shown,
+                    data[: exc.start].count(b"\n") + 1,
+                    f"not UTF-8 text (byte 0x{data[exc.start]:02x})",
+                    "save publisher.toml as UTF-8 (in most editors: File > Save with encoding)",
+                )
+            ]
+        ) from None
+    bad = markup.xml_forbidden(text.replace("\r", ""))
+    if bad is not None:
+        raise ConfigError(
+            [
+                Diagnostic(
+                    shown,
+                    bad[0],
+                    f"contains the control character {bad[1]}",
+                    "delete it (it is often invisible: retype the line)",
+                )
+            ]
+        )
+    return text
+
+
+def _check_languages(
+    raw: dict[str, dict[str, Any]], text: str, shown: str, problems: list[Diagnostic]
+) -> bool:
+    """Every language is one Babel knows (it formats its dates) and a safe path component."""
+    from babel import Locale, UnknownLocaleError
+
+    ok = True
+    for key, codes in (("source", [raw["languages"]["source"]]), ("targets", raw["languages"]["targets"])):
+        for code in codes:
+            try:
+                valid = bool(re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", code)) and Locale.parse(code) is not None
+            except (UnknownLocaleError, ValueError, TypeError):
+                valid = False
+            if not valid:
+                ok = False
+                problems.append(
+                    Diagnostic(
+                        shown,
+                        line_of(text, "languages", key),
+                        f"[languages] {key}: '{code}' is not a language code publisher knows",
+                        "use a lower-case ISO 639 code such as fr, en, de, es, ar "
+                        "(optionally with a region: pt_BR)",
+                    )
+                )
+    return ok
+
+
+def _check_targets(
+    root: Path,
+    raw: dict[str, dict[str, Any]],
+    channels: tuple[ChannelConfig, ...],
+    text: str,
+    shown: str,
+    problems: list[Diagnostic],
+) -> None:
+    """Directories publisher replaces and prunes may hold nothing else of the project.
+
+    `[paths] output` pointing at `content` (or `.`) was swapped with the built site and then
+    removed by the next build: every site directory is checked before anything is written.
+    """
+    from publisher.release import unsafe_target
+
+    protected = {
+        key: (root / raw["paths"][key]).resolve() for key in ("content", "locales", "templates", "state")
+    }
+    targets = [("paths", "output", str(raw["paths"]["output"]))]
+    for ch in channels:
+        if ch.type == "directory":  # the website channels that swap directories locally
+            for key in ("path", "releases"):
+                if isinstance(ch.options.get(key), str):
+                    targets.append((f"channels.{ch.name}", key, ch.options[key]))
+    for section, key, value in targets:
+        why = "is empty" if not value.strip() else None
+        why = why or unsafe_target(root / value, root, protected, relative=not Path(value).is_absolute())
+        if why is not None:
+            problems.append(
+                Diagnostic(
+                    shown,
+                    line_of(text, section, key),
+                    f"[{section}] {key} = {value!r} {why}: publisher replaces and prunes that directory",
+                    'use a directory of its own, e.g. output = "public" (or an absolute path such as '
+                    '"/var/www/status")',
+                )
+            )
 
 
 def _check_localized(
@@ -448,16 +700,14 @@ def _check_accessibility(given: dict[str, Any], text: str, shown: str, problems:
 
 
 def _check_cap(given: dict[str, Any], text: str, shown: str, problems: list[Diagnostic]) -> None:
-    from publisher.cap import CATEGORIES
-
     for category in given["categories"]:
-        if category not in CATEGORIES:
+        if category not in CAP_CATEGORIES:
             problems.append(
                 Diagnostic(
                     shown,
                     line_of(text, "cap", "categories"),
                     f"[cap] categories: '{category}' is not a CAP 1.2 category",
-                    f"{did_you_mean(category, CATEGORIES)}CAP categories: {', '.join(CATEGORIES)}",
+                    f"{did_you_mean(category, CAP_CATEGORIES)}CAP categories: {', '.join(CAP_CATEGORIES)}",
                 )
             )
     for code in given["geocodes"]:
@@ -484,8 +734,6 @@ def _check_cap(given: dict[str, Any], text: str, shown: str, problems: list[Diag
 
 
 def _channels(given: Any, text: str, shown: str, problems: list[Diagnostic]) -> tuple[ChannelConfig, ...]:
-    from publisher.channels import channel_type
-
     if not isinstance(given, dict):
         problems.append(
             Diagnostic(
@@ -555,3 +803,142 @@ def _channels(given: Any, text: str, shown: str, problems: list[Diagnostic]) -> 
             )
         )
     return tuple(result)
+
+
+_SERVICE_ID = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+_PHONE = re.compile(r"^\+?[0-9][0-9 .\-()]{1,30}$")
+
+
+def _check_contacts(given: dict[str, Any], text: str, shown: str, problems: list[Diagnostic]) -> None:
+    for key in ("emergency", "switchboard"):
+        if given[key] and not _PHONE.match(given[key]):
+            problems.append(
+                Diagnostic(
+                    shown,
+                    line_of(text, "contacts", key),
+                    f"[contacts] {key} '{given[key]}' is not a phone number",
+                    f'write digits, spaces and an optional leading +, e.g. {key} = "02 32 88 89 90"',
+                )
+            )
+    phones = given["phones"]
+    for entries in phones.values() if isinstance(phones, dict) else [phones]:
+        for entry in entries:
+            label, sep, number = entry.rpartition(":")
+            if not sep or not label.strip() or not _PHONE.match(number.strip()):
+                problems.append(
+                    Diagnostic(
+                        shown,
+                        line_of(text, "contacts", "phones"),
+                        f"[contacts] phones entry '{entry}' is not \"Label: number\"",
+                        'write each line as "Label: number", e.g. "Maternité: 02 32 88 80 00"',
+                    )
+                )
+    email = given["email"]
+    if email and not re.fullmatch(r"[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+", email):
+        problems.append(
+            Diagnostic(
+                shown,
+                line_of(text, "contacts", "email"),
+                f"[contacts] email '{email}' is not an e-mail address",
+                'e.g. email = "crise.chu@example.org" (an address outside your own systems)',
+            )
+        )
+
+
+def _services(
+    given: Any, languages: list[str], text: str, shown: str, problems: list[Diagnostic]
+) -> tuple[ServiceConfig, ...]:
+    """[services.<id>] tables: name (string or per-language table), optional group and order."""
+    if not isinstance(given, dict):
+        problems.append(
+            Diagnostic(
+                shown,
+                line_of(text, "services"),
+                "[services] must hold tables like [services.urgences]",
+                'write [services.urgences] then name = { fr = "Urgences", en = "Emergency department" }',
+            )
+        )
+        return ()
+    found: list[ServiceConfig] = []
+    for position, (sid, table) in enumerate(given.items()):
+        line = line_of(text, f"services.{sid}")
+        if not isinstance(table, dict):
+            problems.append(
+                Diagnostic(
+                    shown,
+                    line,
+                    f"services.{sid} must be a table",
+                    f'write [services.{sid}] and below it name = "..."',
+                )
+            )
+            continue
+        if not _SERVICE_ID.match(sid):
+            problems.append(
+                Diagnostic(
+                    shown,
+                    line,
+                    f"service id '{sid}' must be lower-case letters and digits (with - or _)",
+                    "it is what updates write under services:, e.g. [services.urgences]",
+                )
+            )
+        for key in table:
+            if key not in SERVICE_KEYS:
+                problems.append(
+                    Diagnostic(
+                        shown,
+                        line_of(text, f"services.{sid}", key),
+                        f"unknown key '{key}' in [services.{sid}]",
+                        f"{did_you_mean(key, SERVICE_KEYS)}known keys: {', '.join(SERVICE_KEYS)}",
+                    )
+                )
+        tables: dict[str, dict[str, str]] = {}
+        for key in ("name", "group"):
+            value = table.get(key, "" if key == "group" else None)
+            if value is None:
+                problems.append(
+                    Diagnostic(
+                        shown,
+                        line,
+                        f"[services.{sid}] has no name",
+                        f'add name = "..." (or a table per language: name = {{ {languages[0]} = "..." }})',
+                    )
+                )
+                value = sid
+            if isinstance(value, str):
+                tables[key] = {languages[0]: value} if value else {}
+            elif isinstance(value, dict) and value and all(isinstance(v, str) for v in value.values()):
+                tables[key] = dict(value)
+                unknown = [lang for lang in value if lang not in languages]
+                if unknown or languages[0] not in value:
+                    problems.append(
+                        Diagnostic(
+                            shown,
+                            line_of(text, f"services.{sid}", key),
+                            f"[services.{sid}] {key} must have an entry for '{languages[0]}' and "
+                            f"only configured languages ({', '.join(languages)})",
+                            f'e.g. {key} = {{ {languages[0]} = "..." }}',
+                        )
+                    )
+            else:
+                problems.append(
+                    Diagnostic(
+                        shown,
+                        line_of(text, f"services.{sid}", key),
+                        f"[services.{sid}] {key} must be a string, or a table of language = string",
+                        f'e.g. {key} = {{ {languages[0]} = "..." }}',
+                    )
+                )
+                tables[key] = {languages[0]: sid} if key == "name" else {}
+        order = table.get("order", position)
+        if isinstance(order, bool) or not isinstance(order, int):
+            problems.append(
+                Diagnostic(
+                    shown,
+                    line_of(text, f"services.{sid}", "order"),
+                    f"[services.{sid}] order must be an integer",
+                    "e.g. order = 1 (smaller first; default: the order in this file)",
+                )
+            )
+            order = position
+        found.append(ServiceConfig(sid, tables["name"], tables["group"], order, line))
+    return tuple(sorted(found, key=lambda s: s.order))

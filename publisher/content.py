@@ -17,18 +17,21 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from publisher import frontmatter, markup
-from publisher.config import Config
-from publisher.errors import Diagnostic, did_you_mean, display_path
+from publisher import frontmatter, markup, sourcefile
+from publisher.config import SERVICE_STATES, Config
+from publisher.errors import Diagnostic, did_you_mean, display_path, guarded
 from publisher.fsutil import PickledTable
-from publisher.model import IMPACTS, STATUSES, Incident, Site, Update
+from publisher.model import IMPACTS, STATUSES, Incident, Instruction, ServiceChange, Site, Update
 from publisher.timeutil import LocalTimeError, parse_local, parse_stem
 
 INCIDENT_FILE = "incident.md"
 INCIDENT_ID = re.compile(r"^(\d{4}-\d{2}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
+# The id names catalogs (<id>.pot), pages and archives (print/<id>-<lang>.html…): a name the
+# file system accepts for the directory can still be too long for what is derived from it.
+INCIDENT_ID_MAX = 100
 STEM = re.compile(r"^\d{8}T\d{4}$")
 
-INCIDENT_KEYS = ("title", "impact", "services", "lang")
+INCIDENT_KEYS = ("title", "impact", "services", "lang", "started", "ended", "what_to_do")
 UPDATE_KEYS = (
     "status",
     "publish_at",
@@ -38,6 +41,7 @@ UPDATE_KEYS = (
     "correction",
     "retracts",
     "lang",
+    "services",
 )
 
 
@@ -54,8 +58,10 @@ class LoadResult:
 class _FileReader:
     """Decodes one file and turns its front matter into checked values."""
 
-    def __init__(self, path: Path, root: Path, zone: ZoneInfo, out: list[Diagnostic]) -> None:
+    def __init__(self, path: Path, root: Path, zone: ZoneInfo, out: list[Diagnostic], limit: int) -> None:
         self.path = path
+        self.root = root
+        self.limit = limit
         self.shown = display_path(path, root)
         self.zone = zone
         self.out = out
@@ -65,20 +71,17 @@ class _FileReader:
         self.out.append(Diagnostic(self.shown, line, message, hint))
         self.ok = False
 
+    def warn(self, line: int, message: str, hint: str = "") -> None:
+        """A problem in what the grid shows: the statement itself still goes out."""
+        self.out.append(Diagnostic(self.shown, line, message, hint, "warning"))
+
     def read(self) -> tuple[frontmatter.Document, str] | None:
-        data = self.path.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            self.error(
-                line,
-                f"not UTF-8 text (byte 0x{data[exc.start]:02x})",
-                "save the file as UTF-8 (in most editors: File > Save with encoding)",
-            )
+        read = sourcefile.read_text(self.path, self.root, self.shown, self.out, self.limit)
+        if read is None:
+            self.ok = False
             return None
-        text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+        text, data = read
+        digest = hashlib.sha256(data).hexdigest()
         doc = frontmatter.parse(text, self.shown)
         if isinstance(doc, list):
             self.out.extend(doc)
@@ -101,7 +104,7 @@ class _FileReader:
             if required:
                 self.error(doc.header_line, f"missing '{key}'", f"add a line '{key}: …' to the front matter")
             return None
-        if isinstance(f.value, list):
+        if not isinstance(f.value, str):
             self.error(f.line, f"'{key}' must be one value, not a list", f"write '{key}: value'")
             return None
         return f.value
@@ -125,7 +128,87 @@ class _FileReader:
         f = doc.fields.get(key)
         if f is None or f.value is None:
             return None
+        if isinstance(f.value, dict):
+            self.error(f.line, f"'{key}' must be a list", f"write '{key}: [a, b]'")
+            return None
         return tuple(f.value) if isinstance(f.value, list) else (f.value,)
+
+    def known_services(self, doc: frontmatter.Document, key: str, config: Config) -> tuple[str, ...]:
+        """A list of service ids, each declared in publisher.toml (when services are)."""
+        ids = self.items(doc, key) or ()
+        if config.services:
+            known = tuple(s.id for s in config.services)
+            for sid in ids:
+                if sid not in known:
+                    self.warn(
+                        doc.fields[key].line,
+                        f"unknown service '{sid}'",
+                        f"{did_you_mean(sid, known)}declared in publisher.toml: {', '.join(known)}",
+                    )
+        return ids
+
+    def service_changes(self, doc: frontmatter.Document, config: Config) -> tuple[ServiceChange, ...]:
+        """``services:`` of an update: ``id: state`` or ``id: {state: ..., note: ...}`` lines.
+
+        A wrong line is a warning and is left out: a typo in the grid must never hold back
+        the statement itself (the text still says what the grid would)."""
+        f = doc.fields.get("services")
+        if f is None or f.value is None:
+            return ()
+        example = 'services:\n  urgences: degraded\n  consultations: {state: disrupted, note: "..."}'
+        if not isinstance(f.value, dict):
+            self.warn(f.line, "'services' must be 'id: state' lines", f"write {example}")
+            return ()
+        known = tuple(s.id for s in config.services)
+        found: list[ServiceChange] = []
+        for sid, (value, line) in f.value.items():
+            if sid not in known:
+                hint = (
+                    f"{did_you_mean(sid, known)}declared in publisher.toml: {', '.join(known)}"
+                    if known
+                    else "declare it first in publisher.toml: [services.<id>] with a name"
+                )
+                self.warn(line, f"unknown service '{sid}': this line is left out of the grid", hint)
+                continue
+            note = ""
+            if isinstance(value, dict):
+                extra = [k for k in value if k not in ("state", "note")]
+                if extra or "state" not in value:
+                    self.warn(
+                        line,
+                        f"service '{sid}' takes state and note, not {', '.join(extra) or 'nothing'}",
+                        f'write {sid}: {{state: degraded, note: "a short sentence"}}',
+                    )
+                    continue
+                state, note = value["state"], value.get("note", "").strip()
+            else:
+                state = value
+            if state not in SERVICE_STATES:
+                self.warn(
+                    line,
+                    f"'{state}' is not a service state (service '{sid}')",
+                    f"{did_you_mean(state, SERVICE_STATES)}use one of: {', '.join(SERVICE_STATES)}",
+                )
+                continue
+            if len(note) > NOTE_LIMIT:
+                self.warn(
+                    line,
+                    f"the note of service '{sid}' is {len(note)} characters, over {NOTE_LIMIT}",
+                    "keep it to a few words (the grid shows it beside the state); "
+                    "say the rest in the text of the update",
+                )
+                continue
+            found.append(ServiceChange(sid, state, note, line))
+        return tuple(found)
+
+    def instructions(self, doc: frontmatter.Document, key: str) -> tuple[Instruction, ...]:
+        f = doc.fields.get(key)
+        items = self.items(doc, key)
+        if f is None or not items:
+            return ()
+        for item in items:
+            self.check_links(item, f.line)
+        return tuple(Instruction(item.strip(), f.line) for item in items if item.strip())
 
     def time(self, doc: frontmatter.Document, key: str, required: bool = False) -> datetime | None:
         value = self.text(doc, key, required)
@@ -159,11 +242,24 @@ class ParseCache:
         # Diagnostics name paths relative to the root, and times depend on the zone.
         self.table = PickledTable(
             path,
-            repr((CACHE_VERSION, str(config.root), config.zone.key, config.languages, config.source_lang)),
+            repr(
+                (
+                    CACHE_VERSION,
+                    str(config.root),
+                    config.zone.key,
+                    config.languages,
+                    config.source_lang,
+                    # which service ids are valid decides what loads
+                    tuple(s.id for s in config.services),
+                )
+            ),
         )
 
     def parse(self, path: Path, out: list[Diagnostic], fn: Callable[[list[Diagnostic]], Any]) -> Any:
-        st = path.stat()
+        try:
+            st = path.stat()
+        except (OSError, RuntimeError):  # a broken link: the reader says so, never cached
+            return fn(out)
         stamp = (st.st_mtime_ns, st.st_size)
         hit = self.table.get(str(path))
         if hit is not None and hit[0] == stamp:
@@ -172,7 +268,8 @@ class ParseCache:
         found: list[Diagnostic] = []
         result = fn(found)
         out.extend(found)
-        self.table.put(str(path), (stamp, result, found))
+        if not any(d.internal for d in found):
+            self.table.put(str(path), (stamp, result, found))
         return result
 
     def save(self) -> None:
@@ -184,7 +281,8 @@ class _NoCache:
         return fn(out)
 
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
+NOTE_LIMIT = 80  # a service note is a few words beside its state, not a paragraph
 
 
 def load_site(config: Config, use_cache: bool = False) -> LoadResult:
@@ -196,11 +294,15 @@ def load_site(config: Config, use_cache: bool = False) -> LoadResult:
     incidents_dir = config.dir("content") / "incidents"
     out: list[Diagnostic] = []
     incidents: list[Incident] = []
-    cache = ParseCache(config.dir("state") / "cache" / "content.pickle", config) if use_cache else None
+    cache = ParseCache(config.cache_path("content.pickle"), config) if use_cache else None
     if incidents_dir.is_dir():
         for directory in sorted(incidents_dir.iterdir(), reverse=True):
             if directory.is_dir() and not directory.name.startswith("."):
-                incident = load_incident(directory, config, out, cache)
+                incident = guarded(
+                    display_path(directory, config.root),
+                    out,
+                    partial(load_incident, directory, config, out, cache),
+                )
                 if incident is not None:
                     incidents.append(incident)
     if cache is not None:
@@ -223,8 +325,19 @@ def load_incident(
             )
         )
         return None
+    if len(directory.name) > INCIDENT_ID_MAX:
+        out.append(
+            Diagnostic(
+                shown_dir,
+                0,
+                f"incident directory name is {len(directory.name)} characters long, "
+                f"more than {INCIDENT_ID_MAX}",
+                "shorten the slug: the name is part of every page's and catalog's file name",
+            )
+        )
+        return None
     index = directory / INCIDENT_FILE
-    if not index.exists():
+    if not index.exists() and not index.is_symlink():
         out.append(
             Diagnostic(
                 shown_dir,
@@ -235,7 +348,9 @@ def load_incident(
         )
         return None
     header: Incident | None = parser.parse(
-        index, out, lambda found: _incident_header(directory, config, found)
+        index,
+        out,
+        lambda found: guarded(shown_dir, found, lambda: _incident_header(directory, config, found)),
     )
     if header is None:
         return None
@@ -245,7 +360,7 @@ def load_incident(
 def _incident_header(directory: Path, config: Config, out: list[Diagnostic]) -> Incident | None:
     """incident.md alone (no updates): what the parse cache keeps for it."""
     root, zone, languages = config.root, config.zone, config.languages
-    reader = _FileReader(directory / INCIDENT_FILE, root, zone, out)
+    reader = _FileReader(directory / INCIDENT_FILE, root, zone, out, config.file_size_limit)
     read = reader.read()
     if read is None:
         return None
@@ -254,8 +369,17 @@ def _incident_header(directory: Path, config: Config, out: list[Diagnostic]) -> 
     title = reader.text(doc, "title", required=True)
     title_line = doc.fields["title"].line if "title" in doc.fields else 1
     impact = reader.choice(doc, "impact", IMPACTS)
-    services = reader.items(doc, "services") or ()
+    services = reader.known_services(doc, "services", config)
     lang = reader.lang(doc, languages, config.source_lang)
+    started = reader.time(doc, "started")
+    ended = reader.time(doc, "ended")
+    if started and ended and ended < started:
+        reader.error(
+            doc.fields["ended"].line,
+            "ended is before started",
+            "ended is when the incident was over for the public; check both times",
+        )
+    what_to_do = reader.instructions(doc, "what_to_do")
     reader.check_links(doc.body, doc.body_line)
     if not reader.ok or title is None or impact is None:
         return None
@@ -271,6 +395,9 @@ def _incident_header(directory: Path, config: Config, out: list[Diagnostic]) -> 
         services=services,
         updates=(),
         source_hash=digest,
+        started=started,
+        ended=ended,
+        what_to_do=what_to_do,
     )
 
 
@@ -286,9 +413,9 @@ def _load_updates(
     for path in sorted(directory.glob("*.md")):
         if path.name == INCIDENT_FILE:
             continue
-        update: Update | None = parser.parse(
-            path, out, partial(load_update, path, directory.name, config, incident_lang)
-        )
+        shown = display_path(path, config.root)
+        work = partial(load_update, path, directory.name, config, incident_lang)
+        update: Update | None = parser.parse(path, out, partial(_guarded_update, shown, work))
         if update is None:
             continue
         if update.publish_at in seen:
@@ -305,6 +432,16 @@ def _load_updates(
         seen[update.publish_at] = update
         updates.append(update)
     updates.sort(key=lambda u: u.publish_at)
+    for u in [u for u in updates if u.retracts == u.stem]:
+        out.append(
+            Diagnostic(
+                u.path,
+                0,
+                "the update retracts itself",
+                "name the earlier update it withdraws in 'retracts:', or delete this update",
+            )
+        )
+        updates.remove(u)  # nothing sensible to publish: withdrawn before it is shown
     known = {u.stem for u in updates}
     for u in updates:
         if u.retracts is not None and u.retracts not in known:
@@ -320,10 +457,16 @@ def _load_updates(
     return tuple(updates)
 
 
+def _guarded_update(
+    shown: str, work: Callable[[list[Diagnostic]], Update | None], found: list[Diagnostic]
+) -> Update | None:
+    return guarded(shown, found, partial(work, found))
+
+
 def load_update(
     path: Path, incident_id: str, config: Config, default_lang: str, out: list[Diagnostic]
 ) -> Update | None:
-    reader = _FileReader(path, config.root, config.zone, out)
+    reader = _FileReader(path, config.root, config.zone, out, config.file_size_limit)
     if not STEM.match(path.stem) or parse_stem(path.stem) is None:
         reader.error(
             0,
@@ -345,6 +488,7 @@ def load_update(
         "correction": reader.text(doc, "correction"),
         "retracts": reader.text(doc, "retracts"),
         "lang": reader.lang(doc, config.languages, default_lang),
+        "services": reader.service_changes(doc, config),
     }
     if values["retracts"] is not None and not STEM.match(values["retracts"]):
         reader.error(

@@ -19,23 +19,23 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from publisher.config import Config
 from publisher.content import LoadResult
 from publisher.errors import Diagnostic
+from publisher.frontmatter import field_line
 from publisher.fsutil import write_atomic
-from publisher.localize import IncidentView, UpdateView
-from publisher.model import Incident, Site, Update
-from publisher.render import Renderer, iso_utc
+from publisher.localize import IncidentView, UpdateView, localize_incident
+from publisher.model import Incident, Update
+from publisher.notes import Corrections, Notes, Version
+from publisher.release import Page
+from publisher.render import Renderer
+from publisher.timeutil import iso_utc
 
 Localizer = Callable[[Incident, str], IncidentView]
-
-if TYPE_CHECKING:
-    from publisher.site import Page
 
 
 def body_hash(update: Update) -> str:
@@ -47,24 +47,7 @@ def version_path(lang: str, incident_id: str, stem: str, digest: str) -> str:
 
 
 def archive_dir(config: Config, update: Update) -> Path:
-    return config.dir("state") / "archive" / update.incident_id / update.stem
-
-
-@dataclass(frozen=True)
-class Version:
-    digest: str
-    published: datetime  # first published
-    replaced: datetime | None  # when the next text went out (None: current)
-
-
-@dataclass
-class Notes:
-    """What a reader is told about one update, beyond its text."""
-
-    corrected: datetime | None = None  # when the current text replaced an earlier one
-    previous: list[Version] = field(default_factory=list)  # newest first
-    retracted_by: Update | None = None
-    retracts: Update | None = None
+    return config.state_dir / "archive" / update.incident_id / update.stem
 
 
 def _read_json(path: Path) -> Any:
@@ -95,7 +78,7 @@ def versions(config: Config, update: Update) -> list[Version]:
 
 
 def _index_path(config: Config) -> Path:
-    return config.dir("state") / "archive" / "index.json"
+    return config.state_dir / "archive" / "index.json"
 
 
 def load_index(config: Config) -> dict[str, list[Any]]:
@@ -115,8 +98,6 @@ def record(
     cache, so a first build localizes each incident once, not once here and once to render.
     """
     if localize is None:
-        from publisher.localize import localize_incident
-
         locales = config.dir("locales")
 
         def localize(incident: Incident, lang: str) -> IncidentView:
@@ -167,20 +148,15 @@ def record(
     return written
 
 
-# The notes of the site being rendered, per project: set by prepare() before pages render.
-_PREPARED: dict[Path, dict[str, Notes]] = {}
-
-
 def prepare(
-    config: Config, site: Site, now: datetime, archive: bool, localize: Localizer | None = None
-) -> None:
-    """Archive (when publishing) and compute every visible update's notes for the templates.
+    config: Config, incidents: list[Incident], now: datetime, archive: bool, localize: Localizer | None = None
+) -> Corrections:
+    """Archive (when publishing, as first published at `now`) and compute the notes of every
+    update of `incidents` (those visible at `now`, each with at least one update).
 
     Runs before any page is rendered, including by the build's worker processes (forked
-    after this, so they inherit the notes).
+    after this, given the result).
     """
-    incidents = [i for i in (i.visible(now) for i in site.incidents) if i.updates]
-    _PUBLISHING[config.root] = archive
     if archive:
         record(config, incidents, now, localize)
     index = load_index(config)
@@ -198,39 +174,16 @@ def prepare(
             if u.retracts and u.retracts in by_stem:
                 n.retracts = by_stem[u.retracts]
                 notes.setdefault(by_stem[u.retracts].id, Notes()).retracted_by = u
-    _PREPARED[config.root] = notes
-
-
-# Whether the build in progress publishes (build, publish) or only shows (dry run, preview):
-# only a publishing build may write to the state directory.
-_PUBLISHING: dict[Path, bool] = {}
-
-
-def publishing(config: Config) -> bool:
-    return _PUBLISHING.get(config.root, False)
-
-
-def ensure_notes(config: Config, site: Site, now: datetime) -> None:
-    """Notes for a channel that reads them when this process did not build the site (the
-    build was skipped: nothing changed), computed from the archive without writing to it."""
-    if config.root not in _PREPARED:
-        prepare(config, site, now, archive=False)
-
-
-def notes_for(config: Config, update: Update) -> Notes:
-    """Template global: the notes of `update` in the site being built."""
-    return _PREPARED.get(config.root, {}).get(update.id) or Notes()
+    return Corrections(notes, publishing=archive)
 
 
 def pages(config: Config, views: dict[str, list[IncidentView]], renderer: Renderer) -> Iterator[Page]:
     """Build hook: every previous text of every corrected update, at its stable address."""
-    from publisher.site import Page
-
     for lang, incident_views in views.items():
         for iv in incident_views:
             for view in iv.updates:
                 u = view.update
-                for version in notes_for(config, u).previous:
+                for version in renderer.corrections.for_update(u).previous:
                     data = _read_json(archive_dir(config, u) / f"{version.digest}.json")
                     if not data:
                         continue
@@ -256,8 +209,6 @@ def pages(config: Config, views: dict[str, list[IncidentView]], renderer: Render
 
 def unnoted_changes(config: Config, result: LoadResult, now: datetime) -> list[Diagnostic]:
     """Checker: a published text changed without a correction note."""
-    from publisher.lints import field_line
-
     found = []
     index = load_index(config)
     for incident in result.site.incidents:
@@ -273,7 +224,7 @@ def unnoted_changes(config: Config, result: LoadResult, now: datetime) -> list[D
                 found.append(
                     Diagnostic(
                         u.path,
-                        field_line(config, u.path, "status"),
+                        field_line(config.root, u.path, "status"),
                         f"the text of this update changed after it was published ({when}) and it "
                         "has no correction note",
                         "add 'correction: <what changed and why>' to the front matter: readers see "

@@ -11,6 +11,10 @@ Exception tree (exit code of the CLI in brackets)::
     ├── AuthoringError [2]      `publisher new` cannot write the incident or update asked for
     ├── InitError [2]           `publisher init` would overwrite a project, or cannot write
     ├── LedgerError [2]         the ledger file is not a ledger, or of a newer version
+    ├── FileRefused [2]         a project file publisher will not read: not a regular file,
+    │                           a link leaving the project, too large
+    ├── TargetRefused [2]       an output or website directory publisher will not replace or
+    │                           empty: the project, content, a directory it did not create
     ├── LockHeld [3]            another run holds the lock
     ├── ChannelTypeError [2]    a [channels.<name>] type cannot be used
     │   ├── UnknownChannelType  no installed channel declares that name
@@ -28,8 +32,12 @@ codes once).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -39,11 +47,16 @@ class Diagnostic:
     message: str
     hint: str = ""
     severity: str = "error"  # "error" | "warning"
+    # An exception caught at the per-file boundary (a bug, not the file's fault): never cached,
+    # so the next run (or `--debug`) tries the file again.
+    internal: bool = False
 
     def __str__(self) -> str:
+        from publisher.cli_text import say
+
         where = f"{self.path}:{self.line}" if self.line else self.path
-        text = f"{where}: {self.severity}: {self.message}"
-        return f"{text}\n    fix: {self.hint}" if self.hint else text
+        text = f"{where}: {say(self.severity)}: {self.message}"
+        return f"{text}\n    {say('fix')}: {self.hint}" if self.hint else text
 
 
 class PublisherError(Exception):
@@ -92,6 +105,33 @@ class InitError(PublisherError):
 
 class LedgerError(PublisherError):
     exit_code = 2
+
+
+class FileRefused(PublisherError):
+    """A file that is not read at all: its own error, never the run's."""
+
+    exit_code = 2
+
+    def __init__(self, path: str, message: str, hint: str) -> None:
+        self.path = path
+        self.message = message
+        self.hint = hint
+        super().__init__(f"{path}: {message}; {hint}")
+
+    def diagnostic(self) -> Diagnostic:
+        return Diagnostic(self.path, 0, self.message, self.hint)
+
+
+class TargetRefused(PublisherError):
+    """An output directory that is not publisher's to replace: nothing is moved or removed."""
+
+    exit_code = 2
+
+    def __init__(self, path: str, message: str, hint: str) -> None:
+        self.path = path
+        self.message = message
+        self.hint = hint
+        super().__init__(f"{path}: {message}\n    fix: {hint}")
 
 
 class LockHeld(PublisherError):
@@ -165,15 +205,56 @@ class ChannelLoadError(ChannelTypeError):
         )
 
 
+# Set by `publisher --debug`: an unexpected error inside one file's work then also prints
+# its traceback (never by default: a comms officer needs the file name, not a stack).
+DEBUG = False
+
+
+def unexpected(path: str, exc: BaseException) -> Diagnostic:
+    """An exception no check foresaw, caught at the per-file boundary, as that file's error."""
+    if DEBUG:
+        import sys
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    return Diagnostic(
+        path,
+        0,
+        f"this file could not be processed ({type(exc).__name__}: {str(exc)[:200]}); it was left out",
+        "check the file for anything unusual; run `publisher --debug …` for the details "
+        "and report them: this is a bug in publisher",
+        internal=True,
+    )
+
+
+def guarded(shown: str, out: list[Diagnostic], work: Callable[[], T]) -> T | None:
+    """The per-file error boundary: `work` on one file or incident, or None and its error.
+
+    Whatever goes wrong inside one file's work (a bug, a case no check foresaw) becomes that
+    file's own diagnostic, so every other file still loads and is delivered.
+    """
+    try:
+        return work()
+    except Exception as exc:
+        out.append(unexpected(shown, exc))
+        return None
+
+
 def display_path(path: Path, root: Path) -> str:
     """The path as a user typed it: relative to the project root when possible."""
     try:
-        return str(path.resolve().relative_to(root.resolve()))
-    except ValueError:
-        return str(path)
+        # The parent resolved, not the file itself: a symbolic link is named as it is in the
+        # project, not by what it points to.
+        return str((path.parent.resolve() / path.name).relative_to(root.resolve()))
+    except (ValueError, OSError, RuntimeError):  # outside the root, or a symbolic link loop
+        try:
+            return str(path.absolute().relative_to(root.absolute()))
+        except ValueError:
+            return str(path)
 
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    # Imported here: only when a typo is reported, never on the every-minute path.
     import difflib
 
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)

@@ -17,6 +17,9 @@ from concurrent.futures import ProcessPoolExecutor
 from publisher.cache import RenderCache
 from publisher.config import Config
 from publisher.model import Incident
+from publisher.notes import Corrections
+from publisher.pages import incident_pages, localize_cached
+from publisher.render import Renderer
 
 # Below this many misses a pool costs more (fork, template compile per worker) than it saves.
 MIN_MISSES = 64
@@ -24,17 +27,13 @@ MIN_MISSES = 64
 _worker: tuple[Config, RenderCache, object] | None = None
 
 
-def _start(config: Config, cache: RenderCache) -> None:
+def _start(config: Config, cache: RenderCache, corrections: Corrections) -> None:
     global _worker
-    from publisher.render import Renderer
 
-    _worker = (config, cache, Renderer(config))
+    _worker = (config, cache, Renderer(config, corrections))
 
 
 def _fill(task: tuple[str, Incident, str]) -> None:
-    from publisher.render import Renderer
-    from publisher.site import incident_pages, localize_cached
-
     assert _worker is not None
     config, cache, renderer = _worker
     assert isinstance(renderer, Renderer)
@@ -47,8 +46,11 @@ def workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def prefill(config: Config, cache: RenderCache, due: Sequence[Incident]) -> int:
-    """Render every missing (language, incident) in parallel; returns how many."""
+def prefill(
+    config: Config, cache: RenderCache, due: Sequence[Incident], corrections: Corrections | None = None
+) -> int:
+    """Render every missing (language, incident) in parallel, with the build's notes;
+    returns how many."""
     tasks = []
     for lang in config.languages:
         for incident in due:
@@ -59,7 +61,9 @@ def prefill(config: Config, cache: RenderCache, due: Sequence[Incident]) -> int:
     if len(tasks) < MIN_MISSES or count < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return 0  # the sequential build fills these as it goes
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(count, mp_context=context, initializer=_start, initargs=(config, cache)) as pool:
+    with ProcessPoolExecutor(
+        count, mp_context=context, initializer=_start, initargs=(config, cache, corrections or Corrections())
+    ) as pool:
         for _ in pool.map(_fill, tasks, chunksize=max(1, len(tasks) // (count * 8))):
             pass
     return len(tasks)

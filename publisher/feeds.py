@@ -12,17 +12,16 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from publisher import corrections, urls
+from publisher import urls
 from publisher.config import Config
 from publisher.i18n.catalogs import ui_translations
 from publisher.localize import IncidentView, UpdateView
 from publisher.model import Update
-from publisher.render import Renderer, iso_utc
-
-if TYPE_CHECKING:
-    from publisher.site import Page
+from publisher.release import Page
+from publisher.render import Renderer
+from publisher.timeutil import iso_utc
 
 ATOM = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -48,6 +47,7 @@ class FeedWriter:
 
     def __init__(self, config: Config, renderer: Renderer, lang: str) -> None:
         self.config = config
+        self.corrections = renderer.corrections
         self.lang = lang
         # The templates' own macros, so status labels and update markup match the pages.
         self.macros: Any = renderer.env(lang).get_template("web/macros.html").make_module({"page": ""})
@@ -87,7 +87,7 @@ class FeedWriter:
 
     def updated(self, update: Update) -> datetime:
         """A corrected update keeps its id and gets a new <updated>, so readers refresh it."""
-        return corrections.notes_for(self.config, update).corrected or update.publish_at
+        return self.corrections.for_update(update).corrected or update.publish_at
 
     def entry(self, iv: IncidentView, view: UpdateView) -> Entry:
         u = view.update
@@ -144,8 +144,6 @@ class FeedWriter:
 
 
 def pages(config: Config, views: dict[str, list[IncidentView]], renderer: Renderer) -> Iterator[Page]:
-    from publisher.site import Page
-
     cache = getattr(renderer, "cache", None)
     for lang, incident_views in views.items():
         writer = FeedWriter(config, renderer, lang)

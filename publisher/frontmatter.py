@@ -9,15 +9,20 @@ in the configured zone, and everything else stays text.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import yaml
 
 from publisher.errors import Diagnostic
 
+# A mapping value (``services:``): key -> (scalar or mapping of scalars, line of the key).
+Mapping = dict[str, tuple["str | dict[str, str]", int]]
+
 
 @dataclass(frozen=True)
 class Field:
-    value: str | list[str] | None
+    value: str | list[str] | Mapping | None
     line: int  # 1-based line in the file
 
 
@@ -60,6 +65,19 @@ def parse(text: str, path: str) -> Document | list[Diagnostic]:
                 "check quotes and indentation; a value containing ': ' needs quotes",
             )
         ]
+    except yaml.YAMLError as exc:  # the reader's own errors (a character YAML refuses) carry no mark
+        return [Diagnostic(path, front_line, f"YAML error: {exc}", "write plain 'key: value' lines")]
+    except RecursionError:
+        # Front matter holds texts and lists of texts; thousands of nested brackets are an
+        # attack or an accident, never content.
+        return [
+            Diagnostic(
+                path,
+                front_line,
+                "front matter is nested too deeply",
+                "write plain 'key: value' lines (a value may be a list: [a, b])",
+            )
+        ]
     fields: dict[str, Field] = {}
     problems: list[Diagnostic] = []
     if node is None:
@@ -85,7 +103,7 @@ def parse(text: str, path: str) -> Document | list[Diagnostic]:
             continue
         if isinstance(value_node, yaml.ScalarNode):
             is_null = value_node.tag.endswith(":null") and value_node.style is None
-            value: str | list[str] | None = (
+            value: str | list[str] | Mapping | None = (
                 None
                 if is_null and value_node.value in ("", "~", "null", "Null", "NULL")
                 else str(value_node.value)
@@ -94,15 +112,50 @@ def parse(text: str, path: str) -> Document | list[Diagnostic]:
             isinstance(v, yaml.ScalarNode) for v in value_node.value
         ):
             value = [str(v.value) for v in value_node.value]
+        elif isinstance(value_node, yaml.MappingNode) and (found := _mapping(value_node, front_line)):
+            value = found
         else:
             problems.append(
                 Diagnostic(
                     path,
                     line,
-                    f"'{key}' must be a text or a list of texts",
+                    f"'{key}' must be a text, a list of texts or (services:) 'id: state' lines",
                     f"write '{key}: value' or '{key}: [a, b]'",
                 )
             )
             continue
         fields[key] = Field(value, line)
     return problems or Document(fields, body, body_line, 1)
+
+
+@lru_cache(maxsize=4096)
+def _field_lines(path: str, mtime: int) -> dict[str, int]:
+    doc = parse(Path(path).read_text(encoding="utf-8"), path)
+    return {} if isinstance(doc, list) else {k: f.line for k, f in doc.fields.items()}
+
+
+def field_line(root: Path, shown: str, key: str, default: int = 1) -> int:
+    """The line of front-matter field `key` in the update file `shown` (relative to root)."""
+    path = root / shown
+    try:
+        return _field_lines(str(path), path.stat().st_mtime_ns).get(key, default)
+    except OSError:
+        return default
+
+
+def _mapping(node: yaml.MappingNode, front_line: int) -> Mapping | None:
+    """One level of ``key: scalar`` or ``key: {k: scalar}``; None for anything deeper."""
+    out: Mapping = {}
+    for k, v in node.value:
+        if not isinstance(k, yaml.ScalarNode):
+            return None
+        line = front_line + k.start_mark.line
+        if isinstance(v, yaml.ScalarNode):
+            out[str(k.value)] = (str(v.value), line)
+        elif isinstance(v, yaml.MappingNode) and all(
+            isinstance(a, yaml.ScalarNode) and isinstance(b, yaml.ScalarNode) for a, b in v.value
+        ):
+            out[str(k.value)] = ({str(a.value): str(b.value) for a, b in v.value}, line)
+        else:
+            return None
+    return out or None

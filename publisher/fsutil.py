@@ -9,9 +9,35 @@ from __future__ import annotations
 
 import os
 import pickle
+import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+Stamp = tuple[str, int, int]  # (path, mtime_ns, size): "did this file change", without reading it
+
+
+def stat_tree(root: Path, ignore: Callable[[str], bool] = lambda name: False) -> list[Stamp]:
+    """The stamp of every file below `root` whose name (and directories' names) `ignore`
+    does not reject, in a stable order; nothing when `root` is not a directory. Stat only:
+    cheap enough for the every-minute fingerprint and the preview's polling. A file removed
+    during the walk is left out (the next look sees it gone)."""
+    found: list[Stamp] = []
+    if not root.is_dir():
+        return found
+    for directory, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not ignore(d))
+        for name in sorted(files):
+            if ignore(name):
+                continue
+            path = os.path.join(directory, name)
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            found.append((path, st.st_mtime_ns, st.st_size))
+    return found
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -54,13 +80,17 @@ class PickledTable:
     use, and writes only when something changed."""
 
     def __init__(self, path: Path, version: str) -> None:
+        from publisher import __version__
+
+        # A table written by another publisher version is never used (the state dir is
+        # trusted, docs/reliability.md, but a stale shape must not be read as current).
         self.path = path
-        self.version = version
+        self.version = f"{__version__}\0{version}"
         self.entries: dict[str, Any] = {}
         self.used: set[str] = set()
         self.dirty = False
         stored = read_pickle(path)
-        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == version:
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.version:
             self.entries = stored[1]
 
     def get(self, key: str) -> Any | None:
@@ -80,3 +110,96 @@ class PickledTable:
             del self.entries[key]
         write_pickle(self.path, (self.version, self.entries))
         self.dirty = False
+
+
+# Bigger than any statement or catalog a hospital writes (the whole CHU Rouen example is
+# 60 kB); small enough that a link to /dev/zero or a runaway file cannot exhaust memory.
+DEFAULT_READ_LIMIT = 4 * 1024 * 1024
+
+
+def read_project_file(path: Path, root: Path, limit: int = DEFAULT_READ_LIMIT) -> bytes:
+    """The bytes of one project file, or FileRefused naming it.
+
+    Only regular files are read (a FIFO would block forever, a device never ends), a symbolic
+    link must stay inside the project (a template or statement linked to a system file would
+    be published), and at most `limit` bytes are read, so one bad file cannot hang the run.
+    """
+    from publisher.errors import FileRefused, display_path
+
+    shown = display_path(path, root) if not path.is_symlink() else _shown_link(path, root)
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise FileRefused(
+            shown,
+            "is a broken symbolic link (its target is missing or it points to itself)",
+            "replace the link by the file itself, or remove it",
+        ) from None
+    if not _inside(target, root.resolve()):
+        raise FileRefused(
+            shown,
+            f"is a symbolic link to {target}, outside the project",
+            "copy the file into the project instead of linking to it",
+        )
+    try:
+        fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise FileRefused(shown, f"cannot be read ({exc.strerror})", "check its permissions") from None
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise FileRefused(
+                shown,
+                f"is not a regular file (a {_kind(st.st_mode)})",
+                "publisher reads only ordinary files: remove it or replace it by a file",
+            )
+        if st.st_size > limit:
+            raise FileRefused(
+                shown,
+                f"is {st.st_size} bytes, more than the {limit} bytes publisher reads",
+                "split it, or raise [limits] file_size in publisher.toml",
+            )
+        data = f.read(limit + 1)
+    if len(data) > limit:  # grew while being read
+        raise FileRefused(
+            shown,
+            f"is more than the {limit} bytes publisher reads",
+            "split it, or raise [limits] file_size in publisher.toml",
+        )
+    return data
+
+
+def is_regular_inside(path: Path, root: Path) -> bool:
+    """True when read_project_file would read `path` (cheap, for directory listings)."""
+    try:
+        target = path.resolve(strict=True)
+        return stat.S_ISREG(os.stat(target).st_mode) and _inside(target, root.resolve())
+    except (OSError, RuntimeError):
+        return False
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+    except ValueError:
+        return False
+    return True
+
+
+def _shown_link(path: Path, root: Path) -> str:
+    try:
+        return str(path.absolute().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    if stat.S_ISDIR(mode):
+        return "directory"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "special file"

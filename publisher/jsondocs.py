@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from publisher import corrections, urls
+from publisher import services, urls
+from publisher.banner import contacts_data
 from publisher.config import Config
 from publisher.i18n.catalogs import ui_translations
-from publisher.localize import IncidentView
+from publisher.localize import IncidentView, LocalText
 from publisher.model import IMPACTS, Update
-from publisher.render import Renderer, iso_utc
-
-if TYPE_CHECKING:
-    from publisher.site import Page
+from publisher.release import Page
+from publisher.render import Renderer
+from publisher.timeutil import iso_utc
 
 FORMAT_VERSION = 1
 
@@ -31,6 +31,7 @@ class Documents:
 
     def __init__(self, config: Config, views: dict[str, list[IncidentView]], renderer: Renderer) -> None:
         self.config = config
+        self.corrections = renderer.corrections
         self.views = views
         self.macros: dict[str, Any] = {
             lang: renderer.env(lang).get_template("web/macros.html").make_module({"page": ""})
@@ -49,11 +50,27 @@ class Documents:
     def status_label(self, lang: str, status: str) -> str:
         return str(self.macros[lang].status_label(status)).strip()
 
+    def text(self, text: LocalText | None) -> dict[str, str] | None:
+        return {"markdown": text.markdown, "html": text.html, "lang": text.lang} if text else None
+
+    def service_label(self, lang: str, state: str) -> str:
+        return str(self.macros[lang].service_state_label(state)).strip()
+
+    def service_names(self, service_id: str) -> dict[str, dict[str, str]]:
+        service = self.config.service(service_id)
+        out = {}
+        for lang in self.config.languages:
+            name, name_lang = service.name(lang, self.config.source_lang) if service else (service_id, lang)
+            out[lang] = {"text": name, "lang": name_lang}
+        return out
+
     def update(self, iid: str, update: Update) -> dict[str, Any]:
-        notes = corrections.notes_for(self.config, update)
+        notes = self.corrections.for_update(update)
         content = {}
+        views = {}
         for lang, iv in self.by_id[iid].items():
             view = next(v for v in iv.updates if v.update.stem == update.stem)
+            views[lang] = view
             content[lang] = {
                 "lang": view.text_lang,
                 "translated": view.translated,
@@ -73,6 +90,16 @@ class Documents:
             "retracted_by": notes.retracted_by.id if notes.retracted_by else None,
             "source_lang": update.lang,
             "content": content,
+            "services": [
+                {
+                    "id": c.service,
+                    "state": c.state,
+                    "note": {lang: self.text(v.note(c.service)) for lang, v in views.items()}
+                    if c.note
+                    else None,
+                }
+                for c in update.services
+            ],
         }
 
     def incident(self, iid: str, full: bool) -> dict[str, Any]:
@@ -85,8 +112,12 @@ class Documents:
             "impact": incident.impact,
             "active": incident.is_active,
             "source_lang": incident.lang,
-            "started_at": iso_utc(first.publish_at),
+            "started_at": iso_utc(incident.started_at or first.publish_at),
+            "ended_at": iso_utc(incident.ended_at) if incident.ended_at else None,
             "updated_at": iso_utc(last.publish_at),
+            "what_to_do": {
+                lang: [self.text(item) for item in iv.what_to_do] for lang, iv in per_lang.items()
+            },
             "title": {lang: {"text": iv.title, "lang": iv.title_lang} for lang, iv in per_lang.items()},
             "url": {lang: self.url(urls.incident(lang, iid)) for lang in per_lang},
             "feed": {lang: self.url(urls.incident_feed(lang, iid)) for lang in per_lang},
@@ -135,7 +166,33 @@ class Documents:
                 "description": description,
             },
             "incidents": [self.incident(i.id, full=False) for i in active],
+            "services": self.services(),
+            "contacts": contacts_data(self.config),
         }
+
+    def services(self) -> list[dict[str, Any]]:
+        """The home page's grid: every declared service's current state."""
+        grids = {
+            lang: services.grid(self.config, self.views.get(lang, []), lang) for lang in self.config.languages
+        }
+        out = []
+        for i, state in enumerate(grids[self.config.source_lang]):
+            per = {lang: grids[lang][i] for lang in self.config.languages}
+            out.append(
+                {
+                    "id": state.service.id,
+                    "state": state.state,
+                    "since": iso_utc(state.since) if state.since else None,
+                    "incident": state.incident.incident.id if state.incident else None,
+                    "name": {lang: {"text": s.name, "lang": s.name_lang} for lang, s in per.items()},
+                    "group": {lang: {"text": s.group, "lang": s.group_lang} for lang, s in per.items()}
+                    if state.group
+                    else None,
+                    "state_label": {lang: self.service_label(lang, state.state) for lang in per},
+                    "note": {lang: self.text(s.note) for lang, s in per.items()} if state.note else None,
+                }
+            )
+        return out
 
     def incident_document(self, iid: str) -> dict[str, Any]:
         return {"format_version": FORMAT_VERSION, "incident": self.incident(iid, full=True)}
@@ -159,8 +216,6 @@ def dump(doc: dict[str, Any]) -> bytes:
 
 
 def pages(config: Config, views: dict[str, list[IncidentView]], renderer: Renderer) -> Iterator[Page]:
-    from publisher.site import Page
-
     docs = Documents(config, views, renderer)
     yield Page(urls.STATUS_JSON, dump(docs.status()))
     cache = getattr(renderer, "cache", None)

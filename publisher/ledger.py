@@ -33,6 +33,7 @@ from typing import Any
 
 from publisher.channels.base import Delivery, Receipt
 from publisher.errors import LedgerError
+from publisher.timeutil import iso_utc
 
 MIGRATIONS: list[str] = [
     # 1: outbox rows and the audit log.
@@ -110,7 +111,7 @@ MIGRATIONS: list[str] = [
 
 
 def iso(dt: datetime | None) -> str | None:
-    return None if dt is None else dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if dt is None else iso_utc(dt)
 
 
 def parse_iso(text: str | None) -> datetime | None:

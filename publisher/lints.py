@@ -13,46 +13,21 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from functools import lru_cache
-from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from babel.messages.catalog import Catalog
 
-from publisher import frontmatter, markup, urls
-from publisher.config import Config
+from publisher import markup, urls
+from publisher.config import Config, line_of
 from publisher.content import LoadResult
 from publisher.errors import Diagnostic, display_path
+from publisher.frontmatter import field_line
 from publisher.i18n.catalogs import content_catalog, content_po_path, markup_problems, read_catalog
+from publisher.i18n.pofiles import msgstr_line
 from publisher.model import Incident, Site, Update
-from publisher.statements import PLACEHOLDER, check_statements
+from publisher.statements import PLACEHOLDER, check_statements, load_statements
 
 # ---------------------------------------------------------------- helpers
-
-
-@lru_cache(maxsize=4096)
-def _field_lines(path: str, mtime: int) -> dict[str, int]:
-    doc = frontmatter.parse(Path(path).read_text(encoding="utf-8"), path)
-    return {} if isinstance(doc, list) else {k: f.line for k, f in doc.fields.items()}
-
-
-def field_line(config: Config, shown: str, key: str, default: int = 1) -> int:
-    path = config.root / shown
-    try:
-        return _field_lines(str(path), path.stat().st_mtime_ns).get(key, default)
-    except OSError:
-        return default
-
-
-def msgstr_line(path: Path, lineno: int) -> int:
-    """The line of an entry's msgstr (Babel records the msgid's line); the text is there."""
-    try:
-        lines = path.read_text(encoding="utf-8").split("\n")
-    except OSError:
-        return lineno
-    for i in range(max(lineno - 1, 0), len(lines)):
-        if lines[i].startswith("msgstr"):
-            return i + 1
-    return lineno
 
 
 def _updates(result: LoadResult) -> Iterator[tuple[Incident, Update]]:
@@ -87,7 +62,7 @@ def approval(config: Config, result: LoadResult, now: datetime) -> list[Diagnost
         found.append(
             Diagnostic(
                 u.path,
-                field_line(config, u.path, "publish_at"),
+                field_line(config.root, u.path, "publish_at"),
                 f"not approved: this update {due} but will not be published",
                 "once the crisis cell has validated the text, add 'approved_by: <name>' to the front matter",
             )
@@ -126,7 +101,7 @@ def promises(config: Config, result: LoadResult, now: datetime) -> list[Diagnost
                 found.append(
                     Diagnostic(
                         u.path,
-                        field_line(config, u.path, "next_update"),
+                        field_line(config.root, u.path, "next_update"),
                         "next_update is not after publish_at",
                         "promise a time after this update's own time, or remove next_update",
                     )
@@ -135,7 +110,7 @@ def promises(config: Config, result: LoadResult, now: datetime) -> list[Diagnost
         found.append(
             Diagnostic(
                 late["path"],
-                field_line(config, late["path"], "next_update"),
+                field_line(config.root, late["path"], "next_update"),
                 f"overdue: readers were promised an update at {late['promised']} ({late['late']} ago)",
                 f"publish an update now (publisher new update {late['incident']} --from <statement>), "
                 "or if the plan changed, say so in a new update with a new next_update",
@@ -166,17 +141,14 @@ def placeholders_left(config: Config, result: LoadResult, now: datetime) -> list
 
 def site_paths(config: Config, result: LoadResult) -> set[str]:
     """Every page the build makes for this content (plus what the output already holds)."""
-    from publisher.banner import JSON_PATH, snippet_path
-    from publisher.printing import notice_path
-
-    paths = {"index.html", urls.STYLESHEET, urls.STATUS_JSON, urls.SITEMAP, JSON_PATH}
+    paths = {"index.html", urls.STYLESHEET, urls.STATUS_JSON, urls.SITEMAP, urls.BANNER_JSON}
     for lang in config.languages:
-        paths.update((urls.home(lang), urls.accessibility(lang), urls.feed(lang), snippet_path(lang)))
+        paths.update((urls.home(lang), urls.accessibility(lang), urls.feed(lang), urls.banner_snippet(lang)))
         for incident in result.site.incidents:
             paths.update((urls.incident(lang, incident.id), urls.incident_feed(lang, incident.id)))
             paths.update(urls.update(lang, incident.id, u.stem) for u in incident.updates)
     for incident in result.site.incidents:
-        paths.update((notice_path(incident.id), urls.incident_json(incident.id)))
+        paths.update((urls.print_notice(incident.id), urls.incident_json(incident.id)))
     output = config.dir("output")
     if output.is_dir():
         paths.update(str(p.relative_to(output)) for p in output.rglob("*.html"))
@@ -282,6 +254,42 @@ def translations(config: Config, result: LoadResult, now: datetime) -> list[Diag
     return found
 
 
+def reference_links(config: Config, result: LoadResult, now: datetime) -> list[Diagnostic]:
+    """A translation that changes where a reference-style link goes is an error (it is not
+    published: the update is shown in its own language)."""
+    found = []
+    locales = config.dir("locales")
+    for incident in result.site.incidents:
+        for lang in config.languages:
+            catalog = content_catalog(locales, lang, incident.id)
+            po_path = content_po_path(locales, lang, incident.id)
+            po = display_path(po_path, config.root)
+            for u in incident.updates:
+                if u.lang == lang or catalog.catalog is None:
+                    continue
+
+                def usable(msgid: str, catalog: Catalog = catalog.catalog) -> str | None:
+                    m = catalog.get(msgid)
+                    ok = m is not None and m.string and not m.fuzzy and isinstance(m.string, str)
+                    return str(m.string) if ok and m is not None else None
+
+                for line, msgid, _text in markup.reference_changes(u.body, usable):
+                    m = catalog.catalog.get(msgid)
+                    at = msgstr_line(po_path, m.lineno) if m is not None and m.lineno else 0
+                    found.append(
+                        Diagnostic(
+                            po,
+                            at,
+                            f"{lang} translation of {u.path}:{u.body_line + line - 1} adds, drops or "
+                            "retargets a link once its reference definitions are read: "
+                            f"the {lang} pages show this update in {u.lang}",
+                            "keep every link of the source, pointing where it points ([text][label] "
+                            "uses the document's own [label]: definitions)",
+                        )
+                    )
+    return found
+
+
 # ---------------------------------------------------------------- guidance lints
 
 CATEGORIES = {
@@ -364,23 +372,29 @@ def guidance(config: Config, result: LoadResult, now: datetime) -> list[Diagnost
 
 
 def statements(config: Config, result: LoadResult, now: datetime) -> list[Diagnostic]:
-    from publisher.statements import load_statements
-
     found = check_statements(config)
     for st in load_statements(config, []).values():
         found.extend(_lint(config, st.path, st.body_line, st.body, st.lang))
     return found
 
 
-ALL = [
-    f"publisher.lints:{name}"
-    for name in (
-        "approval",
-        "promises",
-        "placeholders_left",
-        "internal_links",
-        "translations",
-        "guidance",
-        "statements",
-    )
-]
+# The scaffold's address and the documentation domains (RFC 2606): not a real site yet.
+PLACEHOLDER_HOSTS = ("statut.example.org", "example.org", "example.com", "example.net")
+
+
+def placeholder_url(config: Config, result: LoadResult, now: datetime) -> list[Diagnostic]:
+    """`publisher check`: QR codes, social links and feeds all point at base_url."""
+    host = (urlsplit(config.base_url).hostname or "").lower()
+    if not any(host == h or host.endswith("." + h) for h in PLACEHOLDER_HOSTS):
+        return []
+    text = config.path.read_text(encoding="utf-8") if config.path.exists() else ""
+    return [
+        Diagnostic(
+            display_path(config.path, config.root),
+            line_of(text, "site", "base_url"),
+            f"base_url is still the placeholder {config.base_url}: QR codes, social posts and "
+            "feeds would point there",
+            'set [site] base_url = "https://<the public address of your status site>/"',
+            severity="warning",
+        )
+    ]

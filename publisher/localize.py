@@ -18,6 +18,26 @@ from publisher.model import Incident, Update
 
 
 @dataclass(frozen=True)
+class LocalText:
+    """A short inline text (a "what to do" line, a service note) in the language it is in."""
+
+    markdown: str
+    lang: str
+
+    @property
+    def html(self) -> str:
+        return markup.inline_html(self.markdown)
+
+
+def note_context(service_id: str) -> str:
+    """msgctxt of a service note in the incident's catalog."""
+    return f"service {service_id}"
+
+
+WHAT_TO_DO_CONTEXT = "what_to_do"
+
+
+@dataclass(frozen=True)
 class UpdateView:
     update: Update
     lang: str  # the page's language
@@ -25,6 +45,11 @@ class UpdateView:
     html: str
     missing: int  # blocks without a usable translation (0 when text_lang == lang)
     translations: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    # service id -> its note in this language (or in the update's, marked), for non-empty notes
+    notes: tuple[tuple[str, LocalText], ...] = ()
+
+    def note(self, service_id: str) -> LocalText | None:
+        return next((text for sid, text in self.notes if sid == service_id), None)
 
     @cached_property
     def markdown(self) -> str:
@@ -51,19 +76,36 @@ class IncidentView:
     summary_html: str
     summary_lang: str
     updates: tuple[UpdateView, ...]  # newest first
+    what_to_do: tuple[LocalText, ...] = ()
 
     @property
     def latest(self) -> UpdateView | None:
         return self.updates[0] if self.updates else None
 
 
+def localize_text(text: str, source_lang: str, lang: str, catalog: ContentCatalog, context: str) -> LocalText:
+    """A short text in `lang` when its translation is usable, else as written (marked).
+
+    Unlike an update's body, a short text falls back on its own: a missing note translation
+    never holds back the update it belongs to.
+    """
+    if source_lang != lang and (t := catalog.usable(markup.normalize(text), context)):
+        return LocalText(t, lang)
+    return LocalText(text, source_lang)
+
+
 def localize_update(update: Update, lang: str, catalog: ContentCatalog) -> UpdateView:
+    notes = tuple(
+        (c.service, localize_text(c.note, update.lang, lang, catalog, note_context(c.service)))
+        for c in update.services
+        if c.note
+    )
     if update.lang == lang:
-        return UpdateView(update, lang, lang, markup.to_html(update.body), 0)
+        return UpdateView(update, lang, lang, markup.to_html(update.body), 0, notes=notes)
     html, table, missing = markup.to_html_translated(update.body, catalog.usable)
     if html is None:
-        return UpdateView(update, lang, update.lang, markup.to_html(update.body), missing)
-    return UpdateView(update, lang, lang, html, 0, tuple(table.items()))
+        return UpdateView(update, lang, update.lang, markup.to_html(update.body), missing, notes=notes)
+    return UpdateView(update, lang, lang, html, 0, tuple(table.items()), notes=notes)
 
 
 def translated_markdown(markdown: str, table: dict[str, str]) -> str:
@@ -120,4 +162,7 @@ def localize_incident(incident: Incident, lang: str, locales_dir: Path) -> Incid
         localize_update(u, lang, catalog if u.lang != lang else ContentCatalog(None))
         for u in reversed(incident.updates)
     )
-    return IncidentView(incident, lang, title, title_lang, summary_html, summary_lang, views)
+    what_to_do = tuple(
+        localize_text(i.text, incident.lang, lang, catalog, WHAT_TO_DO_CONTEXT) for i in incident.what_to_do
+    )
+    return IncidentView(incident, lang, title, title_lang, summary_html, summary_lang, views, what_to_do)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 from publisher.errors import LockHeld
+from publisher.timeutil import iso_utc, utc_now
 
 
 class FileLock:
@@ -50,7 +50,7 @@ class FileLock:
                     ) from None
                 time.sleep(0.05)
         os.ftruncate(fd, 0)
-        started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        started = iso_utc(utc_now())
         os.write(fd, f"pid {os.getpid()} since {started}\n".encode())
         self.fd = fd
 

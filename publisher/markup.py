@@ -20,6 +20,19 @@ _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 _SOFT_BREAK = re.compile(r"(?<!\\)[ \t]*\n[ \t]*")
 
 
+# XML 1.0 forbids C0 controls other than tab/newline/CR, and U+FFFE/U+FFFF: one of them in a
+# title or a body makes every feed that carries it non-well-formed, so texts are refused.
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_forbidden(text: str) -> tuple[int, str] | None:
+    """(1-based line, 'U+XXXX') of the first character XML forbids in `text`, or None."""
+    m = _XML_FORBIDDEN.search(text)
+    if m is None:
+        return None
+    return text.count("\n", 0, m.start()) + 1, f"U+{ord(m.group()):04X}"
+
+
 def link_allowed(url: str) -> bool:
     """http(s), mailto and tel, or a relative link inside the site; nothing else."""
     m = _SCHEME.match(url.strip())
@@ -90,10 +103,51 @@ def invariants(inline_markdown: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """
     env: dict[str, object] = {}
     children = parser().parseInline(inline_markdown, env)[0].children or []
+    # Images count as links: a translation may not add one (an outside request, a tracker).
+    return _children_invariants(children)
+
+
+def _children_invariants(children: Sequence[Token]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return (
-        tuple(sorted(str(c.attrs.get("href", "")) for c in children if c.type == "link_open")),
+        tuple(
+            sorted(
+                str(c.attrs.get("href" if c.type == "link_open" else "src", ""))
+                for c in children
+                if c.type in ("link_open", "image")
+            )
+        ),
         tuple(sorted(c.content for c in children if c.type == "code_inline")),
     )
+
+
+def references(markdown: str) -> dict[str, object]:
+    """The document's reference definitions (``[std]: tel:15``), as markdown-it's env."""
+    env: dict[str, object] = {}
+    if "]:" in markdown:
+        parser().parse(markdown, env)
+    return env
+
+
+def reference_changes(markdown: str, translate: Callable[[str], str | None]) -> list[tuple[int, str, str]]:
+    """(line, msgid, translation) of each block whose translation, read with the document's
+    own reference definitions, adds, drops or retargets a link: ``[15][std]`` names another
+    definition's target, and the per-block invariants cannot see that without the document."""
+    env = references(markdown)
+    if not env.get("references"):
+        return []
+    md = parser()
+    changed = []
+    for tok in md.parse(markdown, dict(env)):
+        if tok.type != "inline" or tok.map is None:
+            continue
+        msgid = normalize(tok.content)
+        text = translate(msgid)
+        if text is None:
+            continue
+        theirs = md.parseInline(text, dict(env))[0].children or []
+        if _children_invariants(tok.children or []) != _children_invariants(theirs):
+            changed.append((tok.map[0] + 1, msgid, text))
+    return changed
 
 
 def link_targets(inline_markdown: str) -> list[str]:
@@ -128,9 +182,16 @@ def to_html_translated(
     table: dict[str, str] = {}
     missing = 0
     inlines = [t for t in tokens if t.type == "inline" and t.map is not None]
+    with_refs = bool(env.get("references"))
     for tok in inlines:
         msgid = normalize(tok.content)
         text = lookup(msgid)
+        if text is not None and with_refs:
+            # Reference links resolve against this document's definitions: compare what the
+            # reader would actually follow, not what the block's text says alone.
+            theirs = md.parseInline(text, dict(env))[0].children or []
+            if _children_invariants(tok.children or []) != _children_invariants(theirs):
+                text = None
         if text is None:
             missing += 1
         else:
@@ -152,6 +213,5 @@ def _replace_inlines(
 
 
 def inline_html(text: str) -> str:
-    """One inline text (a title) as HTML without a wrapping paragraph."""
-    md = parser()
-    return md.renderInline(text)
+    """One inline text (a what-to-do line, a service note) as HTML without a paragraph."""
+    return parser().renderInline(text)

@@ -6,7 +6,7 @@ catalog), never free text, so every channel and language says the same thing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "resolved")
@@ -14,6 +14,29 @@ MAINTENANCE_STATUSES = ("scheduled", "in_progress", "completed")
 STATUSES = INCIDENT_STATUSES + MAINTENANCE_STATUSES
 CLOSED_STATUSES = ("resolved", "completed")
 IMPACTS = ("none", "minor", "major", "critical")
+
+
+@dataclass(frozen=True)
+class ServiceChange:
+    """An update setting one declared service's state, with an optional short note.
+
+    The note is written in the update's language and translated through the incident's
+    catalog like the body (msgctxt ``service <id>``).
+    """
+
+    service: str
+    state: str
+    note: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """One line of the incident's "what to do" list (inline Markdown, catalog msgctxt
+    ``what_to_do``)."""
+
+    text: str
+    line: int
 
 
 @dataclass(frozen=True)
@@ -31,6 +54,7 @@ class Update:
     channels: tuple[str, ...] | None = None  # None: every enabled channel
     correction: str | None = None
     retracts: str | None = None  # stem of the withdrawn update, same incident
+    services: tuple[ServiceChange, ...] = ()
     source_hash: str = ""  # sha256 of the file bytes: what "changed" means
 
     @property
@@ -51,6 +75,19 @@ class Incident:
     services: tuple[str, ...] = ()
     updates: tuple[Update, ...] = field(default=())  # oldest first
     source_hash: str = ""
+    started: datetime | None = None  # aware, UTC; None: the first update's time
+    ended: datetime | None = None  # None: the last update's time once closed
+    what_to_do: tuple[Instruction, ...] = ()
+
+    @property
+    def started_at(self) -> datetime | None:
+        return self.started or (self.updates[0].publish_at if self.updates else None)
+
+    @property
+    def ended_at(self) -> datetime | None:
+        if self.ended is not None:
+            return self.ended
+        return self.updates[-1].publish_at if self.updates and not self.is_active else None
 
     @property
     def date(self) -> str:
@@ -77,7 +114,6 @@ class Incident:
 
     def visible(self, now: datetime) -> Incident:
         """The incident as the public sees it at `now`: only updates already due."""
-        from dataclasses import replace
 
         return replace(self, updates=tuple(u for u in self.updates if u.publish_at <= now))
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from publisher.errors import Diagnostic
+from publisher.timeutil import iso_utc, utc_now
 
 # action -> does it mean "something failed and will be retried" (exit 1)?
 ACTIONS: dict[str, bool] = {
@@ -81,7 +81,7 @@ class Report:
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso_utc(utc_now())
 
 
 class Log:
@@ -97,6 +97,8 @@ class Log:
     def outcome(self, o: Outcome) -> None:
         if o.action == "unchanged" and self.fmt == "human":
             return  # the summary counts them; a line each every minute would drown the rest
+        if self.quiet and not o.failed:
+            return  # --quiet: what went well is counted in the summary line
         if self.fmt == "json":
             self._json({"event": "delivery", **asdict(o)})
             return
@@ -180,9 +182,7 @@ class Log:
         counts: dict[str, int] = {}
         for o in report.outcomes:
             counts[o.action] = counts.get(o.action, 0) + 1
-        busy = any(a != "unchanged" for a in counts) or report.failures or report.diagnostics
-        if self.quiet and not busy and not report.held:
-            return
+        # Always printed, --quiet too: monitoring alerts when it stops appearing.
         record = {
             "event": "summary",
             "action": "summary",

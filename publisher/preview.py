@@ -14,7 +14,7 @@ Nothing here writes outside the state directory: no ledger row, no archive entry
 from __future__ import annotations
 
 import html
-import os
+import json
 import threading
 import time
 import traceback
@@ -24,15 +24,25 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from publisher.channels import make_channel
+from publisher.channels.base import PublishContext
+from publisher.checks import run_checks
 from publisher.config import CONFIG_NAME, Config, load_config
+from publisher.content import load_site
+from publisher.corrections import prepare as prepare_notes
 from publisher.errors import Diagnostic, DiagnosticsError
+from publisher.fsutil import Stamp, stat_tree
+from publisher.pages import localized, visible
+from publisher.printing import pdf_available, pdf_path
+from publisher.release import Page, publish_tree
+from publisher.render import Renderer
+from publisher.site import pages
 from publisher.timeutil import utc_now
 
 DASHBOARD = "_preview/index.html"
-WATCHED = ("content", "locales", "templates")
 
 
-def stamps(root: Path, config: Config | None) -> tuple[tuple[str, int, int], ...]:
+def stamps(root: Path, config: Config | None) -> tuple[Stamp, ...]:
     """(path, mtime, size) of every file the build reads: the cheap 'did anything change'."""
     found = []
     roots = [root / CONFIG_NAME] + [
@@ -42,16 +52,8 @@ def stamps(root: Path, config: Config | None) -> tuple[tuple[str, int, int], ...
         if top.is_file():
             st = top.stat()
             found.append((str(top), st.st_mtime_ns, st.st_size))
-            continue
-        for directory, dirs, files in os.walk(top):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                path = os.path.join(directory, name)
-                try:
-                    st = os.stat(path)
-                except OSError:
-                    continue  # removed while we walked: the next poll sees it
-                found.append((path, st.st_mtime_ns, st.st_size))
+        else:
+            found.extend(stat_tree(top, ignore=lambda name: name.startswith(".")))
     return tuple(found)
 
 
@@ -69,7 +71,7 @@ class Preview:
 
     @property
     def output(self) -> Path:
-        state = self.config.dir("state") if self.config else self.root / ".publisher"
+        state = self.config.state_dir if self.config else self.root / ".publisher"
         return state / "preview"
 
     def refresh(self) -> bool:
@@ -99,18 +101,12 @@ class Preview:
             self._error_page([], self.error)
 
     def _build(self, config: Config, now: datetime) -> None:
-        from publisher.checks import run_checks
-        from publisher.content import load_site
-        from publisher.corrections import prepare as prepare_notes
-        from publisher.release import publish_tree
-        from publisher.render import Renderer
-        from publisher.site import Page, localized, pages
-
         result = load_site(config)
         findings = run_checks(config, result, now)
         views = localized(config, result.site, now)
-        prepare_notes(config, result.site, now, archive=False)  # a preview publishes nothing
-        renderer = Renderer(config)
+        # A preview publishes nothing: notes from the archive, nothing written to it.
+        corrections = prepare_notes(config, visible(result.site, now), now, archive=False)
+        renderer = Renderer(config, corrections)
         posts = social_posts(config, result.site, now, views, self.output)
         held = [
             u
@@ -138,9 +134,6 @@ class Preview:
         publish_tree(files, self.output)
 
     def _error_page(self, diagnostics: list[Diagnostic], trace: str | None) -> None:
-        from publisher.release import publish_tree
-        from publisher.site import Page
-
         items = "".join(f"<li><pre>{html.escape(str(d))}</pre></li>" for d in diagnostics)
         body = (
             f'<!DOCTYPE html><html lang="en"><meta charset="utf-8"><title>Preview: error'
@@ -153,8 +146,6 @@ class Preview:
 
 
 def _pdfs(views: dict[str, Any], config: Config) -> set[str]:
-    from publisher.printing import pdf_available, pdf_path
-
     if not pdf_available():
         return set()
     return {pdf_path(iv.incident.id) for iv in views.get(config.source_lang, []) if iv.incident.is_active}
@@ -164,8 +155,6 @@ def social_posts(
     config: Config, site: Any, now: datetime, views: dict[str, Any], site_dir: Path
 ) -> list[dict[str, Any]]:
     """Each configured non-website channel's planned deliveries, by its own plan() (dry run)."""
-    from publisher.channels import make_channel
-    from publisher.channels.base import PublishContext
 
     ctx = PublishContext(config=config, site=site, now=now, views=views, site_dir=site_dir, dry_run=True)
     found: list[dict[str, Any]] = []
@@ -205,7 +194,6 @@ def _text(payload: Any) -> str:
     for key in ("message", "status", "text", "content"):
         if isinstance(payload.get(key), str):
             return str(payload[key])
-    import json
 
     return json.dumps(dict(payload), ensure_ascii=False, indent=2, default=str)
 

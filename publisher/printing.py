@@ -18,21 +18,19 @@ import os
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
+from publisher import urls
+from publisher.cache import fingerprint
 from publisher.config import Config
 from publisher.fsutil import write_atomic
+from publisher.i18n.catalogs import content_po_path
 from publisher.localize import IncidentView
+from publisher.release import Page
 from publisher.render import Renderer
 
-if TYPE_CHECKING:
-    from publisher.site import Page
-
-
-def notice_path(incident_id: str) -> str:
-    return f"print/{incident_id}.html"
+notice_path = urls.print_notice
 
 
 def pdf_path(incident_id: str) -> str:
@@ -46,6 +44,7 @@ def qr_svg(url: str, size_mm: int = 50) -> Markup:
     Error correction M survives a crease or a bit of tape; the quiet zone of 4 modules is
     what the standard asks for, so phones read it from a door at arm's length.
     """
+    # Imported here: QR codes only when a notice is rendered (cached otherwise).
     import segno
 
     qr = segno.make(url, error="m", micro=False)
@@ -71,8 +70,8 @@ def qr_svg(url: str, size_mm: int = 50) -> Markup:
 
 
 def phones(config: Config) -> list[str]:
-    found = [config.phone, *config.strings("print", "phones")]
-    return [p for p in found if p]
+    """Numbers printed besides [contacts] (which already holds the site's phone)."""
+    return [p for p in config.strings("print", "phones") if p]
 
 
 def render_notice(
@@ -94,7 +93,7 @@ def render_notice(
                     iv=iv,
                     page=notice_path(iv.incident.id),
                     phones=phones(config),
-                    qr=qr_svg(config.base_url),
+                    qr=qr_svg(config.base_url, 42),
                     site_url=config.base_url,
                 )
             )
@@ -112,6 +111,7 @@ def render_notice(
 
 def pdf_available() -> bool:
     try:
+        # Imported here: the optional pdf extra, heavy: only when a PDF is made.
         import weasyprint  # noqa: F401
     except (ImportError, OSError):  # OSError: the wheel is there but Pango is not
         return False
@@ -124,6 +124,7 @@ def html_to_pdf(html: str, cache_dir: Path | None = None) -> bytes:
     cached = cache_dir / f"{key}.pdf" if cache_dir is not None else None
     if cached is not None and cached.exists():
         return cached.read_bytes()
+    # Imported here: the optional pdf extra, heavy: only when a PDF is made.
     import weasyprint
 
     data: bytes = weasyprint.HTML(string=html).write_pdf()
@@ -137,7 +138,6 @@ def html_to_pdf(html: str, cache_dir: Path | None = None) -> bytes:
 
 def _key(config: Config, global_fp: str, iv: IncidentView, with_pdf: bool) -> str:
     """Everything one notice depends on: like the render cache's key, for every language."""
-    from publisher.i18n.catalogs import content_po_path
 
     h = hashlib.sha256(f"{global_fp}\0{iv.incident.id}\0{iv.incident.source_hash}\0{with_pdf}".encode())
     for u in iv.incident.updates:
@@ -157,13 +157,10 @@ def pages(config: Config, views: dict[str, list[IncidentView]], renderer: Render
     Notices are cached under ``<state>/cache/print/`` by what they depend on, so a build
     after one new update renders one notice, not one per incident.
     """
-    from publisher.cache import fingerprint
-    from publisher.corrections import publishing
-    from publisher.site import Page
 
     source = views.get(config.source_lang, [])
     make_pdf = pdf_available()
-    if not publishing(config):  # a dry run or the preview writes nothing in the state dir
+    if not renderer.corrections.publishing:  # a dry run or the preview writes nothing in the state dir
         for index, iv in enumerate(source):
             with_pdf = make_pdf and iv.incident.is_active
             pdf = pdf_path(iv.incident.id).removeprefix("print/") if with_pdf else None
@@ -172,7 +169,7 @@ def pages(config: Config, views: dict[str, list[IncidentView]], renderer: Render
             if with_pdf:
                 yield Page(pdf_path(iv.incident.id), html_to_pdf(html))
         return
-    cache = config.dir("state") / "cache" / "print"
+    cache = config.cache_path("print")
     global_fp = fingerprint(config)
     used: set[str] = set()
     for index, iv in enumerate(source):

@@ -28,7 +28,7 @@ import signal
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,14 +46,17 @@ from publisher.channels.base import (
 from publisher.config import ChannelConfig, Config
 from publisher.content import LoadResult
 from publisher.errors import Diagnostic
-from publisher.ledger import Ledger, Row, open_readonly
+from publisher.fsutil import stat_tree
+from publisher.ledger import Ledger, Row, iso, open_readonly
 from publisher.localize import IncidentView
 from publisher.model import Site, Update
+from publisher.notes import Corrections, Notes
 from publisher.outcomes import Log, Outcome, Report
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BACKOFF_BASE = 60.0  # seconds; doubled after each failure
 BACKOFF_CAP = 3600.0
+LAST_NOW = "last_pass_now"  # ledger meta: the latest `now` a live pass ran at
 DEFAULT_CHANNEL = ChannelConfig(name="website", type="directory", enabled=True, options={}, line=0)
 
 
@@ -65,8 +68,6 @@ class Selection:
 
 
 def select(config: Config, site: Site, now: datetime) -> Selection:
-    from dataclasses import replace
-
     need_approval = config.require_approval
     incidents, held, scheduled = [], [], []
     for incident in site.incidents:
@@ -90,17 +91,6 @@ def enabled_channels(config: Config) -> list[ChannelConfig]:
     return [c for c in config.channels if c.enabled]
 
 
-def _tree_signature(root: Path, digest: Any) -> None:
-    """Path, size and mtime of every file under root (stat only: cheap every minute)."""
-    if not root.is_dir():
-        return
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-        for name in sorted(filenames):
-            st = os.stat(os.path.join(dirpath, name))
-            digest.update(f"{dirpath}/{name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
-
-
 def fingerprint(config: Config, selection: Selection) -> str:
     """What the site and every channel's plan are a function of."""
     d = hashlib.sha256(__version__.encode())
@@ -110,13 +100,14 @@ def fingerprint(config: Config, selection: Selection) -> str:
         for u in incident.updates:
             d.update(f"{u.stem}:{u.source_hash}\n".encode())
     for root in (config.dir("locales"), config.dir("templates"), PACKAGE_DIR):
-        _tree_signature(root, d)
+        for path, mtime, size in stat_tree(root, ignore=lambda name: name == "__pycache__"):
+            d.update(f"{path}:{size}:{mtime}\n".encode())
     # Files a channel reads besides the content (an e-mail channel's recipient lists): a
     # recipient added to a list must be seen by the next pass.
     for cfg in config.channels:
         for rel in cfg.options.get("lists", ()) if isinstance(cfg.options.get("lists"), list) else ():
-            path = config.root / str(rel)
-            st = path.stat() if path.is_file() else None
+            list_path = config.root / str(rel)
+            st = list_path.stat() if list_path.is_file() else None
             d.update(f"{rel}:{st.st_size if st else -1}:{st.st_mtime_ns if st else -1}\n".encode())
     return d.hexdigest()[:32]
 
@@ -142,13 +133,42 @@ class LazyViews(Mapping[str, list[IncidentView]]):
 
     def _get(self) -> dict[str, list[IncidentView]]:
         if self._views is None:
-            from publisher.site import localized
+            # Imported here: pages imports Jinja: only when a channel reads the views.
+            from publisher.pages import localized
 
             self._views = localized(*self._args)
         return self._views
 
     def __getitem__(self, lang: str) -> list[IncidentView]:
         return self._get()[lang]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
+class LazyNotes(Mapping[str, Notes]):
+    """ctx.corrections' notes when the site was not rebuilt: read from the archive only if a
+    channel renders them (the every-minute pass usually plans nothing)."""
+
+    def __init__(self, config: Config, site: Site, now: datetime) -> None:
+        self._args = (config, site, now)
+        self._notes: Mapping[str, Notes] | None = None
+
+    def _get(self) -> Mapping[str, Notes]:
+        if self._notes is None:
+            # Imported here: corrections renders pages (Jinja), which the cron path rarely needs.
+            from publisher.corrections import prepare
+            from publisher.pages import visible
+
+            config, site, now = self._args
+            self._notes = prepare(config, visible(site, now), now, archive=False).notes
+        return self._notes
+
+    def __getitem__(self, update_id: str) -> Notes:
+        return self._get()[update_id]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._get())
@@ -179,6 +199,9 @@ class Job:
     # How a person resolved drift at the remote end: "overwrite" (publisher's version),
     # "adopt" (keep the remote one), or None (report it and wait).
     remote_decision: str | None = None
+    # --now given on the command line (a drill, a test), and --rewind: see _refuse_going_back.
+    pretend: bool = False
+    rewind: bool = False
     report: Report = field(default_factory=Report)
     secrets: list[str] = field(default_factory=list)
 
@@ -207,14 +230,38 @@ class Job:
                 self._deliver_all(channels, selection, fp, ledger, Path(tmp) / "site")
         else:
             with Ledger(self.config.ledger_path) as ledger:
+                self._refuse_going_back(ledger)
                 self._record_approvals(ledger, selection)
                 self._deliver_all(channels, selection, fp, ledger, self.state_dir / "site")
+                last = ledger.meta(LAST_NOW)
+                if last is None or self.now > datetime.fromisoformat(last):
+                    ledger.set_meta(LAST_NOW, self.now.isoformat())
         self.log.summary(self.report, time.perf_counter() - started)
         return self.report
 
+    def _refuse_going_back(self, ledger: Ledger) -> None:
+        """A `--now` earlier than the last live pass would take the live site back in time:
+        every update published since disappears (a drill run against production). Refused
+        unless `--rewind` says so; `--dry-run` changes nothing and is always allowed."""
+        last = ledger.meta(LAST_NOW)
+        if not self.pretend or self.rewind or last is None:
+            return
+        previous = datetime.fromisoformat(last)
+        if self.now >= previous:
+            return
+        from publisher.errors import UsageError
+
+        local = previous.astimezone(self.config.zone).isoformat(timespec="minutes")
+        raise UsageError(
+            f"--now is before the last live pass ({local}): publishing would take the live site "
+            "back in time and unpublish every update since\n    fix: for a drill, use "
+            "`publisher publish --dry-run --now …` or a separate project (its own state and "
+            "output); to really take the site back to that time, add --rewind"
+        )
+
     @property
     def state_dir(self) -> Path:
-        return self.config.dir("state")
+        return self.config.state_dir
 
     def _deliver_all(
         self,
@@ -224,8 +271,10 @@ class Job:
         ledger: Ledger | None,
         site_dir: Path,
     ) -> None:
-        views = self._build(selection, fp, ledger, site_dir)
-        ctx = PublishContext(self.config, selection.site, self.now, views, site_dir, self.dry_run)
+        views, corrections = self._build(selection, fp, ledger, site_dir)
+        ctx = PublishContext(
+            self.config, selection.site, self.now, views, site_dir, self.dry_run, corrections
+        )
         updates = {u.id: u for i in selection.site.incidents for u in i.updates}
         instances: list[tuple[ChannelConfig, Channel]] = []
         for cfg in channels:
@@ -255,28 +304,29 @@ class Job:
 
     def _build(
         self, selection: Selection, fp: str, ledger: Ledger | None, site_dir: Path
-    ) -> Mapping[str, list[IncidentView]]:
+    ) -> tuple[Mapping[str, list[IncidentView]], Corrections]:
         if (
             ledger is not None
             and not self.dry_run
             and site_dir.is_dir()
             and ledger.meta("site_fingerprint") == fp
         ):
-            return LazyViews(self.config, selection.site, self.now)
+            lazy = LazyNotes(self.config, selection.site, self.now)
+            return LazyViews(self.config, selection.site, self.now), Corrections(lazy)
+        # Imported here: the build (Jinja, Markdown) only when inputs changed (rare on cron).
         from publisher.site import build
 
         config = self.config
         if self.dry_run:
             # A dry run writes nothing under the state dir: any cache a build step keeps
             # goes to the throwaway directory next to the throwaway site.
-            from dataclasses import replace
 
             paths = {**config.raw["paths"], "state": str(site_dir.parent / "state")}
             config = replace(config, raw={**config.raw, "paths": paths})
         built = build(config, selection.site, self.now, output=site_dir, use_cache=not self.dry_run)
         if ledger is not None and not self.dry_run:
             ledger.set_meta("site_fingerprint", fp)
-        return LazyViews(self.config, selection.site, self.now, built.views)
+        return LazyViews(self.config, selection.site, self.now, built.views), built.corrections
 
     def _record_approvals(self, ledger: Ledger, selection: Selection) -> None:
         """Audit: who approved each version of an update, the first time it goes out."""
@@ -609,8 +659,6 @@ def allowed(d: Delivery, channel: str, updates: Mapping[str, Update]) -> bool:
 
 
 def _iso(dt: datetime | None) -> str | None:
-    from publisher.ledger import iso
-
     return iso(dt)
 
 
@@ -624,11 +672,22 @@ def run_pass(
     retry: bool = False,
     replan: bool = False,
     remote_decision: str | None = None,
+    pretend: bool = False,
+    rewind: bool = False,
 ) -> Report:
     # A decision about drift is for now: the deliveries it concerns wait for their backoff.
     retry = retry or remote_decision is not None
     return Job(
-        config, loaded, now, log, dry_run=dry_run, retry=retry, replan=replan, remote_decision=remote_decision
+        config,
+        loaded,
+        now,
+        log,
+        dry_run=dry_run,
+        retry=retry,
+        replan=replan,
+        remote_decision=remote_decision,
+        pretend=pretend,
+        rewind=rewind,
     ).run()
 
 
@@ -649,6 +708,7 @@ def check_channels(config: Config, loaded: LoadResult, now: datetime) -> list[Di
         LazyViews(config, loaded.site, until),
         config.dir("output"),
         dry_run=True,
+        corrections=Corrections(LazyNotes(config, loaded.site, until)),
     )
     for cfg in enabled_channels(config):
         try:

@@ -21,10 +21,14 @@ import json
 import os
 import shutil
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 MANIFEST = ".publisher-manifest.json"
+# Written once into every directory publisher creates for a site and never removed: only a
+# directory carrying it (or a manifest, from older versions) is ever emptied or replaced.
+MARKER = ".publisher-site"
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -37,16 +41,80 @@ class File(Protocol):
     def content(self) -> bytes: ...
 
 
+@dataclass(frozen=True)
+class Page:
+    """One file of the site: what every page builder yields and publish_tree writes."""
+
+    path: str  # relative to the output root, posix
+    content: bytes
+
+
 def staging_dir(output: Path) -> Path:
     return output.with_name(f".{output.name}.staging")
 
 
 def read_manifest(directory: Path) -> dict[str, str] | None:
+    """path -> sha256 of what `directory` holds, or None (absent, damaged, or naming a path
+    outside the directory: a manifest is trusted to delete files, so it must stay inside)."""
     try:
         data = json.loads((directory / MANIFEST).read_text())
     except (OSError, ValueError):
         return None
-    return data if isinstance(data, dict) else None
+    if not isinstance(data, dict) or not all(_inside_name(k) for k in data):
+        return None
+    return data
+
+
+def _inside_name(name: object) -> bool:
+    if not isinstance(name, str) or not name or name.startswith("/") or "\\" in name or "\0" in name:
+        return False
+    return all(part not in ("", ".", "..") for part in name.split("/"))
+
+
+def is_own(directory: Path) -> bool:
+    """True when `directory` is publisher's to empty or replace: it carries publisher's
+    marker or a valid manifest, or it is empty."""
+    if (directory / MARKER).is_file() or read_manifest(directory) is not None:
+        return True
+    try:
+        return not any(directory.iterdir())
+    except OSError:
+        return False
+
+
+def refuse_foreign(directory: Path, what: str) -> None:
+    from publisher.errors import TargetRefused
+
+    if directory.is_dir() and not directory.is_symlink() and not is_own(directory):
+        raise TargetRefused(
+            str(directory),
+            f"{what} is a directory publisher did not create (no {MARKER} or {MANIFEST} in it): "
+            "nothing was moved or removed",
+            "point [paths] output (or the channel's path) at a new or empty directory, or move this one away",
+        )
+
+
+def unsafe_target(target: Path, root: Path, protected: dict[str, Path], relative: bool) -> str | None:
+    """Why `target` may not be a site directory publisher swaps and prunes, or None.
+
+    Never the project root or a parent of it, never content/locales/templates/state (or a
+    directory inside or around them), and a relative path stays inside the project.
+    """
+    candidates = {Path(os.path.normpath(target))}
+    try:
+        candidates.add(target.resolve())
+    except (OSError, RuntimeError):
+        pass
+    root = root.resolve()
+    for t in candidates:
+        if root.is_relative_to(t):
+            return "is the project directory or a parent of it"
+        if relative and not t.is_relative_to(root):
+            return "is outside the project; write an absolute path to deploy elsewhere"
+        for name, d in protected.items():
+            if t == d or t.is_relative_to(d) or d.is_relative_to(t):
+                return f"is, holds or is inside the {name} directory ({name} = {d})"
+    return None
 
 
 def exchange(a: Path, b: Path) -> bool:
@@ -78,6 +146,14 @@ def publish_tree(files: Iterable[File], output: Path) -> tuple[int, int]:
     """Make `files` the content of `output` atomically; returns (files, files written)."""
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = staging_dir(output)
+    refuse_foreign(output, "the output directory")
+    refuse_foreign(staging, "the staging twin of the output directory")
+    if staging.is_symlink() or (staging.exists() and not staging.is_dir()):
+        from publisher.errors import TargetRefused
+
+        raise TargetRefused(
+            str(staging), "the staging twin of the output directory is not a directory", "move it away"
+        )
     previous = read_manifest(staging) if staging.is_dir() else None
     if previous is None:
         shutil.rmtree(staging, ignore_errors=True)
@@ -85,6 +161,8 @@ def publish_tree(files: Iterable[File], output: Path) -> tuple[int, int]:
         previous = {}
     else:
         (staging / MANIFEST).unlink()
+    if not (staging / MARKER).is_file():
+        (staging / MARKER).write_text("made by publisher: this directory is rebuilt on every build\n")
     manifest: dict[str, str] = {}
     written = 0
     for item in files:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt_
 import posixpath
 import re
-from datetime import UTC
+from collections.abc import Callable
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
@@ -18,10 +18,13 @@ from zoneinfo import ZoneInfo
 import jinja2
 from babel import Locale
 from babel.dates import format_date, format_time, get_timezone_location
+from markupsafe import escape
 
 from publisher import urls
 from publisher.config import Config
 from publisher.i18n.catalogs import ui_translations
+from publisher.notes import Corrections
+from publisher.timeutil import iso_utc
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -30,18 +33,6 @@ PLAIN_TEXT_KINDS = ("social", "text")
 
 # Babel's "en" is US English; a European public body writes British dates (15 November, 19:00).
 BABEL_LOCALES = {"en": "en_GB"}
-
-# Vocabulary → UI string. The msgids are written out in the templates' macro too, so the
-# extractor sees them; this mapping is what channels without templates use.
-STATUS_ORDER = {
-    "investigating": 0,
-    "identified": 1,
-    "monitoring": 2,
-    "resolved": 3,
-    "scheduled": 0,
-    "in_progress": 1,
-    "completed": 3,
-}
 
 
 def babel_locale(lang: str) -> Locale:
@@ -86,10 +77,6 @@ def language_name(code: str) -> str:
     return (Locale.parse(code).get_display_name(code) or code).capitalize()
 
 
-def iso_utc(dt: dt_.datetime) -> str:
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 @lru_cache(maxsize=65536)
 def relative(target: str, page: str) -> str:
     """Link from one output page to another as a relative URL, so public/ works from disk."""
@@ -113,11 +100,27 @@ def demote_headings(html: str, parent: int) -> str:
     return _HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift)}", html)
 
 
+def escaping_gettext(tr: Any) -> tuple[Callable[..., str], ...]:
+    """gettext, ngettext, pgettext, npgettext returning HTML-escaped text (see Renderer.env)."""
+
+    def esc(text: str) -> str:
+        return str(escape(text))
+
+    return (
+        lambda s: esc(tr.gettext(s)),
+        lambda s, p, n: esc(tr.ngettext(s, p, n)),
+        lambda c, s: esc(tr.pgettext(c, s)),
+        lambda c, s, p, n: esc(tr.npgettext(c, s, p, n)),
+    )
+
+
 class Renderer:
     """Builds and caches the Jinja environment for each (kind, language)."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, corrections: Corrections | None = None) -> None:
         self.config = config
+        # The build's notes (publisher.corrections.prepare); none for a renderer outside one.
+        self.corrections = corrections or Corrections()
         self._envs: dict[tuple[str, str], jinja2.Environment] = {}
         # The build's RenderCache (publisher.cache), if any: page hooks keep what they
         # derive from one incident there, under that incident's key.
@@ -150,7 +153,16 @@ class Renderer:
         )
         env.policies["ext.i18n.trimmed"] = True
         translations = ui_translations(self.config.dir("locales"), lang)
-        env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+        if kind == "social":
+            env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+        else:
+            # Jinja marks a translation safe in an autoescaped template: a msgstr would be
+            # inserted as HTML on every page. UI strings are text, so they are escaped here
+            # (and `check` refuses markup in them).
+            gettext, ngettext, pgettext, npgettext = escaping_gettext(translations)
+            env.install_gettext_callables(  # type: ignore[attr-defined]
+                gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext
+            )
         fmt = Formatter(lang, self.config.zone, translations.gettext)
         site_title, site_title_lang = self.config.site_title_for(lang)
         env.globals.update(
@@ -161,6 +173,9 @@ class Renderer:
             contact=self.config.contact,
             phone=self.config.phone,
             accessibility=self.config.accessibility,
+            # [contacts] for a language: the "whom to call" lines and the lines' hours
+            contacts_for=self.config.contacts,
+            contact_hours=self.config.contact_hours,
             site_title=site_title,
             site_title_lang=site_title_lang,
             urls=urls,
@@ -170,9 +185,14 @@ class Renderer:
             iso_utc=iso_utc,
             language_name=language_name,
         )
-        from publisher.corrections import notes_for  # visible corrections and retractions
+        env.globals["update_notes"] = self.corrections.for_update  # corrections, retractions
+        from publisher import services
 
-        env.globals["update_notes"] = partial(notes_for, self.config)
+        env.globals.update(
+            service_icons=services.ICONS,
+            service_groups=services.groups,
+            service_history=partial(services.history, self.config),
+        )
         env.filters["relative"] = relative
         env.filters["demote_headings"] = demote_headings
         self._envs[key] = env

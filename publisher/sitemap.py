@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING
 from publisher import urls
 from publisher.config import Config
 from publisher.localize import IncidentView
-from publisher.render import iso_utc
+from publisher.release import Page
+from publisher.timeutil import iso_utc
 
 if TYPE_CHECKING:
     from publisher.render import Renderer
-    from publisher.site import Page
-
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 
@@ -71,7 +70,5 @@ def robots(config: Config) -> bytes:
 
 
 def pages(config: Config, views: dict[str, list[IncidentView]], renderer: Renderer) -> Iterator[Page]:
-    from publisher.site import Page
-
     yield Page(urls.SITEMAP, sitemap(config, views))
     yield Page(urls.ROBOTS, robots(config))

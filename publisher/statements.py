@@ -17,18 +17,20 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
 
-from publisher import frontmatter, markup
+from publisher import frontmatter, markup, sourcefile
 from publisher.config import Config
-from publisher.errors import Diagnostic, display_path
+from publisher.errors import Diagnostic, display_path, guarded
 from publisher.i18n.catalogs import markup_problems, read_catalog
+from publisher.i18n.pofiles import msgstr_line
 from publisher.model import STATUSES
 
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
-STATEMENT_KEYS = ("title", "status", "approved_by", "next_update_in", "lang")
+STATEMENT_KEYS = ("title", "aliases", "status", "approved_by", "next_update_in", "lang")
 _DURATION = re.compile(r"^(\d+)\s*(min|m|h|d)$")
 
 
@@ -78,6 +80,7 @@ class Statement:
     approved_by: str | None = None
     next_update_in: timedelta | None = None
     field_lines: Mapping[str, int] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()  # other names, e.g. in the other language (panne-informatique)
 
     @property
     def placeholders(self) -> list[str]:
@@ -86,8 +89,10 @@ class Statement:
 
 def load_statement(path: Path, config: Config, out: list[Diagnostic]) -> Statement | None:
     shown = display_path(path, config.root)
-    text = path.read_text(encoding="utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
-    doc = frontmatter.parse(text, shown)
+    read = sourcefile.read_text(path, config.root, shown, out, config.file_size_limit)
+    if read is None:
+        return None
+    doc = frontmatter.parse(read[0], shown)
     if isinstance(doc, list):
         out.extend(doc)
         return None
@@ -120,6 +125,21 @@ def load_statement(path: Path, config: Config, out: list[Diagnostic]) -> Stateme
             )
         )
         ok = False
+    aliases = fields.get("aliases") or []
+    if not (
+        isinstance(aliases, list)
+        and all(isinstance(a, str) and re.fullmatch(r"[a-z0-9-]+", a) for a in aliases)
+    ):
+        out.append(
+            Diagnostic(
+                shown,
+                lines.get("aliases", 1),
+                "aliases must be a list of names (lower-case letters, digits, -)",
+                "e.g. aliases: [panne-informatique]",
+            )
+        )
+        ok = False
+        aliases = []
     cadence = None
     if fields.get("next_update_in") is not None:
         cadence = parse_duration(str(fields["next_update_in"]))
@@ -170,6 +190,7 @@ def load_statement(path: Path, config: Config, out: list[Diagnostic]) -> Stateme
         approved_by=str(approved) if approved else None,
         next_update_in=cadence,
         field_lines=lines,
+        aliases=tuple(aliases),
     )
 
 
@@ -180,10 +201,21 @@ def load_statements(config: Config, out: list[Diagnostic]) -> dict[str, Statemen
         for path in sorted(directory.glob("*.md")):
             if path.name.lower() == "readme.md":
                 continue
-            st = load_statement(path, config, out)
+            shown = display_path(path, config.root)
+            st = guarded(shown, out, partial(load_statement, path, config, out))
             if st is not None:
                 found[st.name] = st
     return found
+
+
+def find_statement(library: Mapping[str, Statement], name: str) -> Statement | None:
+    """By file name or by one of its aliases (accents and case optional: "Panne-Informatique")."""
+    from publisher.spoken import fold
+
+    wanted = fold(name).replace(" ", "-")
+    if wanted in library:
+        return library[wanted]
+    return next((st for st in library.values() if wanted in st.aliases), None)
 
 
 def statement_catalog(config: Config, st: Statement, lang: str) -> Catalog | None:
@@ -233,7 +265,6 @@ def _usable(catalog: Catalog | None, msgid: str, context: str | None) -> str | N
 def check_statements(config: Config) -> list[Diagnostic]:
     """Statements that would fail the comms officer at the worst moment: broken files,
     translations missing or with placeholders that differ from the source."""
-    from publisher.lints import msgstr_line
 
     out: list[Diagnostic] = []
     library = load_statements(config, out)

@@ -1,4 +1,4 @@
-"""Local-time parsing for the configured zone.
+"""Time: local-time parsing for the configured zone, and the one UTC timestamp format.
 
 Authors write local times ("2019-11-15T19:00"). A local time that does not exist (spring
 forward gap) or exists twice (autumn overlap) is rejected with both explicit spellings, and an
@@ -12,6 +12,10 @@ import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+# A status update is written for now, not for antiquity or the far future; outside this range
+# Python's datetime cannot even convert between zones (year 1, year 9999 with an offset).
+YEARS = (1970, 2999)
+
 _LOCAL = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:?\d{2}|Z)?$")
 
 
@@ -19,6 +23,11 @@ class LocalTimeError(ValueError):
     def __init__(self, message: str, hint: str) -> None:
         super().__init__(message)
         self.hint = hint
+
+
+def iso_utc(dt: datetime) -> str:
+    """The UTC timestamp publisher writes everywhere (ledger, JSON, feeds, logs, lock)."""
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _fmt(dt: datetime) -> str:
@@ -38,6 +47,11 @@ def parse_local(text: str, zone: ZoneInfo) -> datetime:
         dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
         raise LocalTimeError(f"'{text}' is not a valid date: {exc}", "check the day and month") from exc
+    if not YEARS[0] <= dt.year <= YEARS[1]:
+        raise LocalTimeError(
+            f"'{text}' is out of range (the year must be between {YEARS[0]} and {YEARS[1]})",
+            "check the year: write the date of the update, e.g. 2019-11-15T19:00",
+        )
     if dt.tzinfo is not None:
         local = dt.astimezone(zone)
         if local.utcoffset() != dt.utcoffset():

@@ -33,6 +33,17 @@ def incident_json(incident_id: str) -> str:
     return f"incidents/{incident_id}.json"
 
 
+def print_notice(incident_id: str) -> str:
+    """The A4 notice to print and pin up (publisher/printing.py)."""
+    return f"print/{incident_id}.html"
+
+
+def banner_snippet(lang: str) -> str:
+    """The HTML banner other sites embed (publisher/banner.py)."""
+    return f"banner/{lang}.html"
+
+
+BANNER_JSON = "banner/banner.json"
 STYLESHEET = "style.css"
 STATUS_JSON = "status.json"
 SITEMAP = "sitemap.xml"

@@ -114,7 +114,9 @@ def test_retraction_edits_the_old_post_and_links_the_new_statement(
     old = fb.get_post(old_id).message
     assert old.startswith("RETIRÉ : ce communiqué a été retiré le vendredi 22 novembre 2019")
     assert f"/fr/incidents/{INCIDENT}/20191122T1800.html" in old.split("\n")[1]
-    assert "Texte d’origine :" in old and "Ce vendredi 15 novembre" in old  # kept, not erased
+    # kept below a clear mark, not erased; the post keeps its own link
+    assert "Texte retiré (n’est plus valable) :\nCe vendredi 15 novembre" in old
+    assert f"/fr/incidents/{INCIDENT}/20191115T2130.html" in old
     assert len(fb.posts) == 7 and not fb.requests_for("post.delete")
 
 

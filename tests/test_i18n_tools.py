@@ -61,11 +61,11 @@ def line_of(path: Path, needle: str) -> int:
 def test_example_catalogs_are_exactly_what_the_tool_writes(example: Path, cli: Cli) -> None:
     before = {p: p.read_bytes() for p in [example / PO, example / POT]}
     r = run(cli, example, "i18n", "extract")
-    assert r.code == 0 and f"unchanged {POT} (29 messages)" in r.out
+    assert r.code == 0 and f"unchanged {POT} (41 messages)" in r.out
     r = run(cli, example, "i18n", "update", "--check")
     assert r.code == 0, r.out + r.err
     assert {p: p.read_bytes() for p in before} == before
-    assert sum(1 for v in translations(example / PO).values() if v) == 29
+    assert sum(1 for v in translations(example / PO).values() if v) == 41
 
 
 def test_every_catalog_written_passes_msgfmt_and_round_trips_through_babel(example: Path, cli: Cli) -> None:
@@ -153,9 +153,9 @@ def test_extract_rewrites_a_template_only_when_its_messages_change(example: Path
     md = example / UPDATES / "20191120T1800.md"
     edit(md, "---\nLa remise", "---\n\nLa remise")
     r = run(cli, example, "i18n", "extract")
-    assert f"wrote {POT} (29 messages)" in r.out
+    assert f"wrote {POT} (41 messages)" in r.out
     text = pot.read_text()
-    assert f"#: content/incidents/{INCIDENT}/20191120T1800.md:8\n" in text
+    assert f"#: content/incidents/{INCIDENT}/20191120T1800.md:13\n" in text
     assert re.search(r"POT-Creation-Date: (\S+ \S+)", text).group(1) != re.search(  # type: ignore[union-attr]
         r"POT-Creation-Date: (\S+ \S+)", first.decode()
     ).group(1)  # type: ignore[union-attr]
@@ -257,7 +257,7 @@ def test_stats_counts_fuzzy_apart_and_says_what_blocks_publication(example: Path
     row = next(c for c in data["catalogs"] if c["path"] == PO)
     # 29 entries: 26 translated, 2 fuzzy (the damaged one + the edited paragraph), 1 empty;
     # the edited paragraph's old text was taken over by its fuzzy successor, not obsoleted.
-    assert (row["translated"], row["fuzzy"], row["untranslated"], row["obsolete"]) == (26, 2, 1, 0)
+    assert (row["translated"], row["fuzzy"], row["untranslated"], row["obsolete"]) == (38, 2, 1, 0)
     updates = {(u["id"], u["lang"]): u for u in data["updates"]}
     assert updates[(f"{INCIDENT}/20191116T1130", "en")] | {} == {
         "id": f"{INCIDENT}/20191116T1130",
@@ -278,7 +278,7 @@ def test_stats_counts_fuzzy_apart_and_says_what_blocks_publication(example: Path
         {"lang": "fr", "required": data["ui"][0]["required"], "complete": True, "missing": []}
     ]
     human = run(cli, example, "i18n", "stats").out
-    assert re.search(rf"{re.escape(PO)}\s+26\s+2\s+1\s+0\n", human), human
+    assert re.search(rf"{re.escape(PO)}\s+38\s+2\s+1\s+0\n", human), human
     assert f"{INCIDENT}/20191117T1800 (fr)  publishable in en: no (1 block missing)" in human
     assert f"{INCIDENT}/20191122T1700 (fr)  publishable in en: no (1 block missing, 1 of them fuzzy)" in human
     assert f"{INCIDENT}/20191120T1800 (fr)  publishable in en: yes" in human
@@ -391,7 +391,7 @@ ipconfig /flushdns
 ```
 """)
     r = run(cli, example, "i18n", "extract")
-    assert r.code == 0 and f"wrote {POT} (31 messages)" in r.out
+    assert r.code == 0 and f"wrote {POT} (43 messages)" in r.out
     pot = polib.pofile(str(example / POT))
     assert not [e for e in pot if "flushdns" in e.msgid]
     heading = pot.find("Pour les professionnels")
@@ -421,7 +421,9 @@ def test_a_malformed_catalog_is_never_guessed_at(example: Path, cli: Cli) -> Non
     assert (
         f"{PO}:{bad - 1}: error: not a valid gettext catalog: unterminated or badly escaped string" in r.err
     )
-    assert run(cli, example, "build").code == 0
+    # The build leaves the catalog out, says so (exit 2), and publishes the French text.
+    built = run(cli, example, "build")
+    assert built.code == 2 and f"{PO}:{bad - 1}: error: not a valid gettext catalog" in built.err
     en = (example / "public/en/incidents" / INCIDENT / "20191116T1130.html").read_text()
     assert "Merci à tous pour votre patience" in en and "Thanks." not in en
     assert "Translation in progress" in en
@@ -472,7 +474,7 @@ def test_adding_a_language_publisher_does_not_ship(example: Path, cli: Cli) -> N
     assert r.code == 0, r.err
     required = ui_status(load_config(example), "de").required
     assert f"created locales/de/LC_MESSAGES/messages.po: {required} new" in r.out
-    assert f"created locales/de/LC_MESSAGES/incidents/{INCIDENT}.po: 29 new" in r.out
+    assert f"created locales/de/LC_MESSAGES/incidents/{INCIDENT}.po: 41 new" in r.out
     r = run(cli, example, "check")
     assert r.code == 2
     assert f"language 'de' is enabled but {required} of {required} UI strings have no translation" in r.err

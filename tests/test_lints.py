@@ -29,7 +29,7 @@ def bad(tmp_path: Path, cli) -> Path:
             "--phone",
             "02 00 00 00 00",
             "--url",
-            "https://statut.example.org/",
+            "https://statut.ch-test.fr/",
         ).code
         == 0
     )
@@ -224,7 +224,7 @@ def test_status_flags_an_overdue_promise(bad: Path, cli) -> None:
         (bad / f"{INC}/20261130T{stem}.md").unlink()
     assert "Overdue" not in cli("-C", bad, "status", "--now", "2026-11-30T10:59").out
     r = cli("-C", bad, "status", "--now", "2026-11-30T12:20")
-    assert "Overdue: readers were promised an update:" in r.out
+    assert "Overdue: readers were promised an update:" in r.out and r.code == 1  # for monitoring
     assert (
         f"2026-11-30-panne  promised for 2026-11-30 11:00 (1 h 20 min ago) by {INC}/20261130T0900.md"
     ) in r.out

@@ -46,10 +46,11 @@ def test_one_post_per_language_tagged_and_within_the_limit(project: Path, masto:
     for s in statuses:
         assert socialtext.length(s.text) <= 500
         assert s.text.split()[-1].startswith("https://status.chu-rouen.example/")
-    # The first statement (about 900 characters) keeps its leading paragraph and links the
-    # full text; it is never cut inside a paragraph.
+    # The first statement (about 900 characters) keeps what to do and whom to call, then
+    # the lead of its first paragraph, and links the full text.
     fr = statuses[0].text
-    assert "la plupart des logiciels utilisés dans les services sont inaccessibles" in fr
+    assert "Urgence vitale : 15 · Standard : 02 32 88 89 90" in fr
+    assert "\nCe vendredi 15 novembre, vers 19 h, le CHU de Rouen" in fr
     assert fr.endswith(
         f"Communiqué complet : https://status.chu-rouen.example/fr/incidents/{INCIDENT}/20191115T2130.html"
     )

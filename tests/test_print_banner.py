@@ -94,8 +94,13 @@ def test_print_notice_is_bilingual_and_its_qr_code_decodes_to_the_site(example: 
         "Les urgences restent ouvertes.",
         "Prochain point : dimanche 17 novembre 2019",
         "Besoin d’aide ? Appelez le :",
-        "+33 2 32 88 89 90",
+        "Urgence vitale : 15",  # [contacts], then the [print] extra numbers
+        "Standard : 02 32 88 89 90",
+        "Courriel (adresse temporaire) : crise.chu-rouen@example.org",
+        "Lignes joignables : 24 h/24, 7 j/7",
         "Urgences / A&E : 02 32 88 00 00",
+        "Services Urgences : ◐ Mode dégradé — Ouvertes ; attente plus longue",
+        "Que faire : Urgences ouvertes",
         URL,
     ):
         assert expected in fr_text, expected
@@ -107,7 +112,9 @@ def test_print_notice_is_bilingual_and_its_qr_code_decodes_to_the_site(example: 
         "A&E remains open.",
         "Next update: Sunday, 17 November 2019",
         "If you need help, call:",
-        "+33 2 32 88 89 90",
+        "Switchboard: 02 32 88 89 90",
+        "Emergency department",
+        "◐ Degraded mode — Open; longer waits",
         URL,
     ):
         assert expected in en_text, expected

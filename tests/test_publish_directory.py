@@ -89,6 +89,7 @@ def test_unapproved_update_is_held_and_reported(example, cli):
     assert "Aucune fuite" in page(example)  # the approved ones did go out
     status = cli("-C", example, "status", "--now", "2019-11-24T12:00")
     assert "Waiting for approval" in status.out and "20191124T1000" in status.out
+    assert status.code == 1  # monitoring sees a due update waiting for someone
     path.write_text(
         path.read_text("utf-8").replace("publish_at:", "approved_by: Direction générale\npublish_at:"),
         encoding="utf-8",
@@ -233,9 +234,12 @@ def test_json_log_lines_for_monitoring(example, cli):
     assert records[2]["exit"] == 0 and records[2]["held"] == 1
 
 
-def test_quiet_prints_nothing_when_nothing_happened(example, cli):
-    cli("-C", example, "publish", "--now", AFTER_ALL)
-    assert cli("-C", example, "publish", "--now", AFTER_ALL, "-q").out == ""
+def test_quiet_prints_the_summary_line_and_failures_only(example, cli):
+    first = cli("-C", example, "publish", "--now", AFTER_ALL, "-q")
+    assert first.out.splitlines() == [first.out.strip()] and first.out.startswith("publish: done in ")
+    assert "1 created" in first.out
+    idle = cli("-C", example, "publish", "--now", AFTER_ALL, "-q")
+    assert idle.out.startswith("publish: done in ") and "nothing new" in idle.out  # monitoring sees it
 
 
 def test_rollback_restores_previous_release_until_content_changes(example, cli):

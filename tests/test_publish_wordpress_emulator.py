@@ -159,3 +159,38 @@ def test_removed_incident_is_reported_not_deleted(example, cli, wp):
     status = cli("-C", example, "status", "--now", AFTER_ALL)
     assert "Removed from content but still published" in status.out
     assert f"{INCIDENT}/fr" in status.out and f"{INCIDENT}/en" in status.out
+
+
+def test_a_post_shows_corrections_and_withdrawals_as_the_site_does(example, cli, wp):
+    """A corrected update gets its dated change note and the link to its previous text on
+    the status site; a withdrawn one says so first, links the replacing statement and keeps
+    its text in a marked block; the wrapper says which language the post is in."""
+    configure(example, wp)
+    assert cli("-C", example, "publish", "--now", AFTER_ALL).code == 0
+    folder = example / "content" / "incidents" / INCIDENT
+    path = folder / "20191116T1130.md"
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        .replace("vers minuit", "vers 23 h 30")
+        .replace("\n---\n", "\ncorrection: Heure corrigée.\n---\n", 1),
+        encoding="utf-8",
+    )
+    (folder / "20191122T1800.md").write_text(
+        '---\nstatus: resolved\npublish_at: "2019-11-22T18:00"\napproved_by: Direction\n'
+        "retracts: 20191115T2130\n---\nLe premier communiqué contenait une erreur.\n",
+        encoding="utf-8",
+    )
+    result = cli("-C", example, "publish", "--now", AFTER_ALL)
+    assert result.code == 0, result.out + result.err
+    fr = next(i for i in wp.posts() if i.slug == f"{INCIDENT}-fr").content
+    en = next(i for i in wp.posts() if i.slug == f"{INCIDENT}-en").content
+    assert fr.startswith('<div class="publisher-incident" lang="fr">')
+    assert en.startswith('<div class="publisher-incident" lang="en">')
+    assert "Corrigé le" in fr and "Heure corrigée." in fr
+    assert f"https://status.chu-rouen.example/fr/incidents/{INCIDENT}/20191116T1130/v-" in fr
+    withdrawn = fr[fr.index("<strong>Retiré le") :]
+    replacing = f"https://status.chu-rouen.example/fr/incidents/{INCIDENT}/20191122T1800.html"
+    assert replacing in withdrawn[:400]
+    marked = withdrawn.index("Texte retiré (n’est plus valable)")
+    assert withdrawn.index("Ce vendredi 15 novembre") > marked  # the old text after the notice
+    assert "Que faire, qui appeler" in fr and 'href="tel:15"' in fr

@@ -259,3 +259,40 @@ def test_statement_catalogs_pass_msgfmt_and_keep_placeholders() -> None:
         assert entries.percent_translated() == 100
         braced = [e for e in entries if "{" in e.msgid]
         assert braced and all("python-brace-format" in e.flags for e in braced)
+
+
+@pytest.mark.parametrize(
+    ("value", "refused"),
+    [
+        ("", "the value is empty"),
+        ("   ", "the value is empty"),
+        ("les urgences\n## Appelez le 0899", "one line of plain text"),
+        ("les urgences\r\n[ici](tel:+33899000000)", "one line of plain text"),
+        ("x\x07", "one line of plain text"),
+    ],
+)
+def test_set_values_are_one_line_and_not_empty(tmp_path: Path, cli, value: str, refused: str) -> None:  # type: ignore[no-untyped-def]
+    project = _project(tmp_path, cli)
+    cli("-C", project, "new", "incident", "Panne informatique", "--now", "2026-11-30T14:00")
+    r = cli(
+        "-C", project, "new", "update", "panne-informatique", "--from", "it-outage",
+        "--set", "time=14 h", "--set", f"service={value}", "--now", "2026-11-30T14:05",
+    )  # fmt: skip
+    assert r.code == 2 and refused in r.err
+    assert not list((project / "content/incidents").glob("*/20261130T1405.md"))
+
+
+def test_set_values_are_text_not_markdown_and_are_echoed(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    project = _project(tmp_path, cli)
+    cli("-C", project, "new", "incident", "Panne informatique", "--now", "2026-11-30T14:00")
+    hostile = "les urgences [appelez le 15](tel:+33899000000) **vite** <https://evil.example> ![x](http://t.example/p.png)"
+    r = cli(
+        "-C", project, "new", "update", "panne-informatique", "--from", "it-outage",
+        "--set", "time=14 h", "--set", f"service={hostile}", "--now", "2026-11-30T14:05",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    assert "set time = 14 h" in r.out and "set service = les urgences \\[appelez le 15\\]" in r.out
+    assert cli("-C", project, "publish", "--now", "2026-11-30T14:10").code == 0
+    fr = (project / "public/fr/incidents/2026-11-30-panne-informatique/index.html").read_text()
+    assert "[appelez le 15](tel:+33899000000) **vite** &lt;https://evil.example&gt;" in fr
+    assert 'href="tel:+33899' not in fr and 'evil.example"' not in fr and "<img" not in fr

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 from importlib.metadata import EntryPoint, entry_points
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Literal, cast, get_args
 
 from publisher.errors import ChannelLoadError, UnknownChannelType
 
@@ -30,6 +30,21 @@ if TYPE_CHECKING:
     from publisher.config import ChannelConfig, Config
 
 GROUP = "publisher.channels"
+
+# The protocol's vocabulary lives here, below base.py, so that the registry (which config.py
+# uses to validate [channels.*]) needs nothing that imports config.py.
+ChannelKind = Literal["website", "social", "push"]
+CHANNEL_KINDS: tuple[ChannelKind, ...] = get_args(ChannelKind)
+# Delivery order within a pass: the site first, so every link a post or message carries works.
+DELIVERY_ORDER: dict[ChannelKind, int] = {"website": 0, "social": 1, "push": 2}
+# When the job asks a channel whether its published objects were changed by someone else:
+# "every_pass" (cheap and local, e.g. a release directory: checked each pass and repaired by
+# delivering again), "before_edit" (a network call: checked before each edit and by
+# `status --verify`; a difference needs a person), "never" (the channel cannot tell).
+DriftCheck = Literal["every_pass", "before_edit", "never"]
+# Class attributes every channel type declares, and the methods the job calls.
+CAPABILITIES = ("kind", "can_edit", "can_reply", "drift_check", "hosts_site")
+METHODS = ("validate_options", "plan", "send", "reconcile", "check", "drift")
 
 
 @functools.cache
@@ -48,8 +63,6 @@ def _origin(ep: EntryPoint) -> str:
 
 def channel_type(name: str) -> type[Channel]:
     """One channel type by name, importing only that one."""
-    from publisher.channels.base import CAPABILITIES, CHANNEL_KINDS, METHODS
-
     ep = declared().get(name)
     if ep is None:
         raise UnknownChannelType(name, tuple(sorted(declared())))

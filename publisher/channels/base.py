@@ -73,12 +73,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar, Literal, Protocol, get_args
+from typing import Any, ClassVar, Protocol
 
+from publisher.channels import CHANNEL_KINDS, DELIVERY_ORDER, ChannelKind, DriftCheck
 from publisher.config import ChannelConfig, Config
 from publisher.errors import DeliveryError, Diagnostic
 from publisher.localize import IncidentView
 from publisher.model import Site
+from publisher.notes import Corrections
 
 
 @dataclass(frozen=True)
@@ -86,11 +88,14 @@ class PublishContext:
     """Everything a channel may read to plan its deliveries for one pass."""
 
     config: Config
-    site: Site  # every loaded incident (all updates, even future/unapproved ones)
-    now: datetime  # aware UTC
+    site: Site  # the incidents this pass publishes (due and approved updates only)
+    now: datetime  # aware UTC: the pass's "now" (what is due was decided against it)
     views: Mapping[str, list[IncidentView]]  # lang -> views of due, approved updates
     site_dir: Path  # the freshly built static site
     dry_run: bool = False
+    # Correction and retraction notes of the build (give them to a Renderer that renders
+    # web macros: Renderer(ctx.config, ctx.corrections)).
+    corrections: Corrections = field(default_factory=Corrections)
 
 
 @dataclass(frozen=True)
@@ -119,17 +124,23 @@ class Receipt:
     adopted: bool = False
 
 
-ChannelKind = Literal["website", "social", "push"]
-CHANNEL_KINDS: tuple[ChannelKind, ...] = get_args(ChannelKind)
-# Delivery order within a pass: the site first, so every link a post or message carries works.
-DELIVERY_ORDER: dict[ChannelKind, int] = {"website": 0, "social": 1, "push": 2}
-# When the job asks a channel whether its published objects were changed by someone else:
-# "every_pass" (cheap and local, e.g. a release directory: checked each pass and repaired by
-# delivering again), "before_edit" (a network call: checked before each edit and by
-# `status --verify`; a difference needs a person), "never" (the channel cannot tell).
-DriftCheck = Literal["every_pass", "before_edit", "never"]
-CAPABILITIES = ("kind", "can_edit", "can_reply", "drift_check", "hosts_site")
-METHODS = ("validate_options", "plan", "send", "reconcile", "check", "drift")
+class PassStop:
+    """A failure that concerns every later delivery of this pass (a refused token, a rate
+    limit, a server that is down): remembered, so the rest fail at once with the same reason
+    instead of calling the remote again; a later pass tries again."""
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix  # put before the reason for the deliveries stopped by it
+        self.reason: DeliveryError | None = None
+
+    def stop(self, exc: DeliveryError) -> DeliveryError:
+        self.reason = exc
+        return exc
+
+    def raise_if_stopped(self) -> None:
+        if self.reason is not None:
+            exc = self.reason
+            raise DeliveryError(f"{self.prefix}{exc}", exc.transient, exc.retry_after)
 
 
 class Channel(Protocol):
@@ -188,6 +199,7 @@ __all__ = [
     "DELIVERY_ORDER",
     "Delivery",
     "DeliveryError",
+    "PassStop",
     "PublishContext",
     "Receipt",
 ]

@@ -41,6 +41,7 @@ from publisher.channels.base import (
 from publisher.config import ChannelConfig, Config
 from publisher.errors import Diagnostic
 from publisher.options import Option, at_least, validate
+from publisher.release import exchange, read_manifest
 
 OPTIONS = (
     Option(
@@ -75,7 +76,6 @@ def tree_hash(root: Path) -> tuple[str, int]:
     The build leaves a manifest (path -> sha256) in the tree: when it is there, hashing it
     is enough, and nothing else is read.
     """
-    from publisher.release import read_manifest
 
     manifest = read_manifest(root)
     if manifest is not None:
@@ -173,8 +173,6 @@ class DirectoryChannel(Channel):
     def damage(self) -> str | None:
         """What is wrong with the live site, or None: a dangling link, a release gone or
         incomplete (deleted by hand, a full disk during a copy by someone else...)."""
-        from publisher.release import read_manifest
-
         if not self.path.is_symlink():
             return None if self.path.is_dir() else f"the live site {self.display(self.path)} is missing"
         target = self.path.parent / os.readlink(self.path)
@@ -284,7 +282,9 @@ class DirectoryChannel(Channel):
                     data = json.loads(marker.read_text(encoding="utf-8"))
                 except (OSError, ValueError):
                     data = {}
-                found.append(Release(directory.name, directory, data))
+                # Only what publisher made is a release (and may be pruned): its marker says so.
+                if isinstance(data, dict) and ("content_hash" in data or data.get("adopted") is True):
+                    found.append(Release(directory.name, directory, data))
         return found
 
     def live(self) -> Release | None:
@@ -325,7 +325,6 @@ class DirectoryChannel(Channel):
         so sharing their inodes is safe, and one new update costs a few new files, not a copy
         of the whole site. Identity comes from the build's manifests (path -> sha256).
         """
-        from publisher.release import read_manifest
 
         live = self.live()
         new = read_manifest(source)
@@ -356,6 +355,15 @@ class DirectoryChannel(Channel):
         if self.path.is_symlink() or not self.path.exists():
             os.replace(link, self.path)
         elif self.path.is_dir():
+            from publisher.release import is_own
+
+            if not is_own(self.path):
+                link.unlink()
+                raise DeliveryError(
+                    f"{self.path} is a directory publisher did not build (no manifest in it): it was "
+                    "left as it is; move it away, or set the channel's path to a new directory",
+                    transient=False,
+                )
             self._adopt(link)
         else:
             link.unlink()
@@ -367,7 +375,6 @@ class DirectoryChannel(Channel):
 
     def _adopt(self, link: Path) -> None:
         """Replace a plain directory (an earlier build) by the symlink; keep it as a release."""
-        from publisher.release import exchange
 
         # Named after its own time, so it sorts before the release that replaces it.
         mtime = datetime.fromtimestamp(self.path.stat().st_mtime, UTC)

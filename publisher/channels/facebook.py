@@ -37,6 +37,7 @@ from publisher.channels.social import (
     normalized,
     tidy,
 )
+from publisher.localize import IncidentView, UpdateView
 from publisher.options import Option, http_url
 
 MESSAGE_MAX = 63206  # the limit everyone cites; the Graph reference does not state one
@@ -163,19 +164,29 @@ class FacebookChannel(SocialChannel):
                         lang,
                         composed,
                         f"Facebook {what} for {update.id} ({lang})",
+                        views[lang],
                     )
                 )
         return out
 
-    def _planned(self, key: str, update: Any, lang: str | None, composed: Composed, summary: str) -> Planned:
+    def _planned(
+        self,
+        key: str,
+        update: Any,
+        lang: str | None,
+        composed: Composed,
+        summary: str,
+        views: tuple[IncidentView, UpdateView] | None = None,
+    ) -> Planned:
         payload = {"message": composed.text}
         delivery = Delivery(self.name, key, Delivery.hash_payload(payload), payload, update.id, lang, summary)
-        return Planned(delivery, update, composed)
+        return Planned(delivery, update, composed, views)
 
     # -- the Graph API -----------------------------------------------------------------------
     def graph(self) -> Any:
         """A facebook-sdk client pinned to the configured version and address."""
         if self._graph is None:
+            # Imported here: the SDKs only when this channel calls the network (rare on cron).
             import facebook
             import requests
 
@@ -268,6 +279,7 @@ class FacebookChannel(SocialChannel):
     # -- errors ------------------------------------------------------------------------------
     def classify(self, exc: Exception) -> DeliveryError:
         """A DeliveryError from what the Graph API (or the network) said, by error code."""
+        # Imported here: the SDKs only when this channel calls the network (rare on cron).
         import facebook
         import requests
 

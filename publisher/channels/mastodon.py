@@ -24,6 +24,7 @@ from dataclasses import replace
 from html.parser import HTMLParser
 from typing import Any, ClassVar
 
+from publisher import socialtext
 from publisher.channels.base import Delivery, DeliveryError, PublishContext, Receipt
 from publisher.channels.social import (
     COMMON_OPTIONS,
@@ -129,7 +130,7 @@ class MastodonChannel(SocialChannel):
             return self._limits
         if not self.instance:
             return None
-        cache = self.project.dir("state") / f"mastodon-{self.name}.json"
+        cache = self.project.state_dir / f"mastodon-{self.name}.json"
         cached: dict[str, Any] = {}
         try:
             cached = json.loads(cache.read_text(encoding="utf-8"))
@@ -177,7 +178,6 @@ class MastodonChannel(SocialChannel):
         limits = self.instance_limits()
         if limits is None:
             return
-        from publisher import socialtext
 
         length = socialtext.length(text, limits[1])
         if length > limits[0]:
@@ -213,11 +213,12 @@ class MastodonChannel(SocialChannel):
                     lang,
                     f"Mastodon {what} for {update.id} ({lang}){cut}",
                 )
-                out.append(Planned(delivery, update, composed))
+                out.append(Planned(delivery, update, composed, views[lang]))
         return out
 
     # -- the API -----------------------------------------------------------------------------
     def api(self, anonymous: bool = False) -> Any:
+        # Imported here: the SDK only when this channel calls the network (rare on cron).
         from mastodon import Mastodon
 
         if anonymous:  # the instance's limits: `check` must not hang on a server that is down
@@ -241,6 +242,7 @@ class MastodonChannel(SocialChannel):
 
     def find(self, text: str) -> Receipt | None:
         """A recent status of this account whose text is `text`, or None."""
+        # Imported here: the SDK only when this channel calls the network (rare on cron).
         from mastodon import MastodonAPIError, MastodonServerError
 
         api = self.api()
@@ -311,6 +313,7 @@ class MastodonChannel(SocialChannel):
 
     # -- errors ------------------------------------------------------------------------------
     def classify(self, exc: Exception, editing: Receipt | None = None) -> DeliveryError:
+        # Imported here: the SDK only when this channel calls the network (rare on cron).
         from mastodon import (
             MastodonAPIError,
             MastodonNetworkError,

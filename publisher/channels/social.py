@@ -28,12 +28,20 @@ from __future__ import annotations
 import os
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from publisher import socialtext, urls
-from publisher.channels.base import Channel, ChannelKind, Delivery, DeliveryError, PublishContext, Receipt
+from publisher.channels.base import (
+    Channel,
+    ChannelKind,
+    Delivery,
+    DeliveryError,
+    PassStop,
+    PublishContext,
+    Receipt,
+)
 from publisher.config import ChannelConfig, Config
 from publisher.errors import Diagnostic
 from publisher.fsutil import write_atomic
@@ -64,7 +72,8 @@ class Composed:
     text: str
     length: int
     limit: int
-    shortened: bool  # leading paragraphs only, the full statement linked
+    shortened: bool  # part of the body only, the full statement linked
+    compact: bool = False  # the next-update line left out too
 
     @property
     def too_long(self) -> bool:
@@ -76,6 +85,7 @@ class Planned:
     delivery: Delivery
     update: Update
     composed: Composed
+    views: tuple[IncidentView, UpdateView] | None = None  # what it was composed from
 
 
 def tidy(text: str) -> str:
@@ -105,18 +115,14 @@ class SocialChannel(Channel, ABC):
         self.name = config.name
         self.options: dict[str, Any] = resolve(self.OPTIONS, config.options)
         self._renderer: Any = None
-        self._blocked: DeliveryError | None = None
+        self._stop = PassStop("not sent in this pass: ")
 
-    # A token refused or a rate limit hit concerns every post of this pass: the channel stops
-    # calling the network and fails the rest with the same reason (they are retried later).
+    # A token refused or a rate limit hit concerns every post of this pass (see PassStop).
     def block(self, exc: DeliveryError) -> DeliveryError:
-        self._blocked = exc
-        return exc
+        return self._stop.stop(exc)
 
     def raise_if_blocked(self) -> None:
-        if self._blocked is not None:
-            exc = self._blocked
-            raise DeliveryError(f"not sent in this pass: {exc}", exc.transient, exc.retry_after)
+        self._stop.raise_if_stopped()
 
     # -- options -----------------------------------------------------------------------------
     @classmethod
@@ -153,6 +159,7 @@ class SocialChannel(Channel, ABC):
     # -- text --------------------------------------------------------------------------------
     def renderer(self) -> Any:
         if self._renderer is None:
+            # Imported here: Jinja only when a post is rendered: a skipped pass renders nothing.
             from publisher.render import Renderer
 
             self._renderer = Renderer(self.project)
@@ -169,7 +176,13 @@ class SocialChannel(Channel, ABC):
         return urls.absolute(self.project.base_url, urls.update(lang, update.incident_id, update.stem))
 
     def _post_text(
-        self, iv: IncidentView, view: UpdateView, blocks: list[str], shortened: bool, compact: bool = False
+        self,
+        iv: IncidentView,
+        view: UpdateView,
+        blocks: Sequence[str],
+        shortened: bool,
+        compact: bool = False,
+        retracted_by: Update | None = None,
     ) -> str:
         lang = view.lang
         return tidy(
@@ -184,46 +197,70 @@ class SocialChannel(Channel, ABC):
                 fallback=view.is_fallback,
                 compact=compact,
                 url=self.page_url(lang, view.update),
+                what_to_do=self.what_to_do(iv),
+                contacts=self.project.contacts(lang),
+                retracted_at=retracted_by.publish_at if retracted_by else None,
+                new_url=self.page_url(lang, retracted_by) if retracted_by else "",
             )
         )
 
+    @staticmethod
+    def what_to_do(iv: IncidentView) -> list[str]:
+        """The incident's "what to do" lines as plain text (a tel: link keeps its number)."""
+        return [socialtext.to_text(item.markdown) for item in iv.what_to_do]
+
+    def known_numbers(self, iv: IncidentView, lang: str) -> list[str]:
+        """Phone numbers every post of this incident carries in its fixed lines."""
+        numbers = [c.value for c in self.project.contacts(lang) if c.kind != "email"]
+        for item in iv.what_to_do:
+            for unit in socialtext.units(item.markdown):
+                numbers.extend(unit.tel)
+        return numbers
+
     def compose(self, iv: IncidentView, view: UpdateView, retracted_by: Update | None = None) -> Composed:
-        """The post for one update in one language, fitted to the limit when allowed."""
+        """The post for one update in one language, fitted to the limit when allowed.
+
+        What every post keeps is rendered around the body; the body is fitted by
+        :func:`publisher.socialtext.fit`, the one fitting rule of every network.
+        """
         lang = view.lang
-        parts = socialtext.blocks(view.markdown, self.page_url(lang, view.update))
-        blocks = [text for _kind, text in parts]
-        lead = str(self.options.get("overflow", "error")) == "lead"
+        body = socialtext.units(view.markdown, self.page_url(lang, view.update))
+
+        def render(blocks: Sequence[str], shortened: bool, compact: bool) -> str:
+            return self._post_text(iv, view, blocks, shortened, compact, retracted_by)
+
         limit = self.limit()
-        # Try the whole text, then (lead mode) fewer leading blocks, then without the "next
-        # update" line; a retraction notice can drop the original text entirely, a normal post
-        # keeps at least its first block.
-        floor = 0 if retracted_by else 1
-        tries = [(n, False) for n in range(len(blocks), floor - 1, -1)] if lead else [(len(blocks), False)]
-        if lead:
-            tries.append((floor, True))
-        text = ""
-        for n, compact in tries:
-            kept = blocks[:n]
-            while kept and n < len(blocks) and parts[len(kept) - 1][0] == "heading":
-                kept = kept[:-1]  # never end a shortened post on a dangling heading
-            shortened = n < len(blocks)
-            post = self._post_text(iv, view, kept, shortened, compact) if (kept or not retracted_by) else ""
-            text = post
-            if retracted_by is not None:
-                text = tidy(
-                    self.renderer().render(
-                        "social/retracted.txt",
-                        lang,
-                        "social",
-                        post=post,
-                        new_url=self.page_url(lang, retracted_by),
-                        retracted_at=retracted_by.publish_at,
-                    )
-                )
-            length = self.measure(text)
-            if length <= limit:
-                return Composed(text, length, limit, shortened)
-        return Composed(text, self.measure(text), limit, False)
+        if str(self.options.get("overflow", "error")) != "lead":
+            text = render(
+                [t for _k, t in socialtext.blocks(view.markdown, self.page_url(lang, view.update))],
+                False,
+                False,
+            )
+            return Composed(text, self.measure(text), limit, False)
+        fitted = socialtext.fit(render, body, limit, self.measure, self.known_numbers(iv, lang))
+        return Composed(fitted.text, fitted.length, limit, fitted.shortened, fitted.compact)
+
+    def essential_lines(self, iv: IncidentView, view: UpdateView) -> list[tuple[str, str, int, str]]:
+        """(text, path, line, what) of each line every post of this update must keep: what
+        `check` names when even those do not fit."""
+        u, inc = view.update, iv.incident
+        found = [(f"{iv.title}", inc.path, inc.title_line, "the title")]
+        if u.correction:
+            found.append((u.correction, u.path, u.body_line, "the correction: note"))
+        for item, line in zip(self.what_to_do(iv), inc.what_to_do, strict=False):
+            found.append((item, inc.path, line.line, "a what_to_do: line"))
+        contacts = self.project.contacts(view.lang)
+        if contacts:
+            text = tidy(self.renderer().render("social/contacts.txt", view.lang, "social", contacts=contacts))
+            from publisher.config import line_of
+
+            toml = self.project.path.read_text(encoding="utf-8") if self.project.path.exists() else ""
+            found.append((text, self.project.path.name, line_of(toml, "contacts"), "the [contacts] line"))
+        known = self.known_numbers(iv, view.lang)
+        for unit in socialtext.units(view.markdown, self.page_url(view.lang, u)):
+            if socialtext.pinned(unit, known):
+                found.append((unit.text, u.path, u.body_line, "a line with a phone number (tel: link)"))
+        return found
 
     # -- which posts -------------------------------------------------------------------------
     def updates(
@@ -279,7 +316,7 @@ class SocialChannel(Channel, ABC):
         """The posts this channel should have made by now (mode-specific)."""
 
     def plan(self, ctx: PublishContext) -> list[Delivery]:
-        cache = socialtext.use_cache(self.project.dir("state") / "cache" / "socialtext.pickle")
+        cache = socialtext.use_cache(self.project.cache_path("socialtext.pickle"))
         planned = [p.delivery for p in self.plan_posts(ctx)]
         if not ctx.dry_run:  # a dry run writes nothing
             cache.save()
@@ -301,17 +338,28 @@ class SocialChannel(Channel, ABC):
         for p in self.plan_posts(ctx):
             c = p.composed
             if c.too_long:
-                found.append(self.too_long_diagnostic(p))
+                found.append(self.too_long_diagnostic(p, p.views))
         return found
 
-    def too_long_diagnostic(self, p: Planned) -> Diagnostic:
+    def too_long_diagnostic(
+        self, p: Planned, views: tuple[IncidentView, UpdateView] | None = None
+    ) -> Diagnostic:
         c = p.composed
         lang = f" ({p.delivery.lang})" if p.delivery.lang else ""
-        hint = f"cut at least {c.length - c.limit} characters from update {p.update.id}"
+        over = c.length - c.limit
+        hint = f"cut at least {over} characters from update {p.update.id}"
         if str(self.options.get("overflow", "error")) == "lead":
-            hint += " (its first paragraph, or the title: the rest of the text can be left to the website)"
+            # Fitting already left out all the body it may: what is left must all stay (status,
+            # title, notices, what to do, whom to call, phone lines, link). Name the longest.
+            lines = self.essential_lines(*views) if views else []
+            if lines:
+                text, path, line, what = max(lines, key=lambda e: self.measure(e[0]))
+                hint = (
+                    f"shorten {what} ({path}:{line}, {self.measure(text)} characters) by at least "
+                    f"{over}: every post keeps it, and the body has already been left to the website"
+                )
         elif any(o.name == "overflow" for o in self.OPTIONS):
-            hint += ', or set overflow = "lead" to post the first paragraphs and link the rest'
+            hint += ', or set overflow = "lead" to post what fits and link the rest'
         return Diagnostic(
             p.update.path,
             p.update.body_line,

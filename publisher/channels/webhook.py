@@ -106,15 +106,14 @@ class WebhookChannel(Channel):
 
     # -- planning ----------------------------------------------------------------------------
     def plan(self, ctx: PublishContext) -> list[Delivery]:
-        from publisher import corrections
         from publisher.jsondocs import Documents
         from publisher.render import Renderer
 
         views = {lang: list(ctx.views[lang]) for lang in ctx.views}
-        # Notes (corrected_at, retracted_by) come from the archive the build keeps; when the
-        # build was skipped in this process, read them again so the document is the same.
-        corrections.ensure_notes(self.project, ctx.site, ctx.now)
-        docs = Documents(self.project, views, Renderer(self.project))
+        # Notes (corrected_at, retracted_by) are the build's, given to every channel in the
+        # context (computed lazily from the archive when the build was skipped), so the
+        # document is the same either way.
+        docs = Documents(self.project, views, Renderer(self.project, ctx.corrections))
         out: list[Delivery] = []
         for incident in ctx.site.incidents:
             if incident.id not in docs.by_id:

@@ -45,6 +45,7 @@ from publisher.channels.base import (
     Delivery,
     DeliveryError,
     DriftCheck,
+    PassStop,
     PublishContext,
     Receipt,
 )
@@ -112,7 +113,7 @@ class WordPressChannel(Channel):
         self._checked = False
         # A failed credential check or an unreachable site fails every later call of this
         # pass at once, instead of waiting for a timeout once per delivery.
-        self._down: DeliveryError | None = None
+        self._down = PassStop()
 
     @classmethod
     def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str, str]]:
@@ -121,9 +122,10 @@ class WordPressChannel(Channel):
     # -- the protocol ----------------------------------------------------------------------
 
     def plan(self, ctx: PublishContext) -> list[Delivery]:
+        # Imported here: Jinja only when a plan is made: a skipped pass renders nothing.
         from publisher.render import Renderer
 
-        renderer = Renderer(ctx.config)
+        renderer = Renderer(ctx.config, ctx.corrections)
         deliveries = []
         for lang in ctx.config.languages:
             for iv in ctx.views.get(lang, []):
@@ -290,14 +292,13 @@ class WordPressChannel(Channel):
 
     def check_credentials(self) -> None:
         """Once per pass: a wrong password is served as anonymous, so ask who we are."""
-        if self._down is not None:
-            raise self._down
+        self._down.raise_if_stopped()
         if self._checked:
             return
         try:
             self._check_credentials()
         except DeliveryError as exc:
-            self._down = exc
+            self._down.stop(exc)
             raise
 
     def _check_credentials(self) -> None:

@@ -7,6 +7,8 @@ import sys
 
 from publisher.commands.common import load, now_option, project, report, resolve_now
 from publisher.errors import Failed, PublisherError, display_path
+from publisher.publish import select
+from publisher.site import build
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -14,9 +16,6 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from publisher.publish import select
-    from publisher.site import build
-
     config = project(args)
     output = config.root / config.text("paths", "output")
     if output.is_symlink():
@@ -25,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
             "(a symlink to a release): building into it would bypass approval and the ledger. "
             "Run `publisher publish`, or `publisher publish --dry-run` to see what it would do"
         )
-    result = load(config, use_cache=True)
+    result = load(config, use_cache=True, catalogs=True)
     report(result.diagnostics)
     now = resolve_now(config, args.now)
     # The same rule as `publish`: an update that needs approval is never on a built site.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from publisher.checks import run_checks
+from publisher.cli_text import say
 from publisher.commands.common import load, now_option, project, report, resolve_now
 from publisher.errors import Failed
 
@@ -22,8 +23,16 @@ def run(args: argparse.Namespace) -> int:
     warnings = len(diagnostics) - errors
     updates = sum(len(i.updates) for i in result.site.incidents)
     print(
-        f"checked {len(result.site.incidents)} incidents, {updates} updates: "
-        f"{errors} error(s), {warnings} warning(s)"
+        say(
+            "checked %(incidents)d incidents, %(updates)d updates: "
+            "%(errors)d error(s), %(warnings)d warning(s)"
+        )
+        % {
+            "incidents": len(result.site.incidents),
+            "updates": updates,
+            "errors": errors,
+            "warnings": warnings,
+        }
     )
     if errors:
         raise Failed(2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import datetime
+from pathlib import Path
 
 from publisher.config import Config, load_config
 from publisher.content import LoadResult, load_site
@@ -16,9 +17,41 @@ def project(args: argparse.Namespace) -> Config:
     return load_config(args.project)
 
 
-def load(config: Config, use_cache: bool = False) -> LoadResult:
-    """The project's content; `use_cache` keeps parsed files under the state dir."""
-    return load_site(config, use_cache=use_cache)
+def load(config: Config, use_cache: bool = False, catalogs: bool = False) -> LoadResult:
+    """The project's content; `use_cache` keeps parsed files under the state dir.
+
+    `catalogs`: also report every catalog `check` would refuse (build and publish: the
+    catalog's texts are left out, the rest goes out, and the run exits 2 saying why).
+    """
+    result = load_site(config, use_cache=use_cache)
+    if catalogs:
+        result.diagnostics.extend(catalog_diagnostics(config, use_cache))
+    return result
+
+
+def catalog_diagnostics(config: Config, use_cache: bool) -> list[Diagnostic]:
+    """`i18n compile`'s validation of the project's catalogs, re-run only for changed files."""
+    from publisher.content import ParseCache, _NoCache
+    from publisher.errors import guarded
+    from publisher.i18n import pofiles
+    from publisher.i18n.compile import shown_path, validate
+
+    cache = ParseCache(config.dir("state") / "cache" / "catalogs.pickle", config) if use_cache else _NoCache()
+    out: list[Diagnostic] = []
+    for path in pofiles.po_files(config.dir("locales")):
+        shown = shown_path(path, config)
+
+        def check(found: list[Diagnostic], path: Path = path, shown: str = shown) -> None:
+            def work() -> None:
+                entries = pofiles.kind(path) != "statement"  # statements: checked when used
+                found.extend(validate(path, pofiles.lang_of(path), shown, entries=entries)[1])
+
+            guarded(shown, found, work)
+
+        cache.parse(path, out, check)
+    if isinstance(cache, ParseCache):
+        cache.save()
+    return out
 
 
 def report(diagnostics: list[Diagnostic]) -> None:

@@ -8,6 +8,7 @@ import sys
 from publisher.commands.common import load, project, report
 from publisher.config import Config
 from publisher.errors import Failed, UsageError, display_path
+from publisher.fsutil import write_if_changed
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -43,15 +44,18 @@ def register(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     config = project(args)
     if args.action == "extract":
+        # Imported here: each action imports only its own tool.
         from publisher.i18n import extract
 
         return extract.run(config, package=args.package)
     if args.action == "update":
         return _update(config, args.lang, args.check, args.package)
     if args.action == "compile":
+        # Imported here: each action imports only its own tool.
         from publisher.i18n import compile as compile_
 
         return compile_.run(config)
+    # Imported here: each action imports only its own tool.
     from publisher.i18n import stats
 
     if args.lang is not None and args.lang not in config.languages:
@@ -65,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _update(config: Config, lang: str | None, check: bool, package: bool) -> int:
-    from publisher.fsutil import write_if_changed
+    # Imported here: each action imports only its own tool.
     from publisher.i18n import update
 
     changes, problems = update.plan(config, update.languages(config, lang, package), package)

@@ -5,27 +5,34 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from publisher.scaffold import Answers, init_project
+
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("directory", type=Path, help="the new project's directory (absent or empty)")
     parser.add_argument("--organisation", default="Mon établissement", help='who speaks, e.g. "CHU de Rouen"')
     parser.add_argument("--title", default="", help="site title (default: '<organisation> — information')")
     parser.add_argument(
-        "--url", default="https://statut.example.org/", help="public address of the status site"
+        "--url", help="public address of the status site (QR codes and social posts point there)"
     )
     parser.add_argument("--phone", default="", help="fallback phone number for the public")
     parser.add_argument("--email", default="", help="contact address for the accessibility statement")
 
 
 def run(args: argparse.Namespace) -> int:
-    from publisher.scaffold import Answers, init_project
-
     target = args.directory if args.directory.is_absolute() else args.project / args.directory
-    written = init_project(target, Answers(args.organisation, args.title, args.url, args.phone, args.email))
+    url = args.url or Answers.base_url
+    written = init_project(target, Answers(args.organisation, args.title, url, args.phone, args.email))
     print(
         f"created {target} ({len(written)} files): publisher.toml, content/statements/ "
         "(5 pre-approved statements, translated in locales/en/), templates/, .gitignore"
     )
+    if args.url is None:
+        print(
+            f"warning: no --url given: base_url is the placeholder {url}; QR codes, social posts "
+            "and feeds would point there. Set [site] base_url in publisher.toml before publishing "
+            "(`publisher check` warns until then)."
+        )
     print(
         f"next: cd {args.directory} && edit publisher.toml (base_url, phone), then\n"
         '  publisher new incident "Panne informatique" --title en="IT outage"\n'

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from datetime import datetime
 
+from publisher.authoring import new_incident, new_update
+from publisher.cli_text import language, say
 from publisher.commands.common import now_option, project, resolve_now
-from publisher.errors import display_path
+from publisher.config import Config
+from publisher.errors import AuthoringError, display_path
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -60,10 +65,18 @@ def register(parser: argparse.ArgumentParser) -> None:
     now_option(upd)
 
 
-def run(args: argparse.Namespace) -> int:
-    from publisher.authoring import new_incident, new_update
-    from publisher.errors import AuthoringError
+def spoken_time(config: Config) -> Callable[[datetime], str]:
+    """Dates as the site writes them, in the CLI's language when the site has it."""
+    from publisher.i18n.catalogs import ui_translations
+    from publisher.render import Formatter
 
+    lang = language()
+    lang = lang if lang in config.languages else config.source_lang
+    gettext = ui_translations(config.dir("locales"), lang).gettext
+    return Formatter(lang, config.zone, gettext).datetime
+
+
+def run(args: argparse.Namespace) -> int:
     config = project(args)
     now = resolve_now(config, args.now)
     if args.what == "incident":
@@ -101,8 +114,21 @@ def run(args: argparse.Namespace) -> int:
         )
     for path in created.paths:
         print(f"wrote {display_path(path, config.root)}")
+    if args.what == "update":
+        from publisher.authoring import parse_sets
+
+        # Exactly what was filled in (as written to the file), so the author sees it.
+        for lang, filled in parse_sets(args.sets, config.languages).items():
+            for name, value in filled.items():
+                print(f"set {name}{'@' + lang if lang else ''} = {value}")
     for note in created.notes:
         print(f"note: {note}")
+    # Times read back in full, in the author's language, so "22h30" is seen as what it means.
+    speak = spoken_time(config)
+    if created.published_at is not None:
+        print(say("published at: %(when)s") % {"when": speak(created.published_at)})
+    if created.next_update is not None:
+        print(say("next update promised: %(when)s") % {"when": speak(created.next_update)})
     if args.what == "incident":
         print(f"next: publisher new update {created.incident_id} --from <statement> --set name=value")
     else:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 
 from publisher.commands.common import now_option, resolve_now
+from publisher.config import load_config
+from publisher.preview import DASHBOARD, serve, stop
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -13,9 +15,6 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from publisher.config import load_config
-    from publisher.preview import DASHBOARD, serve, stop
-
     config = load_config(args.project)
     now = resolve_now(config, args.now) if args.now else None
     server, _preview = serve(args.project, args.port, now)

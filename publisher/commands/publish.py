@@ -10,6 +10,9 @@ from __future__ import annotations
 import argparse
 
 from publisher.commands.common import load, now_option, project, resolve_now
+from publisher.lock import FileLock
+from publisher.outcomes import Log
+from publisher.publish import run_pass
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -60,31 +63,38 @@ def register(parser: argparse.ArgumentParser) -> None:
         "keep the remote version and record it as delivered (recorded in the audit log)",
     )
     parser.add_argument(
-        "-q", "--quiet", action="store_true", help="print nothing when nothing happened (for cron mail)"
+        "--rewind",
+        action="store_true",
+        help="allow a --now earlier than the last live pass: the live site goes back to that "
+        "time and every update published since is taken down",
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print only the summary line and what failed (for cron logs and mail)",
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    from publisher.lock import FileLock
-    from publisher.outcomes import Log
-    from publisher.publish import run_pass
-
     config = project(args)
     now = resolve_now(config, args.now)
     log = Log(args.log_format, quiet=args.quiet)
-    lock = FileLock(config.dir("state") / "publish.lock")
+    lock = FileLock(config.lock_path)
     if not args.dry_run:
         lock.acquire(None if args.wait < 0 else args.wait)
     try:
         report = run_pass(
             config,
-            load(config, use_cache=not args.dry_run),
+            load(config, use_cache=not args.dry_run, catalogs=True),
             now,
             log,
             dry_run=args.dry_run,
             retry=args.retry,
             replan=args.replan,
             remote_decision=args.remote_decision,
+            pretend=args.now is not None,
+            rewind=args.rewind,
         )
     finally:
         lock.release()

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import argparse
 
+from publisher.channels.directory import DirectoryChannel
 from publisher.commands.common import project
-from publisher.errors import PublisherError
+from publisher.errors import DeliveryError, PublisherError
+from publisher.ledger import Ledger
+from publisher.lock import FileLock
+from publisher.publish import enabled_channels
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -29,12 +33,6 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from publisher.channels.directory import DirectoryChannel
-    from publisher.errors import DeliveryError
-    from publisher.ledger import Ledger
-    from publisher.lock import FileLock
-    from publisher.publish import enabled_channels
-
     config = project(args)
     targets = [
         c
@@ -56,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
             for r in reversed(channel.list_releases()):
                 print(f"  {'*' if live and r.id == live.id else ' '} {r.id}")
         return 0
-    lock = FileLock(config.dir("state") / "publish.lock")
+    lock = FileLock(config.lock_path)
     lock.acquire(args.wait)  # a running publish finishes first (it may be deploying)
     with lock, Ledger(config.ledger_path) as ledger:
         for cfg in targets:

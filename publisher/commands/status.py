@@ -10,7 +10,13 @@ import argparse
 import json
 from typing import Any
 
+from publisher.channels import make_channel
+from publisher.cli_text import say
 from publisher.commands.common import load, now_option, project, report, resolve_now
+from publisher.ledger import iso, open_readonly
+from publisher.lints import overdue
+from publisher.pages import localized
+from publisher.publish import enabled_channels, select
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -25,10 +31,6 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def gather(args: argparse.Namespace) -> dict[str, Any]:
-    from publisher.ledger import iso, open_readonly
-    from publisher.publish import enabled_channels, select
-    from publisher.site import localized
-
     config = project(args)
     loaded = load(config)
     report(loaded.diagnostics)
@@ -78,7 +80,6 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
                 elif row.state in ("pending", "sending"):
                     data["pending"].append(entry)
             data["drift"] = drift(config, ledger, verify=getattr(args, "verify", False))
-    from publisher.lints import overdue
 
     data["overdue"] = overdue(config, selection.site, now)  # promises readers saw, now late
     for u in selection.held:
@@ -100,9 +101,6 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
 def drift(config: Any, ledger: Any, verify: bool) -> list[dict[str, Any]]:
     """What the remote ends hold that differs from the ledger: the cheap local checks always
     (a live release deleted by hand), the network ones with --verify."""
-    from publisher.channels import make_channel
-    from publisher.publish import enabled_channels
-
     found: list[dict[str, Any]] = []
     for cfg in enabled_channels(config):
         try:
@@ -122,10 +120,12 @@ def drift(config: Any, ledger: Any, verify: bool) -> list[dict[str, Any]]:
                 problem = f"could not be verified: {exc}"
             if problem:
                 remedy = (
-                    "the next `publisher publish` deploys it again"
+                    say("the next `publisher publish` deploys it again")
                     if channel.drift_check == "every_pass"
-                    else "`publisher publish --overwrite-remote` writes publisher's version, "
-                    "`--adopt-remote` keeps the remote one"
+                    else say(
+                        "`publisher publish --overwrite-remote` writes publisher's version, "
+                        "`--adopt-remote` keeps the remote one"
+                    )
                 )
                 found.append(
                     {
@@ -141,18 +141,20 @@ def drift(config: Any, ledger: Any, verify: bool) -> list[dict[str, Any]]:
 
 def run(args: argparse.Namespace) -> int:
     data = gather(args)
-    # 1 when a person should look: a delivery failing or the remote end not as published.
-    code = 1 if data["failing"] or data["drift"] else 0
+    # For monitoring: 2 bad content; 1 when a person should look (a delivery failing, the
+    # remote end not as published, a promise to readers overdue, a due update unapproved).
+    attention = data["failing"] or data["drift"] or data["overdue"] or data["held"]
+    code = 2 if data["content_errors"] else 1 if attention else 0
     if args.json:
         print(json.dumps(data, indent=1, ensure_ascii=False))
         return code
     section(
-        "Changed at the remote end (not as publisher published it)",
+        say("Changed at the remote end (not as publisher published it)"),
         data["drift"],
         lambda e: f"{e['channel']:<10} {e['key']}  {e['problem']}\n      {e['remedy']}",
     )
     section(
-        "Published",
+        say("Published"),
         data["published"],
         lambda e: (
             f"{e['channel']:<10} {e['key']}{lang(e)}  {e['url'] or ''}"
@@ -163,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
         ),
     )
     section(
-        "Failing (retried by the next runs)",
+        say("Failing (retried by the next runs)"),
         data["failing"],
         lambda e: (
             f"{e['channel']:<10} {e['key']}{lang(e)}  {e['state']} after {e['attempts']} "
@@ -177,12 +179,12 @@ def run(args: argparse.Namespace) -> int:
         ),
     )
     section(
-        "Pending (the next run delivers them)",
+        say("Pending (the next run delivers them)"),
         data["pending"],
         lambda e: f"{e['channel']:<10} {e['key']}{lang(e)}  {e['state']}",
     )
     section(
-        "Overdue: readers were promised an update",
+        say("Overdue: readers were promised an update"),
         data["overdue"],
         lambda e: (
             f"{e['incident']}  promised for {e['promised']} ({e['late']} ago) by {e['path']}: "
@@ -190,27 +192,28 @@ def run(args: argparse.Namespace) -> int:
         ),
     )
     section(
-        "Waiting for approval",
+        say("Waiting for approval"),
         data["held"],
         lambda e: f"{e['update']}  due since {e['due']}: add 'approved_by: <name>' to {e['path']}",
     )
     section(
-        "Scheduled",
+        say("Scheduled"),
         data["scheduled"],
         lambda e: f"{e['update']}  at {e['at']}" + ("" if e["approved"] else "  (not approved yet)"),
     )
     section(
-        "Waiting for translation (shown in the source language meanwhile)",
+        say("Waiting for translation (shown in the source language meanwhile)"),
         data["untranslated"],
         lambda e: f"{e['update']} [{e['lang']}]  {e['missing_blocks']} block(s) to translate",
     )
     section(
-        "Removed from content but still published",
+        say("Removed from content but still published"),
         data["removed"],
         lambda e: f"{e['channel']:<10} {e['key']}  {e['url'] or ''}",
     )
     if data["content_errors"]:
-        print(f"{len(data['content_errors'])} content error(s): see above (or run `publisher check`)")
+        count = len(data["content_errors"])
+        print(say("%(count)d content error(s): see above (or run `publisher check`)") % {"count": count})
     return code
 
 

@@ -7,17 +7,22 @@ source language when any of its blocks is not usable (research/i18n-workflow.md 
 
 from __future__ import annotations
 
+import copy
 import io
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 from publisher import markup
+from publisher.errors import Diagnostic
+from publisher.fsutil import DEFAULT_READ_LIMIT
+from publisher.i18n.pofiles import syntax_problems
 
 PACKAGE_LOCALES = Path(__file__).resolve().parent.parent / "locales"
 UI_DOMAIN = "messages"
@@ -36,35 +41,105 @@ def ui_po_paths(locales_dir: Path, lang: str) -> list[Path]:
     return [p for p in paths if p.exists()]
 
 
-def _stamp(path: Path) -> tuple[str, int, int]:
-    st = path.stat()
+def catalog_root(path: Path) -> Path:
+    """The directory a catalog must stay inside: its locales directory's parent (the project),
+    or publisher's own locales for the built-in catalogs."""
+    if path.is_relative_to(PACKAGE_LOCALES):
+        return PACKAGE_LOCALES
+    parts = path.parts
+    if "LC_MESSAGES" in parts:
+        return Path(*parts[: parts.index("LC_MESSAGES") - 1]).parent
+    return path.parent
+
+
+def _stamp(path: Path) -> tuple[str, int, int] | None:
+    try:
+        st = path.stat()
+    except (OSError, RuntimeError):  # a broken link or a loop: no catalog
+        return None
     return (str(path), st.st_mtime_ns, st.st_size)
 
 
 @lru_cache(maxsize=4096)
 def _read_po_cached(stamp: tuple[str, int, int], lang: str) -> Catalog | None:
-    from publisher.i18n.pofiles import syntax_problems
+    from publisher import sourcefile
 
-    data = Path(stamp[0]).read_bytes()
-    try:
-        broken = bool(syntax_problems(data.decode("utf-8")))
-    except UnicodeDecodeError:
-        broken = True
-    if broken:
+    path = Path(stamp[0])
+    found: list[Diagnostic] = []
+    data = sourcefile.read_bytes(path, catalog_root(path), str(path), found, DEFAULT_READ_LIMIT)
+    text = None if data is None else sourcefile.decode(data, str(path), found)
+    if data is None or text is None or syntax_problems(text):
         # Babel's lenient parser would guess (a cut string, the wrong msgstr): publish none
         # of it. `publisher check` / `i18n compile` report the file:line to fix.
         return None
-    return read_po(io.BytesIO(data), locale=lang)
+    try:
+        return read_po(io.BytesIO(data), locale=lang)
+    except Exception:  # an unknown charset, a broken plural header: reported by `check`
+        return None
 
 
 def read_catalog(path: Path, lang: str) -> Catalog | None:
     """A parsed .po, cached per (path, mtime, size) so a preview server re-reads only changes.
 
-    None when the file is missing or malformed (its texts are then shown untranslated).
+    None when the file is missing, unreadable or malformed (its texts are then shown
+    untranslated; `check` says why).
     """
-    if not path.exists():
+    stamp = _stamp(path)
+    if stamp is None:
         return None
-    return _read_po_cached(_stamp(path), lang)
+    return _read_po_cached(stamp, lang)
+
+
+# -- UI strings: text only, the source's placeholders ------------------------------------
+
+_NAMED = re.compile(r"%\((\w+)\)")
+# A UI translation is inserted in pages, the banner snippet, print notices and feeds: it is
+# escaped there, and refused here, so a tag never reaches a page even as visible text.
+_MARKUP = re.compile(r"<\s*[a-zA-Z/!?]|javascript:", re.IGNORECASE)
+
+
+class _Sample(dict[str, object]):
+    def __missing__(self, key: str) -> object:
+        return 0
+
+
+def message_strings(m: Message) -> list[str]:
+    return [s for s in (m.string if isinstance(m.string, (list, tuple)) else [m.string]) if s]
+
+
+def ui_problems(m: Message) -> list[str]:
+    """Why a UI translation would fail, lose information or carry markup when rendered."""
+    ids = m.id if isinstance(m.id, (list, tuple)) else (m.id,)
+    expected = {n for i in ids for n in _NAMED.findall(i)}
+    problems = []
+    for s in message_strings(m):
+        if _MARKUP.search(s) and not any(_MARKUP.search(i) for i in ids):
+            problems.append("translation contains markup (a tag or a javascript: link); UI strings are text")
+        try:
+            s % _Sample()
+        except (ValueError, TypeError, KeyError) as exc:
+            problems.append(
+                f"translation is not a valid format string ({exc}); write a literal percent sign as %%"
+            )
+            continue
+        found = set(_NAMED.findall(s))
+        if found - expected:
+            problems.append(
+                "unknown placeholder "
+                + ", ".join(f"%({n})s" for n in sorted(found - expected))
+                + (
+                    f"; the source has {', '.join(f'%({n})s' for n in sorted(expected))}"
+                    if expected
+                    else "; the source has none"
+                )
+            )
+        if not m.pluralizable and expected - found:
+            problems.append(
+                "missing placeholder "
+                + ", ".join(f"%({n})s" for n in sorted(expected - found))
+                + " (keep every placeholder)"
+            )
+    return list(dict.fromkeys(problems))
 
 
 def markup_problems(msgid: str, msgstr: str) -> list[str]:
@@ -110,6 +185,8 @@ def ui_translations(locales_dir: Path, lang: str) -> NullTranslations:
         catalog = read_catalog(path, lang)
         if catalog is None:
             continue  # malformed: reported by `check`; the next catalog in line answers
+        if path.is_relative_to(locales_dir):
+            catalog = _without_broken(catalog)
         buf = io.BytesIO()
         write_mo(buf, catalog, use_fuzzy=False)
         buf.seek(0)
@@ -119,3 +196,17 @@ def ui_translations(locales_dir: Path, lang: str) -> NullTranslations:
         else:
             result.add_fallback(tr)
     return result or NullTranslations()
+
+
+def _without_broken(catalog: Catalog) -> Catalog:
+    """The project's UI catalog minus the entries `check` refuses (wrong placeholders,
+    markup): the built-in translation answers for those strings instead of a crash or a
+    script. `check`, `build` and `publish` report each one (ui_catalog_diagnostics)."""
+    broken = [m for m in catalog if m.id and ui_problems(m)]
+    if not broken:
+        return catalog
+    clean = copy.copy(catalog)
+    clean._messages = copy.copy(catalog._messages)  # Babel keeps no public copy()
+    for m in broken:
+        clean.delete(m.id, context=m.context)
+    return clean

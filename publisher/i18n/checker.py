@@ -19,11 +19,11 @@ from publisher.config import Config
 from publisher.content import LoadResult
 from publisher.errors import Diagnostic, display_path
 from publisher.i18n import pofiles
+from publisher.i18n.compile import check_all
+from publisher.i18n.stats import ui_status
 
 
 def ui_diagnostics(config: Config) -> list[Diagnostic]:
-    from publisher.i18n.stats import ui_status
-
     out = []
     for lang in pofiles.ui_languages(config.languages):
         status = ui_status(config, lang)
@@ -45,6 +45,4 @@ def ui_diagnostics(config: Config) -> list[Diagnostic]:
 
 
 def check_translations(config: Config, result: LoadResult, now: datetime) -> list[Diagnostic]:
-    from publisher.i18n.compile import check_all
-
     return ui_diagnostics(config) + check_all(config, statements=False).problems

@@ -17,7 +17,6 @@ fuzzy entries left out) go under the state directory; the site build itself read
 
 from __future__ import annotations
 
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,52 +29,9 @@ from publisher import markup
 from publisher.config import Config
 from publisher.errors import Diagnostic, display_path
 from publisher.i18n import pofiles
-from publisher.i18n.catalogs import PACKAGE_LOCALES, markup_problems
+from publisher.i18n.catalogs import PACKAGE_LOCALES, markup_problems, ui_problems
+from publisher.i18n.catalogs import message_strings as _strings
 from publisher.statements import placeholders
-
-_NAMED = re.compile(r"%\((\w+)\)")
-
-
-class _Sample(dict[str, object]):
-    def __missing__(self, key: str) -> object:
-        return 0
-
-
-def _strings(m: Message) -> list[str]:
-    return [s for s in (m.string if isinstance(m.string, (list, tuple)) else [m.string]) if s]
-
-
-def ui_problems(m: Message) -> list[str]:
-    """Why a UI translation would fail or lose information when %-formatted."""
-    ids = m.id if isinstance(m.id, (list, tuple)) else (m.id,)
-    expected = {n for i in ids for n in _NAMED.findall(i)}
-    problems = []
-    for s in _strings(m):
-        try:
-            s % _Sample()
-        except (ValueError, TypeError, KeyError) as exc:
-            problems.append(
-                f"translation is not a valid format string ({exc}); write a literal percent sign as %%"
-            )
-            continue
-        found = set(_NAMED.findall(s))
-        if found - expected:
-            problems.append(
-                "unknown placeholder "
-                + ", ".join(f"%({n})s" for n in sorted(found - expected))
-                + (
-                    f"; the source has {', '.join(f'%({n})s' for n in sorted(expected))}"
-                    if expected
-                    else "; the source has none"
-                )
-            )
-        if not m.pluralizable and expected - found:
-            problems.append(
-                "missing placeholder "
-                + ", ".join(f"%({n})s" for n in sorted(expected - found))
-                + " (keep every placeholder)"
-            )
-    return list(dict.fromkeys(problems))
 
 
 def content_problems(m: Message, statement: bool = False) -> list[str]:
@@ -113,7 +69,7 @@ def validate(
         problems = (
             content_problems(m, kind == "statement")
             if kind != "ui"
-            else ([str(e) for e in babel_errors.get(id(m), [])] or ui_problems(m))
+            else _ui_entry_problems(m, [str(e) for e in babel_errors.get(id(m), [])])
         )
         line = m.lineno or 0
         for p in problems:
@@ -121,10 +77,20 @@ def validate(
                 "copy the link targets, `code` and {placeholders} exactly from the msgid; "
                 "translate only the text around them"
                 if kind != "ui"
-                else "use the same %(name)s placeholders as the msgid; write %% for a percent sign"
+                else "write plain text with the same %(name)s placeholders as the msgid (no tags); "
+                "write %% for a percent sign. Until then the built-in translation is shown"
             )
             out.append(Diagnostic(shown, line, f"{_label(m)}: {p}", hint))
     return catalog, out
+
+
+def _ui_entry_problems(m: Message, babel: list[str]) -> list[str]:
+    """Babel's own placeholder findings when it has some (its wording), else ours; markup
+    is always reported."""
+    ours = ui_problems(m)
+    if not babel:
+        return ours
+    return babel + [p for p in ours if "markup" in p]
 
 
 def _label(m: Message) -> str:
@@ -188,7 +154,7 @@ def run(config: Config) -> int:
     for d in checked.problems:
         print(d, file=sys.stderr)
     bad = {d.path for d in checked.problems}
-    out_root = config.dir("state") / "locales"
+    out_root = config.state_dir / "locales"
     for lang in pofiles.ui_languages(config.languages):
         sources = [
             p

@@ -37,6 +37,7 @@ from publisher.errors import Diagnostic, display_path
 from publisher.fsutil import write_if_changed
 from publisher.i18n import pofiles
 from publisher.i18n.catalogs import PACKAGE_LOCALES
+from publisher.localize import WHAT_TO_DO_CONTEXT, note_context
 from publisher.model import Incident, Site
 from publisher.render import PACKAGE_TEMPLATES
 
@@ -158,9 +159,28 @@ def _units(incident: Incident) -> Iterator[tuple[str, str | None, str, int, str,
             f"summary / {b.kind}",
             incident.lang,
         )
+    for item in incident.what_to_do:
+        yield (
+            markup.normalize(item.text),
+            WHAT_TO_DO_CONTEXT,
+            incident.path,
+            item.line,
+            "what to do",
+            incident.lang,
+        )
     for u in incident.updates:
         for b in markup.blocks(u.body):
             yield b.text, None, u.path, u.body_line + b.line - 1, b.kind, u.lang
+        for c in u.services:
+            if c.note:
+                yield (
+                    markup.normalize(c.note),
+                    note_context(c.service),
+                    u.path,
+                    c.line,
+                    f"note on service {c.service}",
+                    u.lang,
+                )
 
 
 def content_template(config: Config, incident: Incident) -> Catalog:

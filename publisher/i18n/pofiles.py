@@ -31,6 +31,7 @@ from babel.messages.catalog import PYTHON_FORMAT, Catalog, Message
 from babel.messages.pofile import PoFileError, read_po, write_po
 
 from publisher.errors import CatalogError, Diagnostic
+from publisher.fsutil import DEFAULT_READ_LIMIT
 
 UI_SOURCE_LANG = "en"  # UI msgids are English: English needs no UI catalog
 UI_POT = "messages.pot"
@@ -60,10 +61,6 @@ def ui_languages(languages: tuple[str, ...]) -> tuple[str, ...]:
 def kind(path: Path) -> str:
     """'content' (an incident), 'statement' (the statement library) or 'ui'."""
     return {CONTENT_POT_DIR: "content", STATEMENTS_DIR: "statement"}.get(path.parent.name, "ui")
-
-
-def is_content(path: Path) -> bool:
-    return kind(path) == "content"
 
 
 def po_files(locales: Path) -> list[Path]:
@@ -178,14 +175,14 @@ def read(path: Path, lang: str | None, shown: str, content: bool | None = None) 
 
     `content` (default: from the path) applies the content flag rule of the module doc.
     """
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise CatalogError(
-            Diagnostic(shown, line, "not UTF-8 text", "save the catalog as UTF-8 (Poedit and Weblate do)")
-        ) from exc
+    from publisher import sourcefile
+    from publisher.i18n.catalogs import catalog_root
+
+    found: list[Diagnostic] = []
+    data = sourcefile.read_bytes(path, catalog_root(path), shown, found, DEFAULT_READ_LIMIT)
+    text = None if data is None else sourcefile.decode(data, shown, found, "the catalog")
+    if data is None or text is None:
+        raise CatalogError(found[0])
     for line, problem in syntax_problems(text)[:1]:
         raise CatalogError(
             Diagnostic(
@@ -269,3 +266,15 @@ def counts(catalog: Catalog) -> Counts:
         else:
             untranslated += 1
     return Counts(translated, fuzzy, untranslated, len(catalog.obsolete))
+
+
+def msgstr_line(path: Path, lineno: int) -> int:
+    """The line of an entry's msgstr (Babel records the msgid's line); the text is there."""
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except OSError:
+        return lineno
+    for i in range(max(lineno - 1, 0), len(lines)):
+        if lines[i].startswith("msgstr"):
+            return i + 1
+    return lineno

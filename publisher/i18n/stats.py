@@ -23,6 +23,8 @@ from publisher import markup
 from publisher.config import Config
 from publisher.i18n import pofiles
 from publisher.i18n.catalogs import PACKAGE_LOCALES, content_catalog
+from publisher.i18n.compile import shown_path
+from publisher.i18n.extract import ui_template
 from publisher.model import Incident, Site
 
 
@@ -160,7 +162,6 @@ class UiStatus:
 
 def ui_status(config: Config, lang: str) -> UiStatus:
     """Strings the site renders in `lang` with no usable translation anywhere."""
-    from publisher.i18n.extract import ui_template
 
     template, _ = ui_template(config)
     usable: dict[tuple[str, str | None], bool] = {}
@@ -197,8 +198,6 @@ class CatalogRow:
 
 
 def catalog_rows(config: Config, langs: tuple[str, ...]) -> list[CatalogRow]:
-    from publisher.i18n.compile import shown_path
-
     files = [p for p in pofiles.po_files(config.dir("locales")) if pofiles.lang_of(p) in langs]
     files += [
         p for lang in pofiles.ui_languages(langs) if (p := pofiles.ui_po_path(PACKAGE_LOCALES, lang)).exists()

@@ -24,9 +24,11 @@ from babel import Locale
 from babel.messages.catalog import Catalog, Message
 
 from publisher.config import Config
+from publisher.content import load_site
 from publisher.errors import Diagnostic, UsageError, display_path
 from publisher.i18n import pofiles
 from publisher.i18n.catalogs import PACKAGE_LOCALES, content_po_path
+from publisher.i18n.extract import content_template
 
 
 @dataclass
@@ -159,8 +161,6 @@ def project_ui_template(
 
 def _current_texts(config: Config) -> dict[str, set[tuple[str, str | None]]]:
     """(msgid, msgctxt) of every incident as the content stands now."""
-    from publisher.content import load_site
-    from publisher.i18n.extract import content_template
 
     site = load_site(config).site
     return {

@@ -47,6 +47,24 @@ def test_the_schemas_reject_what_they_should() -> None:
         "updated_at": "2019-11-16T10:45:00Z",
         "status": {"indicator": "none", "active_incidents": 0, "description": {"fr": "Rien"}},
         "incidents": [],
+        "services": [
+            {
+                "id": "urgences",
+                "state": "degraded",
+                "since": "2019-11-15T20:30:00Z",
+                "incident": "2019-11-15-cyberattaque",
+                "name": {"fr": {"text": "Urgences", "lang": "fr"}},
+                "group": None,
+                "state_label": {"fr": "Mode dégradé"},
+                "note": None,
+            }
+        ],
+        "contacts": {
+            "fr": {
+                "lines": [{"kind": "emergency", "label": None, "value": "15", "href": "tel:15"}],
+                "hours": None,
+            }
+        },
     }
     v = validator("status")
     v.validate(good)
@@ -55,6 +73,17 @@ def test_the_schemas_reject_what_they_should() -> None:
         {**good, "status": {**good["status"], "indicator": "red"}},
         {k: v for k, v in good.items() if k != "incidents"},
         {**good, "extra": 1},
+        {**good, "services": [{**good["services"][0], "state": "red"}]},  # type: ignore[dict-item]
+        {k: v for k, v in good.items() if k != "contacts"},
+        {
+            **good,
+            "contacts": {
+                "fr": {
+                    "lines": [{"kind": "emergency", "label": None, "value": "15", "href": "15"}],
+                    "hours": None,
+                }
+            },
+        },
     ):
         assert not v.is_valid(bad), bad
 
@@ -98,9 +127,38 @@ def test_incident_json_holds_every_update_newest_first(sites: dict[str, Path]) -
     stems = [u["id"].split("/")[1] for u in doc["updates"]]
     assert stems == sorted(stems, reverse=True) and len(stems) == 6
     assert doc["active"] is False and doc["status"] == "resolved"
-    assert doc["started_at"] == "2019-11-15T20:30:00Z"
+    # started: 19:00 Paris time in incident.md (the attack), not the first update (21:30);
+    # no ended: so the last update's time once resolved.
+    assert doc["started_at"] == "2019-11-15T18:00:00Z"
+    assert doc["ended_at"] == "2019-11-22T16:00:00Z"
     assert all(u["content"]["en"]["translated"] for u in doc["updates"])
     assert doc["updates"][1]["next_update_at"] == "2019-11-22T17:00:00Z"
+    first = doc["updates"][-1]["services"]
+    assert {c["id"]: c["state"] for c in first}["urgences"] == "degraded"
+    urgences = next(c for c in first if c["id"] == "urgences")
+    assert urgences["note"]["en"] == {
+        "markdown": "Open; longer waits",
+        "html": "Open; longer waits",
+        "lang": "en",
+    }
+    assert [i["markdown"] for i in doc["what_to_do"]["fr"]][0].startswith("Urgences ouvertes")
+
+
+def test_status_json_carries_the_service_grid_and_the_contacts(sites: dict[str, Path]) -> None:
+    doc = load(sites["final"] / "status.json")
+    states = {s["id"]: s for s in doc["services"]}
+    assert list(states) == ["urgences", "consultations", "admissions", "laboratoire", "imagerie"]
+    assert all(s["state"] == "operational" for s in states.values())  # resolved
+    assert states["laboratoire"]["group"]["en"] == {"text": "Tests and scans", "lang": "en"}
+    assert states["urgences"]["state_label"] == {"fr": "Fonctionnement normal", "en": "Operating normally"}
+    lines = doc["contacts"]["fr"]["lines"]
+    assert lines[0] == {"kind": "emergency", "label": None, "value": "15", "href": "tel:15"}
+    assert {
+        "kind": "switchboard",
+        "label": None,
+        "value": "02 32 88 89 90",
+        "href": "tel:0232888990",
+    } in lines
 
 
 def test_a_corrected_update_says_when_in_json(sites: dict[str, Path]) -> None:
