@@ -39,6 +39,7 @@ from publisher.config import ChannelConfig, Config
 from publisher.errors import Diagnostic
 from publisher.model import CLOSED_STATUSES
 from publisher.options import Option, at_least, env_name, http_url, resolve, validate
+from publisher.timeutil import iso_utc
 
 FORMAT_VERSION = 1
 SIGNATURE_HEADER = "X-Publisher-Signature"
@@ -126,11 +127,16 @@ class WebhookChannel(Channel):
                 entry = docs.update(incident.id, u)
                 # The incident as it stood with this update: a later update must not change
                 # (and so re-send) the documents of the earlier ones.
+                closed = u.status in CLOSED_STATUSES
+                # Ended as it stood then too: a later closing update must not move the end of
+                # the earlier ones (a date set in the incident's front matter is a fixed fact).
+                ended = incident.ended or (u.publish_at if closed else None)
                 at_the_time = {
                     **base,
                     "status": u.status,
-                    "active": u.status not in CLOSED_STATUSES,
+                    "active": not closed,
                     "updated_at": entry["published_at"],
+                    "ended_at": iso_utc(ended) if ended else None,
                 }
                 event = (
                     "update.withdrawn"
