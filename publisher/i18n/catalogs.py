@@ -22,9 +22,8 @@ from babel.support import NullTranslations, Translations
 from publisher import markup
 from publisher.errors import Diagnostic
 from publisher.fsutil import DEFAULT_READ_LIMIT
-from publisher.i18n.pofiles import syntax_problems
+from publisher.i18n.pofiles import PACKAGE_LOCALES, catalog_root, syntax_problems
 
-PACKAGE_LOCALES = Path(__file__).resolve().parent.parent / "locales"
 UI_DOMAIN = "messages"
 
 
@@ -39,17 +38,6 @@ def ui_po_paths(locales_dir: Path, lang: str) -> list[Path]:
         PACKAGE_LOCALES / lang / "LC_MESSAGES" / f"{UI_DOMAIN}.po",
     ]
     return [p for p in paths if p.exists()]
-
-
-def catalog_root(path: Path) -> Path:
-    """The directory a catalog must stay inside: its locales directory's parent (the project),
-    or publisher's own locales for the built-in catalogs."""
-    if path.is_relative_to(PACKAGE_LOCALES):
-        return PACKAGE_LOCALES
-    parts = path.parts
-    if "LC_MESSAGES" in parts:
-        return Path(*parts[: parts.index("LC_MESSAGES") - 1]).parent
-    return path.parent
 
 
 def _stamp(path: Path) -> tuple[str, int, int] | None:

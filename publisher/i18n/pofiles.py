@@ -33,6 +33,21 @@ from babel.messages.pofile import PoFileError, read_po, write_po
 from publisher.errors import CatalogError, Diagnostic
 from publisher.fsutil import DEFAULT_READ_LIMIT
 
+# Publisher's own catalogs (here, not in catalogs.py, which imports this module: no cycle).
+PACKAGE_LOCALES = Path(__file__).resolve().parent.parent / "locales"
+
+
+def catalog_root(path: Path) -> Path:
+    """The directory a catalog must stay inside: its locales directory's parent (the project),
+    or publisher's own locales for the built-in catalogs."""
+    if path.is_relative_to(PACKAGE_LOCALES):
+        return PACKAGE_LOCALES
+    parts = path.parts
+    if "LC_MESSAGES" in parts:
+        return Path(*parts[: parts.index("LC_MESSAGES") - 1]).parent
+    return path.parent
+
+
 UI_SOURCE_LANG = "en"  # UI msgids are English: English needs no UI catalog
 UI_POT = "messages.pot"
 CONTENT_POT_DIR = "incidents"
@@ -176,7 +191,6 @@ def read(path: Path, lang: str | None, shown: str, content: bool | None = None) 
     `content` (default: from the path) applies the content flag rule of the module doc.
     """
     from publisher import sourcefile
-    from publisher.i18n.catalogs import catalog_root
 
     found: list[Diagnostic] = []
     data = sourcefile.read_bytes(path, catalog_root(path), shown, found, DEFAULT_READ_LIMIT)
