@@ -82,6 +82,9 @@ def translate_parser(parser: argparse.ArgumentParser) -> None:
         return
     parser.description = gettext(parser.description) if parser.description else parser.description
     parser.epilog = gettext(parser.epilog) if parser.epilog else parser.epilog
+    for group in parser._action_groups:  # titled groups, e.g. init's "object storage"
+        group.title = gettext(group.title) if group.title else group.title
+        group.description = gettext(group.description) if group.description else group.description
     for action in parser._actions:
         if action.help and action.help is not argparse.SUPPRESS:
             action.help = gettext(action.help)

@@ -19,12 +19,34 @@ EMPTY_DIRS = ("locales/en/LC_MESSAGES/incidents", "templates/web", "templates/pr
 
 
 @dataclass(frozen=True)
+class Cloud:
+    """An object-storage channel to add (`publisher init --bucket`)."""
+
+    bucket: str
+    endpoint_url: str = ""
+    region: str = ""
+
+
+@dataclass(frozen=True)
 class Answers:
     organisation: str = "Mon établissement"
     title: str = ""
     base_url: str = "https://statut.example.org/"
     phone: str = ""
     email: str = ""
+    cloud: Cloud | None = None
+
+
+def _channels(cloud: Cloud) -> str:
+    """The website directory and the bucket (once a channel is listed, the website must be)."""
+    lines = ["", "[channels.website]", 'type = "directory"', "", "[channels.cloud]", 'type = "s3"']
+    lines.append(f'bucket = "{_toml_text(cloud.bucket)}"')
+    if cloud.endpoint_url:
+        lines.append(f'endpoint_url = "{_toml_text(cloud.endpoint_url)}"')
+    if cloud.region:
+        lines.append(f'region = "{_toml_text(cloud.region)}"')
+    lines += ['access_key_env = "S3_ACCESS_KEY_ID"', 'secret_key_env = "S3_SECRET_ACCESS_KEY"', ""]
+    return "\n".join(lines)
 
 
 def _toml_text(value: str) -> str:
@@ -58,6 +80,8 @@ def init_project(target: Path, answers: Answers) -> list[Path]:
                 ("@EMAIL@", answers.email),
             ):
                 text = text.replace(marker, _toml_text(value))
+            if answers.cloud is not None:
+                text += _channels(answers.cloud)
             dest.write_text(text, encoding="utf-8")
         else:
             shutil.copyfile(source, dest)

@@ -7,7 +7,7 @@ untouched: see :mod:`publisher.release` for the double-buffered, atomic swap.
 from __future__ import annotations
 
 import pkgutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -47,6 +47,11 @@ def pages(
     renderer.cache = cache
     from publisher import services
 
+    # Dark site: until a first update is published the site is a standby page (organisation,
+    # contacts, "no incident in progress") kept out of search engines (docs/hosting.md).
+    standby = is_standby(views)
+    for lang in views:
+        renderer.env(lang).globals["standby"] = standby
     for lang, incident_views in views.items():
         active = [iv for iv in incident_views if iv.incident.is_active]
         past = [iv for iv in incident_views if not iv.incident.is_active]
@@ -102,6 +107,10 @@ PAGE_HOOKS: list[str] = [
     "publisher.corrections:pages",
     "publisher.cap:pages",
 ]
+
+
+def is_standby(views: Mapping[str, list[IncidentView]]) -> bool:
+    return not any(views.values())
 
 
 def extra_pages(config: Config, views: dict[str, list[IncidentView]], renderer: Renderer) -> Iterator[Page]:

@@ -64,11 +64,16 @@ def sitemap(config: Config, views: dict[str, list[IncidentView]]) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
-def robots(config: Config) -> bytes:
+def robots(config: Config, standby: bool = False) -> bytes:
+    if standby:
+        # A dark site waiting for its first incident: not in search results until then.
+        return b"User-agent: *\nDisallow: /\n"
     # A status site is meant to be found: everything may be crawled.
     return (f"User-agent: *\nAllow: /\n\nSitemap: {urls.absolute(config.base_url, urls.SITEMAP)}\n").encode()
 
 
 def pages(config: Config, views: dict[str, list[IncidentView]], renderer: Renderer) -> Iterator[Page]:
     yield Page(urls.SITEMAP, sitemap(config, views))
-    yield Page(urls.ROBOTS, robots(config))
+    from publisher.site import is_standby
+
+    yield Page(urls.ROBOTS, robots(config, is_standby(views)))

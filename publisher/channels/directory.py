@@ -248,6 +248,11 @@ class DirectoryChannel(Channel):
 
     # -- releases --------------------------------------------------------------------------
 
+    @property
+    def location(self) -> str:
+        """Where the site is served from (for `rollback`)."""
+        return self.display(self.path)
+
     def display(self, path: Path) -> str:
         try:
             return str(path.relative_to(self.project.root))

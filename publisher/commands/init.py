@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from publisher.scaffold import Answers, init_project
+from publisher.cli import main
+from publisher.scaffold import Answers, Cloud, InitError, init_project
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -17,12 +18,31 @@ def register(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--phone", default="", help="fallback phone number for the public")
     parser.add_argument("--email", default="", help="contact address for the accessibility statement")
+    cloud = parser.add_argument_group(
+        "object storage (docs/hosting.md)",
+        "adds [channels.cloud] (type s3) next to the website directory; the key is read from "
+        "S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY",
+    )
+    cloud.add_argument("--bucket", help="the bucket the status site is deployed to")
+    cloud.add_argument("--endpoint-url", help="the provider's S3 endpoint (leave out for AWS)")
+    cloud.add_argument("--region", help="the bucket's region, e.g. gra")
+    parser.add_argument(
+        "--standby",
+        action="store_true",
+        help="deploy the standby site now (organisation, contacts, no incident in progress; "
+        "not indexed by search engines until the first update) to every website channel",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     target = args.directory if args.directory.is_absolute() else args.project / args.directory
     url = args.url or Answers.base_url
-    written = init_project(target, Answers(args.organisation, args.title, url, args.phone, args.email))
+    cloud = None
+    if args.bucket:
+        cloud = Cloud(args.bucket, args.endpoint_url or "", args.region or "")
+    elif args.endpoint_url or args.region:
+        raise InitError("--endpoint-url and --region describe a bucket: give --bucket too")
+    written = init_project(target, Answers(args.organisation, args.title, url, args.phone, args.email, cloud))
     print(
         f"created {target} ({len(written)} files): publisher.toml, content/statements/ "
         "(5 pre-approved statements, translated in locales/en/), templates/, .gitignore"
@@ -33,6 +53,12 @@ def run(args: argparse.Namespace) -> int:
             "and feeds would point there. Set [site] base_url in publisher.toml before publishing "
             "(`publisher check` warns until then)."
         )
+    if args.standby:
+        # The dark site: the same publishing job, with nothing published yet.
+        code = main(["-C", str(target), "publish"])
+        if code != 0:
+            return code
+        print("standby site deployed: the first published update switches it to live")
     print(
         f"next: cd {args.directory} && edit publisher.toml (base_url, phone), then\n"
         '  publisher new incident "Panne informatique" --title en="IT outage"\n'

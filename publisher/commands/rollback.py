@@ -1,4 +1,4 @@
-"""publisher rollback: put a directory website target back to its previous release.
+"""publisher rollback: put a website target (a directory, a bucket) back to its previous release.
 
 The rolled-back version is recorded in the ledger, so the every-minute job does not deploy
 it again: the site stays on the older release until the content changes (a corrected or
@@ -8,18 +8,35 @@ withdrawn update) or until `publisher rollback --to <newest release>`.
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from publisher.channels.directory import DirectoryChannel
+from publisher.channels.s3 import S3Channel
 from publisher.commands.common import project
+from publisher.config import ChannelConfig, Config
 from publisher.errors import DeliveryError, PublisherError
 from publisher.ledger import Ledger
 from publisher.lock import FileLock
 from publisher.publish import enabled_channels
 
+ROLLBACK_TYPES = ("directory", "s3")
+
+
+def release_channel(cfg: ChannelConfig, config: Config) -> Any:
+    """The website channel of a [channels.<name>] table that keeps releases.
+
+    Both kinds have rollback(to), list_releases(), live(), delivery_of(release),
+    receipt(release) and a location (directory: the served path; s3: the bucket URL); their
+    Release types differ.
+    """
+    if cfg.type == "s3":
+        return S3Channel(cfg, config)
+    return DirectoryChannel(cfg, config)
+
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--channel", metavar="NAME", help="the directory channel to roll back (default: every one)"
+        "--channel", metavar="NAME", help="the website channel to roll back (default: every one that can)"
     )
     parser.add_argument("--to", metavar="RELEASE", help="a release id (see --list)")
     parser.add_argument("--list", action="store_true", help="list the releases kept")
@@ -37,28 +54,32 @@ def run(args: argparse.Namespace) -> int:
     targets = [
         c
         for c in enabled_channels(config)
-        if c.type == "directory" and (args.channel is None or c.name == args.channel)
+        if c.type in ROLLBACK_TYPES and (args.channel is None or c.name == args.channel)
     ]
     if not targets:
         raise PublisherError(
-            "no directory channel"
+            "no directory or s3 channel"
             + (f" named '{args.channel}'" if args.channel else "")
             + " is enabled in publisher.toml; rollback only applies "
-            "to directory website targets"
+            "to website targets that keep releases"
         )
     if args.list:
         for cfg in targets:
-            channel = DirectoryChannel(cfg, config)
-            live = channel.live()
-            print(f"{cfg.name}: {channel.display(channel.path)}")
-            for r in reversed(channel.list_releases()):
+            channel = release_channel(cfg, config)
+            try:
+                live = channel.live()
+                releases = channel.list_releases()
+            except DeliveryError as exc:
+                raise PublisherError(f"{cfg.name}: {exc}") from exc
+            print(f"{cfg.name}: {channel.location}")
+            for r in reversed(releases):
                 print(f"  {'*' if live and r.id == live.id else ' '} {r.id}")
         return 0
     lock = FileLock(config.lock_path)
     lock.acquire(args.wait)  # a running publish finishes first (it may be deploying)
     with lock, Ledger(config.ledger_path) as ledger:
         for cfg in targets:
-            channel = DirectoryChannel(cfg, config)
+            channel = release_channel(cfg, config)
             try:
                 target, was = channel.rollback(args.to)
             except DeliveryError as exc:
@@ -70,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
                 detail=f"from {was.id if was else 'nothing'} to {target.id}",
             )
             print(
-                f"{cfg.name}: {channel.display(channel.path)} now serves release {target.id}"
+                f"{cfg.name}: {channel.location} now serves release {target.id}"
                 f" (was {was.id if was else 'not a release'}). It stays there until the "
                 "content changes; `publisher rollback --list` shows the releases."
             )

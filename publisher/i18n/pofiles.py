@@ -33,20 +33,7 @@ from babel.messages.pofile import PoFileError, read_po, write_po
 from publisher.errors import CatalogError, Diagnostic
 from publisher.fsutil import DEFAULT_READ_LIMIT
 
-# Publisher's own catalogs (here, not in catalogs.py, which imports this module: no cycle).
 PACKAGE_LOCALES = Path(__file__).resolve().parent.parent / "locales"
-
-
-def catalog_root(path: Path) -> Path:
-    """The directory a catalog must stay inside: its locales directory's parent (the project),
-    or publisher's own locales for the built-in catalogs."""
-    if path.is_relative_to(PACKAGE_LOCALES):
-        return PACKAGE_LOCALES
-    parts = path.parts
-    if "LC_MESSAGES" in parts:
-        return Path(*parts[: parts.index("LC_MESSAGES") - 1]).parent
-    return path.parent
-
 
 UI_SOURCE_LANG = "en"  # UI msgids are English: English needs no UI catalog
 UI_POT = "messages.pot"
@@ -183,6 +170,17 @@ def syntax_problems(text: str) -> list[tuple[int, str]]:
     if state in ("msgctxt", "msgid", "msgid_plural"):
         problems.append((len(text.split("\n")), "the last entry has no msgstr"))
     return problems
+
+
+def catalog_root(path: Path) -> Path:
+    """The directory a catalog must stay inside: its locales directory's parent (the project),
+    or publisher's own locales for the built-in catalogs."""
+    if path.is_relative_to(PACKAGE_LOCALES):
+        return PACKAGE_LOCALES
+    parts = path.parts
+    if "LC_MESSAGES" in parts:
+        return Path(*parts[: parts.index("LC_MESSAGES") - 1]).parent
+    return path.parent
 
 
 def read(path: Path, lang: str | None, shown: str, content: bool | None = None) -> Catalog:
