@@ -110,14 +110,22 @@ def test_each_update_reaches_each_recipient_once_in_their_language(
     assert en["In-Reply-To"] is None
     url = f"https://status.chu-rouen.example/en/incidents/{INCIDENT}/20191115T2130.html"
     text, html = text_part(en), html_part(en)
-    assert "at around 7 pm" in text and url in text and "Phone: +33 2 32 88 89 90" in text
-    assert '<html lang="en">' in html and f'href="{url}"' in html and 'href="tel:+33232888990"' in html
+    assert "at around 7 pm" in text and url in text
+    # The project's [contacts] block, as the site shows it, in both parts.
+    assert "What to do, whom to call\n• A&E stays open" in text
+    assert "Life-threatening emergency: 15\nSwitchboard: 02 32 88 89 90\n" in text
+    assert "E-mail (temporary address): crise.chu-rouen@example.org" in text
+    assert "Lines open: 24 hours a day, 7 days a week" in text
+    assert '<html lang="en">' in html and f'href="{url}"' in html
+    assert '<li>Switchboard: <a href="tel:0232888990">02 32 88 89 90</a></li>' in html
+    assert 'href="mailto:crise.chu-rouen@example.org"' in html and "Lines open:" in html
     assert "\n-- \n" in text  # the signature separator mail readers hide
 
     fr = smtp.to(FR)[0]
     assert fr["Subject"].startswith("Analyse en cours · Cyberattaque")
     assert fr["Content-Language"] == "fr"
-    assert "vers 19 h" in text_part(fr) and "Téléphone" in text_part(fr)
+    assert "vers 19 h" in text_part(fr) and "Standard : 02 32 88 89 90" in text_part(fr)
+    assert "Que faire, qui appeler" in html_part(fr)
     assert "/fr/incidents/" in html_part(fr)
     # An address alone on its line is in the source language.
     assert smtp.to(PLAIN)[0]["Content-Language"] == "fr"
@@ -164,6 +172,8 @@ def test_correction_and_withdrawal_are_short_threaded_follow_ups(
     assert en_corr["In-Reply-To"] == original["Message-ID"]
     assert en_corr["References"] == original["Message-ID"]
     assert "Read the corrected update:" in text_part(en_corr)
+    assert "Switchboard: 02 32 88 89 90" in text_part(en_corr)  # follow-ups carry [contacts] too
+    assert 'href="tel:0232888990"' in html_part(en_corr)
 
     write_update(
         project,
@@ -186,6 +196,7 @@ def test_correction_and_withdrawal_are_short_threaded_follow_ups(
     assert notices[0]["References"] == f"{original['Message-ID']} {en_corr['Message-ID']}"
     assert notices[0]["In-Reply-To"] == en_corr["Message-ID"]
     assert "/en/incidents/2019-11-15-cyberattaque/20191122T1800.html" in text_part(notices[0])
+    assert "Life-threatening emergency: 15" in text_part(notices[0])
 
 
 def test_a_recipient_added_later_gets_only_what_is_published_after(
@@ -433,3 +444,55 @@ def test_a_relay_with_the_organisations_own_ca_over_starttls_or_tls(
         assert trusted.code == 0, trusted.out
         assert server.count() == {FR: UPDATES, EN: UPDATES, PLAIN: UPDATES}
         assert server.logins and all(ok for _user, ok in server.logins)
+
+
+def test_a_lost_ledger_adopts_the_mails_in_the_journal_and_sends_only_a_missing_follow_up(
+    project: Path, cli, smtp: SmtpServer
+) -> None:
+    assert cli("-C", project, "publish", "--now", AFTER_ALL).code == 0
+    original = smtp.to(EN)[0]
+    state = project / ".publisher"
+    for name in ("ledger.db", "ledger.db-wal", "ledger.db-shm"):  # deleted, or an old backup
+        (state / name).unlink(missing_ok=True)
+    again = cli("-C", project, "publish", "--now", AFTER_ALL)
+    assert again.code == 0, again.out + again.err
+    assert counts(smtp) == {FR: UPDATES, EN: UPDATES, PLAIN: UPDATES}  # nobody mailed twice
+    assert again.out.count("adopted      press") == 3 * UPDATES and "created      press" not in again.out
+    assert {r["state"] for r in rows(project) if r["channel"] == "press"} == {"delivered"}
+
+    # A correction after that: the follow-up only, threaded under the adopted original.
+    edit_update(project, "20191115T2130", "vers 19 h", "vers 18 h 45", front="correction: Heure corrigée.")
+    fixed = cli("-C", project, "publish", "--now", AFTER_ALL)
+    assert fixed.code == 0, fixed.out + fixed.err
+    assert counts(smtp) == {FR: UPDATES + 1, EN: UPDATES + 1, PLAIN: UPDATES + 1}
+    assert smtp.to(EN)[-1]["In-Reply-To"] == original["Message-ID"]
+
+
+def test_contacts_fall_back_to_the_site_phone_and_the_block_goes_with_them(project: Path) -> None:
+    config = project / "publisher.toml"
+    text = config.read_text(encoding="utf-8")
+    start = text.index("[contacts]")
+    config.write_text(text[:start] + text[text.index("\n[", start) + 1 :], encoding="utf-8")
+    fr = planned_message(project, FR)
+    # No [contacts]: the site's phone is the switchboard, as on the site's pages.
+    assert "Standard : +33 2 32 88 89 90" in fr["text"] and "Urgence vitale" not in fr["text"]
+    assert 'href="tel:+33232888990"' in fr["html"]
+    assert "Que faire, qui appeler\n• Urgences ouvertes" in fr["text"]  # the incident's what_to_do
+
+
+def planned_message(project: Path, address: str) -> dict[str, str]:
+    """The first update's message part for one recipient, as planned (nothing sent)."""
+    from publisher.channels.base import PublishContext
+    from publisher.channels.email import EmailChannel
+    from publisher.config import load_config
+    from publisher.content import load_site
+    from publisher.site import localized
+
+    config = load_config(project)
+    site = load_site(config).site
+    now = datetime(2019, 11, 23, tzinfo=UTC)
+    cfg = config.channel("press")
+    assert cfg is not None
+    ctx = PublishContext(config, site, now, localized(config, site, now), project / "public", dry_run=True)
+    planned = {d.key: d for d in EmailChannel(cfg, config).plan(ctx)}
+    return dict(planned[f"mail:{INCIDENT}/20191115T2130:{address}"].payload["message"])

@@ -182,3 +182,17 @@ def test_golden_body_of_the_first_update(project: Path) -> None:
     validator().validate(first.payload)
     assert json.loads(body_bytes(first.payload)) == first.payload
     compare_text(json.dumps(first.payload, ensure_ascii=False, indent=2) + "\n", "webhook/first-update.json")
+
+
+def test_a_lost_state_dir_re_posts_with_the_same_keys_and_the_receiver_drops_them(
+    project: Path, cli, receiver: WebhookReceiver
+) -> None:
+    import shutil
+
+    assert cli("-C", project, "publish", "--now", AFTER_ALL).code == 0
+    keys = set(receiver.accepted)
+    shutil.rmtree(project / ".publisher")  # a new machine, a lost disk
+    again = cli("-C", project, "publish", "--now", AFTER_ALL)
+    assert again.code == 0, again.out + again.err
+    # The Idempotency-Key comes from the delivery, not from the ledger: the same on any machine.
+    assert sorted(receiver.duplicates) == sorted(keys) and set(receiver.accepted) == keys

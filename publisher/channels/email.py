@@ -40,6 +40,7 @@ the message never reached ``DATA`` and is sent. A relay refusing one recipient (
 from __future__ import annotations
 
 import email.policy
+import json
 import os
 import re
 import smtplib
@@ -47,7 +48,7 @@ import sqlite3
 import ssl
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
@@ -56,7 +57,16 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 from publisher import socialtext, urls
-from publisher.channels.base import Channel, ChannelKind, Delivery, DeliveryError, PublishContext, Receipt
+from publisher.channels.base import (
+    Channel,
+    ChannelKind,
+    Delivery,
+    DeliveryError,
+    DriftCheck,
+    PassStop,
+    PublishContext,
+    Receipt,
+)
 from publisher.config import ChannelConfig, Config
 from publisher.errors import Diagnostic
 from publisher.ledger import Ledger, open_readonly
@@ -225,13 +235,28 @@ class Journal:
                 "CREATE TABLE IF NOT EXISTS handoff (key TEXT PRIMARY KEY, message_id TEXT NOT NULL, "
                 "state TEXT NOT NULL, receipt TEXT NOT NULL, reply TEXT, at TEXT NOT NULL)"
             )
+            # The delivery (update and recipient) each message was for: what a send finds
+            # again when the ledger lost its row. Added to journals written before it.
+            columns = {str(r[1]) for r in db.execute("PRAGMA table_info(handoff)")}
+            if "delivery" not in columns:
+                db.execute("ALTER TABLE handoff ADD COLUMN delivery TEXT")
+            db.execute("CREATE INDEX IF NOT EXISTS handoff_delivery ON handoff (delivery)")
             self._db = db
         return self._db
 
-    def handing(self, key: str, message_id: str, receipt: str) -> None:
+    def handing(self, key: str, delivery: str, message_id: str, receipt: str) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO handoff VALUES (?,?,?,?,?,?)",
-            (key, message_id, "data", receipt, None, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
+            "INSERT OR REPLACE INTO handoff (key, message_id, state, receipt, reply, at, delivery) "
+            "VALUES (?,?,?,?,?,?,?)",
+            (
+                key,
+                message_id,
+                "data",
+                receipt,
+                None,
+                time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                delivery,
+            ),
         )
 
     def accepted(self, key: str, reply: str) -> None:
@@ -246,11 +271,34 @@ class Journal:
         r = self.db.execute("SELECT state, message_id, receipt FROM handoff WHERE key = ?", (key,)).fetchone()
         return None if r is None else (str(r[0]), str(r[1]), str(r[2]))
 
+    def last_for(self, delivery: str) -> tuple[str, str, str] | None:
+        """The newest message handed to the relay for one delivery (any version of it)."""
+        if not self.path.exists():
+            return None
+        r = self.db.execute(
+            "SELECT state, message_id, receipt FROM handoff WHERE delivery = ? ORDER BY rowid DESC LIMIT 1",
+            (delivery,),
+        ).fetchone()
+        return None if r is None else (str(r[0]), str(r[1]), str(r[2]))
+
+
+def journal_receipt(entry: tuple[str, str, str]) -> Receipt:
+    """The receipt a journal entry stands for: delivered when the relay said 250, else
+    unknown (handed over, no answer), never to be sent again either way."""
+    state, mid, receipt_json = entry
+    data = json.loads(receipt_json)
+    extra = dict(data["extra"])
+    if state != "accepted":
+        extra.update(outcome="unknown", note=UNKNOWN_NOTE.format(mid=mid))
+    return Receipt(str(data["remote_id"]), None, extra)
+
 
 class EmailChannel(Channel):
     kind: ClassVar[ChannelKind] = "push"
     can_edit: ClassVar[bool] = False  # a sent mail stays as it is: a change is a follow-up
     can_reply: ClassVar[bool] = True  # follow-ups thread under the original
+    # A sent mail is in the recipients' mailboxes, out of anyone's reach: nothing to compare.
+    drift_check: ClassVar[DriftCheck] = "never"
     type_name: ClassVar[str] = "email"
 
     def __init__(self, config: ChannelConfig, project: Config) -> None:
@@ -263,7 +311,9 @@ class EmailChannel(Channel):
         self.journal = Journal(project.dir("state") / f"email-{self.name}.db")
         self._renderer: Any = None
         self._smtp: smtplib.SMTP | None = None
-        self._blocked: DeliveryError | None = None
+        # A refused login, an untrusted certificate, a relay that is down: every later
+        # message of this pass fails at once with the same reason instead of reconnecting.
+        self._stop = PassStop("not sent in this pass: ")
         self._last_sent = 0.0
 
     # -- options -----------------------------------------------------------------------------
@@ -294,15 +344,15 @@ class EmailChannel(Channel):
     def page_url(self, lang: str, update: Update) -> str:
         return urls.absolute(self.project.base_url, urls.update(lang, update.incident_id, update.stem))
 
-    def footer(self) -> dict[str, Any]:
-        return {
-            "phone": self.project.phone,
-            "organisation": self.project.organisation or self.project.site_title,
-        }
-
-    def _render(self, name: str, lang: str, subject_kind: str, **context: Any) -> Part:
+    def _render(self, name: str, lang: str, subject_kind: str, iv: IncidentView, **context: Any) -> Part:
         r = self.renderer()
-        context.update(self.footer())
+        # The contacts block is the site's own ([contacts] in publisher.toml, the incident's
+        # what_to_do), so a reader of the mail and of the page get the same numbers.
+        context.update(
+            organisation=self.project.organisation or self.project.site_title,
+            what_to_do=[socialtext.to_text(item.markdown) for item in iv.what_to_do],
+            what_to_do_html=iv.what_to_do,
+        )
         subject = " ".join(r.render("email/subject.txt", lang, "text", what=subject_kind, **context).split())
         text = tidy(r.render(f"email/{name}.txt", lang, "text", **context))
         html = r.render(f"email/{name}.html", lang, "web", **context)
@@ -316,6 +366,7 @@ class EmailChannel(Channel):
             "message",
             lang,
             "message",
+            iv,
             title=iv.title,
             update=view.update,
             body=body,
@@ -332,6 +383,7 @@ class EmailChannel(Channel):
             "correction",
             lang,
             "correction",
+            iv,
             title=iv.title,
             update=view.update,
             url=self.page_url(lang, view.update),
@@ -344,6 +396,7 @@ class EmailChannel(Channel):
             "withdrawal",
             lang,
             "withdrawal",
+            iv,
             title=iv.title,
             update=view.update,
             retracted_by=by,
@@ -627,8 +680,7 @@ class EmailChannel(Channel):
         return ssl.create_default_context(cafile=str(self.project.root / ca) if ca else None)
 
     def block(self, exc: DeliveryError) -> DeliveryError:
-        self._blocked = exc
-        return exc
+        return self._stop.stop(exc)
 
     def pace(self) -> None:
         rate = int(self.options["rate_per_minute"])
@@ -669,6 +721,17 @@ class EmailChannel(Channel):
 
     def send(self, delivery: Delivery, previous: Receipt | None, idempotency_key: str) -> Receipt:
         p = delivery.payload
+        adopted = False
+        if previous is None:
+            # Adopt before create: a relay cannot be asked what it has, but the journal can.
+            # An entry for this delivery with no ledger row behind it (a ledger restored from
+            # an older backup, or deleted) is a message already handed over: taken over, and
+            # only a follow-up it lacks (correction, withdrawal) is sent.
+            entry = self.journal.last_for(delivery.key)
+            if entry is not None:
+                previous, adopted = journal_receipt(entry), True
+                if self.choose(delivery, previous) is None:
+                    return replace(previous, adopted=True)
         chosen = self.choose(delivery, previous)
         extra: dict[str, Any] = {
             "revision": p.get("revision"),
@@ -680,8 +743,7 @@ class EmailChannel(Channel):
             remote = previous.remote_id if previous else f"not-sent:{idempotency_key}"
             return Receipt(remote, None, {**extra, "note": why})
         which, thread = chosen
-        if self._blocked is not None:
-            raise DeliveryError(f"not sent in this pass: {self._blocked}", self._blocked.transient)
+        self._stop.raise_if_stopped()
         mid = self.message_id(idempotency_key)
         msg = build_message(
             p,
@@ -694,8 +756,8 @@ class EmailChannel(Channel):
         )
         extra["thread"] = thread + [mid]
         extra["sent"] = which
-        import json
-
+        if adopted:
+            extra["adopted_from"] = previous.remote_id if previous else None
         receipt_json = json.dumps({"remote_id": mid, "extra": extra})
         to = str(p["to"])
         self.pace()
@@ -734,7 +796,7 @@ class EmailChannel(Channel):
                 True,
             ) from None
         # From here the relay may have the message: the journal says so before DATA goes out.
-        self.journal.handing(idempotency_key, mid, receipt_json)
+        self.journal.handing(idempotency_key, delivery.key, mid, receipt_json)
         try:
             # CRLF line ends: smtplib sends bytes as they are, and a relay reads lines by CRLF.
             code, said = smtp.data(msg.as_bytes(policy=email.policy.SMTP))
@@ -760,17 +822,10 @@ class EmailChannel(Channel):
         return Receipt(mid, None, {**extra, "relay": f"{code} {_said(said)}"[:200]})
 
     def reconcile(self, delivery: Delivery, idempotency_key: str) -> Receipt | None:
-        import json
-
         entry = self.journal.get(idempotency_key)
         if entry is None:
             return None  # never reached DATA: safe to send
-        state, mid, receipt_json = entry
-        data = json.loads(receipt_json)
-        extra = dict(data["extra"])
-        if state != "accepted":
-            extra.update(outcome="unknown", note=UNKNOWN_NOTE.format(mid=mid))
-        return Receipt(str(data["remote_id"]), None, extra)
+        return journal_receipt(entry)
 
     def check(self, ctx: PublishContext) -> list[Diagnostic]:
         found = list(self.recipients()[1])

@@ -34,7 +34,15 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from publisher import __version__
-from publisher.channels.base import Channel, ChannelKind, Delivery, DeliveryError, PublishContext, Receipt
+from publisher.channels.base import (
+    Channel,
+    ChannelKind,
+    Delivery,
+    DeliveryError,
+    DriftCheck,
+    PublishContext,
+    Receipt,
+)
 from publisher.config import ChannelConfig, Config
 from publisher.errors import Diagnostic
 from publisher.model import CLOSED_STATUSES
@@ -90,6 +98,10 @@ class WebhookChannel(Channel):
     kind: ClassVar[ChannelKind] = "push"
     can_edit: ClassVar[bool] = False  # each change is a new POST of the update's state
     can_reply: ClassVar[bool] = False
+    # What a receiver did with a document is its own business: it cannot be asked. A lost
+    # ledger re-POSTs with the same Idempotency-Key (derived from the delivery, not the
+    # ledger), which the receiver drops: that is how a webhook "adopts".
+    drift_check: ClassVar[DriftCheck] = "never"
     type_name: ClassVar[str] = "webhook"
 
     def __init__(self, config: ChannelConfig, project: Config) -> None:
