@@ -496,3 +496,23 @@ def planned_message(project: Path, address: str) -> dict[str, str]:
     ctx = PublishContext(config, site, now, localized(config, site, now), project / "public", dry_run=True)
     planned = {d.key: d for d in EmailChannel(cfg, config).plan(ctx)}
     return dict(planned[f"mail:{INCIDENT}/20191115T2130:{address}"].payload["message"])
+
+
+def test_a_lost_state_dir_with_max_age_zero_for_one_run_mails_only_what_comes_after(
+    project: Path, cli, smtp: SmtpServer
+) -> None:
+    import shutil
+
+    assert cli("-C", project, "publish", "--now", AFTER_ALL).code == 0
+    shutil.rmtree(project / ".publisher")  # ledger and journal: nobody can tell who got what
+    config = project / "publisher.toml"
+    usual = config.read_text(encoding="utf-8")
+    config.write_text(usual.replace("max_age_hours = 1000000", "max_age_hours = 0"), encoding="utf-8")
+    recovery = cli("-C", project, "publish", "--now", AFTER_ALL)  # as docs/email.md says
+    assert recovery.code == 0, recovery.out + recovery.err
+    assert counts(smtp) == {FR: UPDATES, EN: UPDATES, PLAIN: UPDATES}  # nobody mailed twice
+    config.write_text(usual, encoding="utf-8")
+    write_update(project, "20191122T1800", "2019-11-22T18:00", "Un nouveau point.", status="resolved")
+    after = cli("-C", project, "publish", "--now", AFTER_ALL)
+    assert after.code == 0, after.out + after.err
+    assert counts(smtp) == {FR: UPDATES + 1, EN: UPDATES + 1, PLAIN: UPDATES + 1}
