@@ -14,7 +14,7 @@ miss, never an error, and entries not used by the latest build are deleted.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -88,8 +88,49 @@ class RenderCache:
                 path.unlink(missing_ok=True)
 
 
-def cached_pages(cache: RenderCache | None, lang: str, incident_id: str) -> Sequence[Any] | None:
-    if cache is None:
+def put_pages(cache: RenderCache, key: str, pages: Sequence[Any]) -> None:
+    """Store an incident's pages, and beside them each page's path and sha256 (see LazyPage)."""
+    cache.put(key, "pages", pages)
+    cache.put(key, "digests", [(p.path, hashlib.sha256(p.content).hexdigest()) for p in pages])
+
+
+class LazyPage:
+    """A cached page known by its digest; its bytes are read only if the release needs them.
+
+    After one new update the release already holds nearly every page with these bytes
+    (publisher.release compares digests first), so reading back every incident's pickled
+    pages, most of what such a build read in a profile, is skipped.
+    """
+
+    def __init__(self, path: str, digest: str, load: Callable[[], Sequence[Any]], index: int) -> None:
+        self.path = path
+        self.digest = digest
+        self._load = load
+        self._index = index
+
+    @property
+    def content(self) -> bytes:
+        page = self._load()[self._index]
+        assert page.path == self.path
+        return bytes(page.content)
+
+
+def lazy_pages(cache: RenderCache, key: str, render: Callable[[], Sequence[Any]]) -> list[LazyPage] | None:
+    """The pages under `key` as LazyPages, or None when their digests are not cached.
+
+    `render` makes them again if the pickled pages turn out damaged or missing."""
+    digests = cache.get(key, "digests")
+    if not isinstance(digests, list):
         return None
-    key = cache.keys.get((lang, incident_id))
-    return None if key is None else cache.get(key, "pages")
+    loaded: list[Sequence[Any]] = []
+
+    def load() -> Sequence[Any]:
+        if not loaded:
+            pages = cache.get(key, "pages")
+            if pages is None or [p.path for p in pages] != [path for path, _digest in digests]:
+                pages = render()
+                put_pages(cache, key, pages)
+            loaded.append(pages)
+        return loaded[0]
+
+    return [LazyPage(path, digest, load, i) for i, (path, digest) in enumerate(digests)]

@@ -14,15 +14,20 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from publisher import frontmatter, markup, sourcefile
+from publisher import sourcefile
 from publisher.config import SERVICE_STATES, Config
 from publisher.errors import Diagnostic, did_you_mean, display_path, guarded
 from publisher.fsutil import PickledTable
 from publisher.model import IMPACTS, STATUSES, Incident, Instruction, ServiceChange, Site, Update
 from publisher.timeutil import LocalTimeError, parse_local, parse_stem
+
+if TYPE_CHECKING:
+    # Imported where a file is actually parsed: the every-minute run reads every file from
+    # the parse cache and must not pay for PyYAML and markdown-it (python -X importtime).
+    from publisher import frontmatter
 
 INCIDENT_FILE = "incident.md"
 INCIDENT_ID = re.compile(r"^(\d{4}-\d{2}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
@@ -82,6 +87,8 @@ class _FileReader:
             return None
         text, data = read
         digest = hashlib.sha256(data).hexdigest()
+        from publisher import frontmatter
+
         doc = frontmatter.parse(text, self.shown)
         if isinstance(doc, list):
             self.out.extend(doc)
@@ -225,6 +232,8 @@ class _FileReader:
         return value or default
 
     def check_links(self, body: str, body_line: int) -> None:
+        from publisher import markup
+
         for line, url in markup.links(body):
             if not markup.link_allowed(url):
                 self.error(

@@ -1,5 +1,11 @@
 """Atom feeds (RFC 4287): one per language with every update, and one per incident.
 
+No feed grows with the archive (RFC 5005, archived feeds): the subscription document
+(``feed.xml``) holds the latest PAGE_SIZE entries and links ``prev-archive`` to the newest
+archive document; archive documents (``feed-archive-<n>.xml``, 1 the oldest) each hold
+PAGE_SIZE entries counted from the oldest, so an archive page keeps its entries when new
+updates go out, and a reader that missed some follows ``prev-archive`` back.
+
 Journalists' feed readers and other systems follow the crisis through these, so each entry
 is a whole update: its id is the update's permalink in that language (stable across
 rebuilds), its content the same HTML the page shows, and its ``xml:lang`` the language the
@@ -24,6 +30,9 @@ from publisher.render import Renderer
 from publisher.timeutil import iso_utc
 
 ATOM = "http://www.w3.org/2005/Atom"
+FEED_HISTORY = "http://purl.org/syndication/history/1.0"
+# Entries per feed document: a subscription feed of a long crisis stays a few hundred KB.
+PAGE_SIZE = 50
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 MEDIA_TYPE = "application/atom+xml"
@@ -58,12 +67,41 @@ class FeedWriter:
     def url(self, path: str) -> str:
         return urls.absolute(self.config.base_url, path)
 
-    def feed(
+    def paged(
         self, path: str, title: str, title_lang: str, subtitle: str, page: str, entries: Iterable[Entry]
+    ) -> list[tuple[str, bytes]]:
+        """The subscription document at `path` and its archive documents, as (path, bytes)."""
+        oldest_first = sorted(entries, key=lambda e: e[0])
+        archives = len(oldest_first) // PAGE_SIZE if len(oldest_first) > PAGE_SIZE else 0
+        links: dict[str, str] = {"prev-archive": urls.feed_archive(path, archives)} if archives else {}
+        docs = [(path, self.feed(path, title, title_lang, subtitle, page, oldest_first[-PAGE_SIZE:], links))]
+        for n in range(1, archives + 1):
+            archive = urls.feed_archive(path, n)
+            links = {"current": path}
+            if n > 1:
+                links["prev-archive"] = urls.feed_archive(path, n - 1)
+            if n < archives:
+                links["next-archive"] = urls.feed_archive(path, n + 1)
+            chunk = oldest_first[(n - 1) * PAGE_SIZE : n * PAGE_SIZE]
+            docs.append((archive, self.feed(archive, title, title_lang, subtitle, page, chunk, links)))
+        return docs
+
+    def feed(
+        self,
+        path: str,
+        title: str,
+        title_lang: str,
+        subtitle: str,
+        page: str,
+        entries: Iterable[Entry],
+        links: dict[str, str] | None = None,
     ) -> bytes:
         # Unqualified tags under a literal default xmlns: ElementTree would otherwise invent
         # "ns0:" prefixes, which some feed readers mishandle.
         root = ET.Element("feed", {"xmlns": ATOM, XML_LANG: self.lang})
+        archived = links is not None and "current" in links
+        if archived:
+            root.set("xmlns:fh", FEED_HISTORY)
         _el(root, "id", self.url(path))
         title_el = _el(root, "title", title)
         if title_lang != self.lang:
@@ -71,6 +109,10 @@ class FeedWriter:
         _el(root, "subtitle", subtitle)
         _el(root, "link", rel="self", type=MEDIA_TYPE, href=self.url(path))
         _el(root, "link", rel="alternate", type="text/html", hreflang=self.lang, href=self.url(page))
+        for rel, target in (links or {}).items():
+            _el(root, "link", rel=rel, type=MEDIA_TYPE, href=self.url(target))
+        if archived:
+            _el(root, "fh:archive")  # RFC 5005 section 4: this document will not change
         author = _el(root, "author")
         _el(author, "name", self.author)
         _el(root, "generator", "publisher")
@@ -122,8 +164,8 @@ class FeedWriter:
                 cache.put(key, "atom", found)
         return list(found)
 
-    def site_feed(self, entries: Iterable[Entry]) -> bytes:
-        return self.feed(
+    def site_feed(self, entries: Iterable[Entry]) -> list[tuple[str, bytes]]:
+        return self.paged(
             urls.feed(self.lang),
             self.title,
             self.title_lang,
@@ -132,8 +174,8 @@ class FeedWriter:
             entries,
         )
 
-    def incident_feed(self, iv: IncidentView, entries: Iterable[Entry]) -> bytes:
-        return self.feed(
+    def incident_feed(self, iv: IncidentView, entries: Iterable[Entry]) -> list[tuple[str, bytes]]:
+        return self.paged(
             urls.incident_feed(self.lang, iv.incident.id),
             f"{iv.title} — {self.title}",
             iv.title_lang,
@@ -151,5 +193,7 @@ def pages(config: Config, views: dict[str, list[IncidentView]], renderer: Render
         for iv in incident_views:
             entries = writer.entries(iv, cache)
             everything.extend(entries)
-            yield Page(urls.incident_feed(lang, iv.incident.id), writer.incident_feed(iv, entries))
-        yield Page(urls.feed(lang), writer.site_feed(everything))
+            for path, data in writer.incident_feed(iv, entries):
+                yield Page(path, data)
+        for path, data in writer.site_feed(everything):
+            yield Page(path, data)

@@ -31,7 +31,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from publisher import __version__
 from publisher.channels import make_channel
@@ -48,10 +48,12 @@ from publisher.content import LoadResult
 from publisher.errors import Diagnostic
 from publisher.fsutil import stat_tree
 from publisher.ledger import Ledger, Row, iso, open_readonly
-from publisher.localize import IncidentView
 from publisher.model import Site, Update
 from publisher.notes import Corrections, Notes
 from publisher.outcomes import Log, Outcome, Report
+
+if TYPE_CHECKING:
+    from publisher.localize import IncidentView  # markdown-it and Babel: not on the cron path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BACKOFF_BASE = 60.0  # seconds; doubled after each failure
@@ -122,7 +124,7 @@ def backoff(attempts: int, retry_after: float | None) -> float:
     return max(delay, retry_after or 0.0)
 
 
-class LazyViews(Mapping[str, list[IncidentView]]):
+class LazyViews(Mapping[str, list["IncidentView"]]):
     """ctx.views, localised only if a channel actually reads them."""
 
     def __init__(

@@ -10,18 +10,19 @@ import pkgutil
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from publisher import urls
-from publisher.cache import RenderCache, cached_pages
+from publisher.cache import RenderCache, lazy_pages, put_pages
 from publisher.config import Config
 from publisher.corrections import prepare as prepare_notes
 from publisher.localize import IncidentView
 from publisher.model import Site
 from publisher.notes import Corrections
 from publisher.pages import alternates, incident_pages, localize_all, localize_cached, localized, visible
-from publisher.release import Page, publish_tree
+from publisher.release import File, Page, publish_tree
 from publisher.render import Renderer
 from publisher.timeutil import utc_now
 
@@ -42,7 +43,8 @@ def pages(
     views: dict[str, list[IncidentView]],
     renderer: Renderer | None = None,
     cache: RenderCache | None = None,
-) -> Iterator[Page]:
+) -> Iterator[File]:
+    """Every file of the site: Pages, and LazyPages for an unchanged incident's pages."""
     renderer = renderer or Renderer(config)
     renderer.cache = cache
     from publisher import services
@@ -85,11 +87,15 @@ def pages(
             )
             yield Page("index.html", root.encode())
         for iv in incident_views:
-            cached = cached_pages(cache, lang, iv.incident.id)
-            if cached is None:
-                cached = incident_pages(config, renderer, lang, iv)
-                if cache is not None:
-                    cache.put(cache.keys[(lang, iv.incident.id)], "pages", cached)
+            key = cache.keys.get((lang, iv.incident.id)) if cache is not None else None
+            if cache is not None and key is not None:
+                lazy = lazy_pages(cache, key, partial(incident_pages, config, renderer, lang, iv))
+                if lazy is not None:
+                    yield from lazy
+                    continue
+            cached = incident_pages(config, renderer, lang, iv)
+            if cache is not None and key is not None:
+                put_pages(cache, key, cached)
             yield from cached
     yield Page(urls.STYLESHEET, stylesheet(config))
     yield from extra_pages(config, views, renderer)
@@ -136,6 +142,10 @@ def build(
     output.parent.mkdir(parents=True, exist_ok=True)
     cache = RenderCache(config.cache_path("render"), config) if use_cache else None
     due = visible(site, now)  # the one place this build applies `now`
+    if cache is not None:
+        from publisher.fanout import prelocalize
+
+        prelocalize(config, cache, due)
     # Keep every published text and compute correction/retraction notes before anything is
     # rendered; a dry run (no cache) archives nothing (publisher/corrections.py).
     corrections = prepare_notes(

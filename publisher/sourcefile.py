@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from publisher import markup
 from publisher.errors import Diagnostic, FileRefused
 from publisher.fsutil import DEFAULT_READ_LIMIT, read_project_file
 
@@ -49,6 +48,10 @@ def decode(data: bytes, shown: str, out: list[Diagnostic], what: str = "the file
             )
         )
         return None
+    # Imported here, where a file is actually read: the every-minute run takes every file
+    # from the parse cache and must not pay for markdown-it (python -X importtime).
+    from publisher import markup
+
     bad = markup.xml_forbidden(text)
     if bad is not None:
         out.append(

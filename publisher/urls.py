@@ -20,12 +20,17 @@ def accessibility(lang: str) -> str:
 
 
 def feed(lang: str) -> str:
-    """Atom feed of every update in `lang`, newest first."""
+    """Atom feed of the latest updates in `lang`, newest first (older ones: feed_archive)."""
     return f"{lang}/feed.xml"
 
 
 def incident_feed(lang: str, incident_id: str) -> str:
     return f"{lang}/incidents/{incident_id}/feed.xml"
+
+
+def feed_archive(feed_path: str, number: int) -> str:
+    """Archive page `number` (1 = oldest) of a feed (RFC 5005 archived feeds)."""
+    return f"{feed_path.removesuffix('.xml')}-archive-{number}.xml"
 
 
 def incident_json(incident_id: str) -> str:

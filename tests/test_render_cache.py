@@ -24,8 +24,8 @@ def test_warm_build_renders_nothing_and_matches_a_cold_build(example: Path) -> N
     build_now(example)
     cache_dir = example / ".publisher/cache/render"
     entries = sorted(p.name for p in cache_dir.iterdir())
-    # view, pages and Atom entries for fr and en, and the incident's JSON document
-    assert len(entries) == 7, entries
+    # view, pages, page digests and Atom entries for fr and en, and the incident's JSON
+    assert len(entries) == 9, entries
     warm = build_now(example)
     cold = build_now(example, output=example / "cold", use_cache=False)
     a = {p.relative_to(warm.output): p.read_bytes() for p in warm.output.rglob("*.html")}
@@ -65,6 +65,41 @@ def test_damaged_cache_entry_is_a_miss(example: Path) -> None:
         entry.write_bytes(b"not a pickle")
     build_now(example)
     assert "A&amp;E remains open" in en_page(example)
+
+
+def test_damaged_pages_behind_valid_digests_are_rendered_again(example: Path) -> None:
+    import shutil
+
+    build_now(example)
+    # A fresh output (no twin holding the bytes) forces every cached page to be read back.
+    shutil.rmtree(example / "public")
+    shutil.rmtree(example / ".public.staging", ignore_errors=True)
+    for entry in (example / ".publisher/cache/render").glob("*.pages.pickle"):
+        entry.write_bytes(b"not a pickle")
+    rebuilt = build_now(example)
+    cold = build_now(example, output=example / "cold", use_cache=False)
+    a = {p.relative_to(rebuilt.output): p.read_bytes() for p in rebuilt.output.rglob("*.html")}
+    b = {p.relative_to(cold.output): p.read_bytes() for p in cold.output.rglob("*.html")}
+    assert a == b and len(a) > 10
+
+
+def test_a_build_that_changes_nothing_reads_no_cached_page(example: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from publisher import cache
+
+    build_now(example)
+    build_now(example)  # the twin now holds this release too
+    read: list[str] = []
+    made: list[str] = []
+    init = cache.LazyPage.__init__
+
+    def counting_init(self, path, *args):  # type: ignore[no-untyped-def]
+        made.append(path)
+        init(self, path, *args)
+
+    monkeypatch.setattr(cache.LazyPage, "__init__", counting_init)
+    monkeypatch.setattr(cache.LazyPage, "content", property(lambda self: read.append(self.path) or b""))
+    build_now(example)
+    assert len(made) > 10 and read == []
 
 
 def test_parallel_cold_build_gives_the_same_site(example: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -73,14 +73,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from publisher.channels import CHANNEL_KINDS, DELIVERY_ORDER, ChannelKind, DriftCheck
 from publisher.config import ChannelConfig, Config
 from publisher.errors import DeliveryError, Diagnostic
-from publisher.localize import IncidentView
 from publisher.model import Site
 from publisher.notes import Corrections
+
+if TYPE_CHECKING:
+    from publisher.localize import IncidentView  # markdown-it and Babel: not on the cron path
 
 
 @dataclass(frozen=True)
