@@ -138,7 +138,7 @@ def copy_lookup(config: Config) -> Callable[[str, str], Mapping[str, Any] | None
         if ledger is None:
             return None
         try:
-            if ledger.version < 3:
+            if ledger.version < 4:
                 return None
             return approved_copy(ledger, update_id, text_hash)
         finally:
@@ -172,7 +172,7 @@ def published_lookup(config: Config) -> Callable[[str], tuple[str, Mapping[str, 
         if ledger is None:
             return None
         try:
-            return published_copy(ledger, update_id) if ledger.version >= 3 else None
+            return published_copy(ledger, update_id) if ledger.version >= 4 else None
         finally:
             ledger.close()
 
@@ -199,7 +199,7 @@ def entries(
     # Times have one-second resolution: within a second, a journal entry sorts after the
     # audit rows that existed when it was written (audit_seq) and before the later ones.
     found: list[tuple[str, int, int, int, Entry]] = []
-    if ledger.version >= 3:
+    if ledger.version >= 4:
         for r in ledger.db.execute("SELECT * FROM journal ORDER BY id"):
             at = parse_iso(r["at"])
             assert at is not None
@@ -217,7 +217,7 @@ def entries(
             found.append((r["at"], int(r["audit_seq"]), 1, int(r["id"]), entry))
     # Ledgers written before the journal said "published" only in the audit table.
     has_publish = (
-        ledger.version >= 3
+        ledger.version >= 4
         and ledger.db.execute("SELECT 1 FROM journal WHERE event = 'publish' LIMIT 1").fetchone()
     )
     for r in ledger.db.execute("SELECT * FROM audit ORDER BY id"):

@@ -95,7 +95,19 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
-    # 3: the journal (main courante): every draft, approval, void, publication, correction
+    # 3: what a push channel (e-mail) has seen, and when: a recipient added to a list later
+    # receives only the updates first seen in the same pass or after (generation numbers).
+    """
+    CREATE TABLE IF NOT EXISTS seen (
+        channel TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        generation INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (channel, kind, name)
+    );
+    """,
+    # 4: the journal (main courante): every draft, approval, void, publication, correction
     # and retraction, with who did it (publisher/journal.py). Append-only like the audit.
     """
     CREATE TABLE IF NOT EXISTS journal (
@@ -402,6 +414,33 @@ class Ledger:
         with self._tx():
             self.db.execute(
                 f"INSERT INTO audit ({cols}) VALUES ({','.join('?' * len(values))})", tuple(values.values())
+            )
+
+    # -- what a push channel has seen ----------------------------------------------------
+
+    def seen(self, channel: str, kind: str) -> dict[str, int]:
+        """name -> generation in which `channel` first saw it (kind: "update", "recipient")."""
+        if self.version < 3:
+            return {}
+        cur = self.db.execute(
+            "SELECT name, generation FROM seen WHERE channel = ? AND kind = ?", (channel, kind)
+        )
+        return {str(r[0]): int(r[1]) for r in cur}
+
+    def next_generation(self, channel: str) -> int:
+        if self.version < 3:
+            return 1
+        r = self.db.execute("SELECT MAX(generation) FROM seen WHERE channel = ?", (channel,)).fetchone()
+        return int(r[0] or 0) + 1
+
+    def mark_seen(self, channel: str, kind: str, names: list[str], generation: int) -> None:
+        if not names:
+            return
+        at = iso(wall_clock())
+        with self._tx():
+            self.db.executemany(
+                "INSERT OR IGNORE INTO seen (channel, kind, name, generation, at) VALUES (?,?,?,?,?)",
+                [(channel, kind, name, generation, at) for name in names],
             )
 
     # -- the every-minute shortcut ---------------------------------------------------------

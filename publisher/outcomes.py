@@ -28,6 +28,7 @@ ACTIONS: dict[str, bool] = {
     "kept-remote": False,  # drift resolved with --adopt-remote: the remote version stays
     "redeployed": False,  # the live copy was damaged at the remote end: delivered again
     "drift": True,  # changed or removed at the remote end by someone: needs a person
+    "unknown": False,  # may or may not have arrived, cannot be asked: recorded, never resent
     "failed": True,  # this attempt failed; retried after a backoff
     "waiting": True,  # an earlier failure; not yet time to retry
     "gave-up": True,  # max_attempts reached; `publish --retry` tries again
@@ -50,6 +51,7 @@ class Outcome:
     attempts: int = 0
     next_attempt: str | None = None
     error: str | None = None
+    note: str | None = None  # what a person should know (an unknown outcome: check the relay)
 
     @property
     def failed(self) -> bool:
@@ -126,6 +128,8 @@ class Log:
             line += f" (attempt {o.attempts}"
             line += f", next try after {self._local(o.next_attempt)})" if o.next_attempt else ")"
             line += f": {o.error}"
+        elif o.note:
+            line += f": {o.note}"
         print(line, file=self.out, flush=True)
 
     def diagnostic(self, d: Diagnostic) -> None:

@@ -131,6 +131,8 @@ class Preview:
         )
         files = list(pages(config, views, renderer))
         files.append(Page(DASHBOARD, dashboard.encode()))
+        for ch in posts:  # each e-mail's HTML part, as its own page next to the dashboard
+            files.extend(Page(p["html_path"], p["html"].encode()) for p in ch["posts"] if p.get("html_path"))
         publish_tree(files, self.output)
 
     def _error_page(self, diagnostics: list[Diagnostic], trace: str | None) -> None:
@@ -171,7 +173,12 @@ def social_posts(
             if channel.kind == "website":
                 continue
             planned = channel.plan_posts(ctx) if hasattr(channel, "plan_posts") else None
-            if planned is not None:
+            if hasattr(channel, "preview"):  # e-mail: one message per update and language
+                for i, msg in enumerate(channel.preview(ctx)):
+                    post = {**msg, "length": None, "limit": None}
+                    post["html_path"] = f"_preview/{cfg.name}/{i:04d}.{msg['lang']}.html"
+                    entry["posts"].append(post)
+            elif planned is not None:
                 for p in planned:
                     entry["posts"].append(
                         _post(p.delivery, p.composed.text, p.composed.length, p.composed.limit)

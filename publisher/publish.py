@@ -163,6 +163,13 @@ def fingerprint(config: Config, selection: Selection) -> str:
     for root in (config.dir("locales"), config.dir("templates"), PACKAGE_DIR):
         for path, mtime, size in stat_tree(root, ignore=lambda name: name == "__pycache__"):
             d.update(f"{path}:{size}:{mtime}\n".encode())
+    # Files a channel reads besides the content (an e-mail channel's recipient lists): a
+    # recipient added to a list must be seen by the next pass.
+    for cfg in config.channels:
+        for rel in cfg.options.get("lists", ()) if isinstance(cfg.options.get("lists"), list) else ():
+            list_path = config.root / str(rel)
+            st = list_path.stat() if list_path.is_file() else None
+            d.update(f"{rel}:{st.st_size if st else -1}:{st.st_mtime_ns if st else -1}\n".encode())
     return d.hexdigest()[:32]
 
 
@@ -594,13 +601,15 @@ class ChannelPass:
             return False
         if receipt is not None:
             row = ledger.complete(row, receipt)
+            unknown = receipt.extra.get("outcome") == "unknown"
             ledger.audit(
                 "reconciled",
                 row,
-                result="found",
-                detail="an interrupted delivery had arrived; recorded without sending again",
+                result="unknown" if unknown else "found",
+                detail=str(receipt.extra.get("note", ""))
+                or "an interrupted delivery had arrived; recorded without sending again",
             )
-            self.outcome("reconciled", row)
+            self.outcome("unknown" if unknown else "reconciled", row, note=receipt.extra.get("note"))
         else:
             ledger.mark_pending(row)
             ledger.audit(
@@ -678,8 +687,13 @@ class ChannelPass:
             action = "adopted"
         elif repair:
             action = "redeployed"
-        ledger.audit("sent", row, result=action, detail=repair or "")
-        self.outcome(action, row, error=repair)
+        elif receipt.extra.get("outcome") == "unknown":
+            # The remote may or may not have it (a connection dropped after the message went
+            # out) and cannot be asked: recorded so it is never sent twice, and said loudly.
+            action = "unknown"
+        note = receipt.extra.get("note")
+        ledger.audit("sent", row, result=action, detail=repair or str(note or ""))
+        self.outcome(action, row, error=repair, note=note)
 
     # -- what the ledger does not know -----------------------------------------------------
 

@@ -28,6 +28,9 @@ from publisher.timeutil import iso_utc
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
+# Template kinds rendered as plain text (not autoescaped): social posts, e-mail text parts.
+PLAIN_TEXT_KINDS = ("social", "text")
+
 # Babel's "en" is US English; a European public body writes British dates (15 November, 19:00).
 BABEL_LOCALES = {"en": "en_GB"}
 
@@ -157,7 +160,7 @@ class Renderer:
         env = jinja2.Environment(
             loader=self.loader(),
             extensions=["jinja2.ext.i18n"],
-            autoescape=kind != "social",
+            autoescape=kind not in PLAIN_TEXT_KINDS,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,

@@ -48,3 +48,9 @@ def approve_file(project: Path, path: Path, approver: str = "hbernard") -> None:
     if u is None:
         return  # a broken file (a test of bad input) has nothing to approve
     frontedit.edit_file(path, {"approved_by": approver, "approved_hash": text_hash(u), "approved_from": None})
+
+
+def with_correction(text: str, note: str) -> str:
+    """An update file's text with `correction: <note>` added to its front matter: what an
+    edit of a published text needs (check and publish refuse it without one)."""
+    return text.replace("\n---\n", f"\ncorrection: {note}\n---\n", 1)

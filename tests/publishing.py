@@ -57,9 +57,13 @@ def write_update(
     approved_by: str | None = "hbernard",
     status: str = "monitoring",
     incident: str = INCIDENT,
+    correction: str | None = None,
 ) -> Path:
-    """An update written by cmartin; approved (bound to its text) by `approved_by`, if given."""
-    lines = ["---", f"status: {status}", f'publish_at: "{publish_at}"', "author: cmartin", "---", body, ""]
+    """An update written by cmartin; approved (bound to its text) by `approved_by`, if given.
+    `correction`: the note a rewrite of a published text needs."""
+    lines = ["---", f"status: {status}", f'publish_at: "{publish_at}"', "author: cmartin"]
+    lines += [f"correction: {correction}"] if correction else []
+    lines += ["---", body, ""]
     path = project / "content" / "incidents" / incident / f"{stem}.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     if approved_by:

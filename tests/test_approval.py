@@ -118,7 +118,17 @@ def test_an_edit_after_approval_is_held_naming_the_approver_and_the_change(examp
     assert cli("-C", example, "publish", "--now", "2019-11-24T12:07").code == 0
     assert "presque normalement" in page(example)
     events = [e for e, _a, u in journal(example) if u == NEW]
-    assert events == ["draft", "approve", "publish", "void", "approve", "publish"]
+    assert events == [
+        "draft",
+        "approve",
+        "publish",
+        "void",
+        "approve",
+        "held",
+        "correct",
+        "approve",
+        "publish",
+    ]
 
 
 def test_a_pre_approved_statement_takes_the_fast_path(example: Path, cli) -> None:  # type: ignore[no-untyped-def]

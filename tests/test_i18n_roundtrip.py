@@ -9,6 +9,8 @@ from pathlib import Path
 import polib
 from gettext_tools import msgfmt_check, poedit_save, translations
 
+from tests.approvals import with_correction
+
 INCIDENT = "2019-11-15-cyberattaque"
 PO = f"locales/en/LC_MESSAGES/incidents/{INCIDENT}.po"
 POT = f"locales/incidents/{INCIDENT}.pot"
@@ -52,12 +54,12 @@ def test_translator_round_trip(example: Path, cli: Callable[..., object]) -> Non
 
     # The comms officer corrects one French paragraph.
     update_md = example / "content" / "incidents" / INCIDENT / "20191116T1130.md"
-    update_md.write_text(update_md.read_text().replace(OLD_FR, NEW_FR))
+    update_md.write_text(with_correction(update_md.read_text().replace(OLD_FR, NEW_FR), "Paragraphe précisé"))
     assert cli("-C", example, "approve", f"{INCIDENT}/20191116T1130", "--as", "jpetit", "--yes").code == 0
     assert cli("-C", example, "i18n", "extract").code == 0
     r = cli("-C", example, "i18n", "update")
     assert r.code == 0, r.err
-    assert f"updated {PO}: 0 new, 1 newly fuzzy, 0 obsolete" in r.out
+    assert f"updated {PO}: 1 new, 1 newly fuzzy, 0 obsolete" in r.out  # new: the correction note
     po = polib.pofile(str(example / PO))
     fuzzy = [e for e in po if e.fuzzy]
     assert [(e.msgid, e.msgstr) for e in fuzzy] == [

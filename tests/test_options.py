@@ -44,5 +44,6 @@ def test_resolve_fills_defaults_and_an_int_is_a_number():
 def test_every_installed_channel_validates_through_the_schema(name):
     cls = channel_types()[0][name]
     [problem] = [p for p in cls.validate_options({"tokn_env": "X"}) if p[0] == "tokn_env"]
-    assert problem[1] == f"unknown option 'tokn_env' for a {name} channel"
+    article = "an" if name[0] in "aeiou" else "a"
+    assert problem[1] == f"unknown option 'tokn_env' for {article} {name} channel"
     assert "known options:" in problem[2]

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from publisher.lock import FileLock
+from tests.approvals import with_correction
 from tests.publishing import (
     AFTER_ALL,
     INCIDENT,
@@ -59,7 +60,7 @@ def test_edited_update_redeploys_the_site(example, cli):
     cli("-C", example, "publish", "--now", AFTER_ALL)
     before = live_release(example)
     path = example / "content" / "incidents" / INCIDENT / "20191120T1800.md"
-    path.write_text(path.read_text("utf-8") + "\n" + NEW_TEXT + "\n", encoding="utf-8")
+    path.write_text(with_correction(path.read_text("utf-8") + "\n" + NEW_TEXT + "\n", "Ajout"), "utf-8")
     held = cli("-C", example, "publish", "--now", AFTER_ALL)
     assert "the approval by Hélène Bernard (hbernard) is void" in held.out
     assert "the approved text stays published" in held.out and NEW_TEXT not in page(example)
@@ -264,7 +265,7 @@ def test_rollback_restores_previous_release_until_content_changes(example, cli):
     assert kept.code == 0 and live_release(example) == first
     assert "rolled back" in cli("-C", example, "status", "--now", "2019-11-24T12:01").out
     # ...until the content changes.
-    write_update(example, "20191124T1000", "2019-11-24T10:00", NEW_TEXT + " Corrigé.")
+    write_update(example, "20191124T1000", "2019-11-24T10:00", NEW_TEXT + " Corrigé.", correction="Précisé")
     fixed = cli("-C", example, "publish", "--now", "2019-11-24T12:02")
     assert fixed.code == 0 and "edited" in fixed.out and "Corrigé" in page(example)
     assert len(releases(example)) == 3
@@ -273,7 +274,8 @@ def test_rollback_restores_previous_release_until_content_changes(example, cli):
 def test_keeps_only_the_last_n_releases(example, cli):
     set_config(example, '[channels.website]\ntype = "directory"\nkeep = 2\n')
     for minute in range(4):
-        write_update(example, "20191124T1000", "2019-11-24T10:00", f"{NEW_TEXT} {minute}")
+        note = f"Version {minute}" if minute else None  # every rewrite of a published text says so
+        write_update(example, "20191124T1000", "2019-11-24T10:00", f"{NEW_TEXT} {minute}", correction=note)
         assert cli("-C", example, "publish", "--now", "2019-11-24T12:00").code == 0
     assert len(releases(example)) == 2
 
