@@ -275,6 +275,25 @@ def test_init_refuses_a_non_empty_directory(tmp_path: Path, cli) -> None:
     assert r.code == 2 and "exists and is not empty" in r.err
 
 
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--organisation", 'CHU\n[channels.x]\ntype = "directory"'),
+        ("--title", "Statut\r\nbase_url = 1"),
+        ("--phone", "02 00\x0000 00"),
+        ("--url", "https://statut.example.fr/ x"),
+    ],
+)
+def test_init_answers_are_one_line_and_nothing_is_written(  # type: ignore[no-untyped-def]
+    tmp_path: Path, cli, option: str, value: str
+) -> None:
+    args = ["init", tmp_path / "new", "--url", "https://statut.ch-test.example/"]
+    r = cli(*args, option, value)
+    assert r.code == 2, r.err
+    assert "nothing was written" in r.err or "without spaces" in r.err
+    assert "Traceback" not in r.err and not (tmp_path / "new").exists()
+
+
 def test_example_project_ships_the_same_statement_library() -> None:
     for sub in ("content/statements", "locales/en/LC_MESSAGES/statements"):
         names = sorted(p.name for p in (SCAFFOLD / sub).iterdir())
