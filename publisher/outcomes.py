@@ -163,11 +163,19 @@ class Log:
         else:
             print(f"publish: held         {reason} ({path})", file=self.out, flush=True)
 
-    def removed(self, channel: str, key: str, url: str | None) -> None:
+    def removed(self, channel: str, key: str, url: str | None, sent: bool = False) -> None:
+        """sent: a pushed message (an e-mail, a webhook), which nobody can delete."""
         text = (
             "no longer in the published content (removed, unapproved or rescheduled); "
             "the published copy was left in place"
         )
+        todo = "delete it by hand if it must go, or publish a retraction"
+        if sent:
+            text = (
+                "no longer in the published content (removed, unapproved or rescheduled); "
+                "what was sent cannot be recalled"
+            )
+            todo = "to tell the recipients, put it back and withdraw it with a later update (retracts:)"
         if self.fmt == "json":
             self._json(
                 {
@@ -181,8 +189,7 @@ class Log:
             )
         else:
             print(
-                f"publish: removed      {channel:<10} {key} -> {url or ''}: {text} (delete "
-                "it by hand if it must go, or publish a retraction)",
+                f"publish: removed      {channel:<10} {key} -> {url or ''}: {text} ({todo})",
                 file=self.out,
                 flush=True,
             )

@@ -553,6 +553,7 @@ class ChannelPass:
         if ledger is not None and not self.job.dry_run and not self.reconcile_in_flight(ledger):
             self.all_done = False
             return
+        reported = len(ctx.problems)
         try:
             planned = [d for d in self.channel.plan(ctx) if allowed(d, self.name, updates)]
         except Exception as exc:
@@ -561,19 +562,32 @@ class ChannelPass:
             if ledger is not None and not self.job.dry_run:
                 ledger.set_pass_fingerprint(self.name, None)
             return
+        finally:
+            for problem in ctx.problems[reported:]:
+                self.job.report.diagnostics.append(problem)
+                self.job.log.diagnostic(problem)
         for delivery in planned:
             update = updates.get(delivery.update_id) if delivery.update_id else None
             approved = update.approved_by if update is not None else None
             self.deliver(delivery, approved)
         if ledger is not None:
             keys = {d.key for d in planned}
+            push = self.channel.kind == "push"
+            planned_updates = {d.update_id for d in planned}
+            told: set[str | None] = set()
             removed = []
             for row in ledger.current(self.name):
                 last = ledger.last_delivered(self.name, row.key)
-                if row.key not in keys and last is not None:
-                    removed.append(row.key)
-                    self.job.report.removed.append((self.name, row.key, last.url))
-                    self.job.log.removed(self.name, row.key, last.url)
+                if row.key in keys or last is None:
+                    continue
+                if push and (row.update_id in planned_updates or row.update_id in told):
+                    # A message once sent cannot be taken back: a recipient who left a list
+                    # is nothing to report, and a removed update is one line, not one a recipient.
+                    continue
+                told.add(row.update_id)
+                removed.append(row.key)
+                self.job.report.removed.append((self.name, row.key, last.url))
+                self.job.log.removed(self.name, row.key, last.url, sent=push)
             if not self.job.dry_run:
                 ledger.set_meta(f"removed:{self.name}", json.dumps(removed))
                 ledger.set_pass_fingerprint(self.name, self.fp if self.all_done else None)

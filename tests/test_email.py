@@ -389,8 +389,29 @@ def test_a_bad_list_line_is_left_out_and_the_others_still_get_the_update(
 ) -> None:
     (project / "lists" / "presse.csv").write_text(LIST + "pas une adresse\n", encoding="utf-8")
     result = cli("-C", project, "publish", "--now", AFTER_ALL)
-    assert result.code == 0, result.out + result.err
+    # Exit 2, as for a broken content file: the line is named, everyone else got the update.
+    assert result.code == 2, result.out + result.err
+    assert "lists/presse.csv:6: error: 'pas une adresse' is not an e-mail address" in result.out + result.err
     assert counts(smtp) == {FR: UPDATES, EN: UPDATES, PLAIN: UPDATES}
+
+
+def test_a_recipient_removed_from_a_list_is_no_report_and_a_removed_update_is_one_line(
+    project: Path, cli, smtp: SmtpServer
+) -> None:
+    assert cli("-C", project, "publish", "--now", AFTER_ALL).code == 0
+    (project / "lists" / "presse.csv").write_text(
+        LIST.replace(f'{EN},en,"Desk, Agency"\n', ""), encoding="utf-8"
+    )
+    left = cli("-C", project, "publish", "--now", AFTER_ALL)
+    assert left.code == 0, left.out + left.err
+    assert "removed" not in left.out  # what was mailed to them stays mailed: nothing to do
+    assert counts(smtp) == {FR: UPDATES, EN: UPDATES, PLAIN: UPDATES}
+    (project / "content" / "incidents" / INCIDENT / "20191122T1700.md").unlink()
+    gone = cli("-C", project, "publish", "--now", AFTER_ALL)
+    assert gone.code == 0, gone.out + gone.err
+    lines = [line for line in gone.out.splitlines() if line.startswith("publish: removed      press")]
+    assert len(lines) == 1 and "20191122T1700" in lines[0]  # one line for the update, not per recipient
+    assert "cannot be recalled" in lines[0] and "retracts:" in lines[0]
 
 
 def test_rate_per_minute_spaces_the_messages(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:

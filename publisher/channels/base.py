@@ -98,6 +98,10 @@ class PublishContext:
     # Correction and retraction notes of the build (give them to a Renderer that renders
     # web macros: Renderer(ctx.config, ctx.corrections)).
     corrections: Corrections = field(default_factory=Corrections)
+    # What a channel finds wrong in its own input while planning (a bad line in an e-mail
+    # list): the job prints each one as path:line after plan(), like a broken content file
+    # (exit 2), and everything else is still delivered. check() reports them too.
+    problems: list[Diagnostic] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -53,10 +53,10 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
-from publisher import socialtext, urls
+from publisher import urls
 from publisher.channels.base import (
     Channel,
     ChannelKind,
@@ -70,10 +70,12 @@ from publisher.channels.base import (
 from publisher.config import ChannelConfig, Config
 from publisher.errors import Diagnostic
 from publisher.ledger import Ledger, open_readonly
-from publisher.localize import IncidentView, UpdateView
 from publisher.model import Update
 from publisher.options import Option, at_least, env_name, resolve, validate
 from publisher.recipients import Recipient, read_lists, valid_address
+
+if TYPE_CHECKING:  # the every-minute path loads this module without rendering anything
+    from publisher.localize import IncidentView, UpdateView
 
 SECURITIES = {"starttls": 587, "tls": 465, "none": 25}
 
@@ -345,6 +347,8 @@ class EmailChannel(Channel):
         return urls.absolute(self.project.base_url, urls.update(lang, update.incident_id, update.stem))
 
     def _render(self, name: str, lang: str, subject_kind: str, iv: IncidentView, **context: Any) -> Part:
+        from publisher import socialtext  # markdown-it: only when a message is rendered
+
         r = self.renderer()
         # The contacts block is the site's own ([contacts] in publisher.toml, the incident's
         # what_to_do), so a reader of the mail and of the page get the same numbers.
@@ -359,6 +363,8 @@ class EmailChannel(Channel):
         return Part(subject, text, html)
 
     def compose(self, iv: IncidentView, view: UpdateView, unsubscribe: str) -> Part:
+        from publisher import socialtext
+
         lang = view.lang
         url = self.page_url(lang, view.update)
         body = "\n\n".join(text for _kind, text in socialtext.blocks(view.markdown, url))
@@ -463,7 +469,8 @@ class EmailChannel(Channel):
         return found
 
     def plan(self, ctx: PublishContext) -> list[Delivery]:
-        recipients, _problems = self.recipients()  # bad lines: reported by `check`, left out
+        recipients, problems = self.recipients()
+        ctx.problems.extend(problems)  # each bad line is printed by the job and left out
         updates = self.updates(ctx)
         seen_u, seen_r = self._seen(ctx, [u for u, _v in updates], recipients)
         retracted = self.retractions(ctx)
@@ -594,7 +601,7 @@ class EmailChannel(Channel):
 
     def error(self, message: str, transient: bool, retry_after: float | None = None) -> DeliveryError:
         secret = self.password()
-        if secret:
+        if secret and len(secret) >= 4:  # as the job's redaction: a 1-letter one would eat words
             message = message.replace(secret, "[redacted]")
         return DeliveryError(message, transient, retry_after)
 

@@ -183,7 +183,7 @@ class WebhookChannel(Channel):
 
     def error(self, message: str, transient: bool, retry_after: float | None = None) -> DeliveryError:
         secret = self.secret()
-        if secret:
+        if secret and len(secret) >= 4:  # as the job's redaction: a 1-letter one would eat words
             message = message.replace(secret, "[redacted]")
         return DeliveryError(message, transient, retry_after)
 
