@@ -35,6 +35,9 @@ from publisher.channels.base import Delivery, Receipt
 from publisher.errors import LedgerError
 from publisher.timeutil import iso_utc
 
+# Idempotency keys of rollbacks: "rollback-<release id>".
+ROLLBACK = "rollback-"
+
 MIGRATIONS: list[str] = [
     # 1: outbox rows and the audit log.
     """
@@ -192,6 +195,11 @@ class Row:
             updated_at=parse_iso(r["updated_at"]),
             delivered_at=parse_iso(r["delivered_at"]),
         )
+
+    @property
+    def is_rollback(self) -> bool:
+        """Recorded by `publisher rollback`: putting an earlier release back."""
+        return self.idempotency_key.startswith(ROLLBACK)
 
     def receipt(self) -> Receipt | None:
         if self.remote_id is None:
@@ -379,18 +387,41 @@ class Ledger:
     def supersede(self, row: Row) -> Row:
         return self._set(row.id, state="superseded")
 
-    def record_rollback(self, restored: Delivery, receipt: Receipt, idempotency_key: str, detail: str) -> Row:
-        """An operator put an earlier version of `restored.key` back live (`publisher rollback`).
+    def begin_rollback(
+        self,
+        restored: Delivery,
+        release_id: str,
+        detail: str,
+        live: tuple[Delivery, str] | None = None,
+    ) -> Row:
+        """An operator puts an earlier version of `restored.key` back live (`publisher rollback`).
 
-        It is recorded as delivered; the newer version it replaced is held back
-        (``rolled_back``) so the next pass does not redeploy it, and the channel's pass
-        fingerprint is cleared so that pass looks again."""
-        held = self.latest(restored.channel, restored.key)
-        row = self.record(restored, idempotency_key, None, state="delivered")
-        row = self.complete(row, receipt)
-        self.audit("rollback", row, result="live", detail=detail)
+        Recorded before the channel starts (``sending``, like any delivery: a crash mid-way is
+        finished by the next `publish` or `rollback`); complete() it after. The version it
+        replaces (the newest one this ledger knows, else `live`, the remote's own: another
+        machine's) is held back (``rolled_back``) so the next pass does not redeploy it, and
+        the channel's pass fingerprint is cleared so that pass looks again."""
+        held = next(
+            (
+                r
+                for r in reversed(
+                    self._rows(
+                        "SELECT * FROM deliveries WHERE channel = ? AND key = ? ORDER BY id",
+                        restored.channel,
+                        restored.key,
+                    )
+                )
+                if not r.is_rollback
+            ),
+            None,
+        )
+        row = self.record(restored, ROLLBACK + release_id, None, state="sending")
+        row = self._set(row.id, attempts=1)
+        self.audit("rollback", row, result="started", detail=detail)
         if held is not None and held.content_hash != row.content_hash:
             self.record(held.delivery(), held.idempotency_key, held.approved_by, state="rolled_back")
+        elif held is None and live is not None and live[0].content_hash != row.content_hash:
+            self.record(live[0], live[1], None, state="rolled_back")
         self.set_pass_fingerprint(restored.channel, None)
         return row
 

@@ -546,6 +546,7 @@ class ChannelPass:
             if (
                 not open_rows
                 and ledger.pass_fingerprint(self.name) == self.fp
+                and self.job.remote_decision is None  # a person's decision is for this pass
                 and not self.live_damaged(ledger)
             ):
                 self.job.report.skipped.append(self.name)
@@ -553,6 +554,8 @@ class ChannelPass:
         if ledger is not None and not self.job.dry_run and not self.reconcile_in_flight(ledger):
             self.all_done = False
             return
+        if ledger is not None and not self.job.dry_run:
+            self.finish_rollbacks(ledger)
         reported = len(ctx.problems)
         try:
             planned = [d for d in self.channel.plan(ctx) if allowed(d, self.name, updates)]
@@ -605,6 +608,20 @@ class ChannelPass:
                 return False
         return True
 
+    def finish_rollbacks(self, ledger: Ledger) -> None:
+        """A `publisher rollback` that did not finish (a crash, a failure half-way): put that
+        release back, with the channel's own order, before anything else is delivered."""
+        for row in ledger.in_state(self.name, "pending", "failed", "gave_up"):
+            if not row.is_rollback:
+                continue
+            waiting = row.next_attempt_at is not None and row.next_attempt_at > self.job.now
+            if row.state == "gave_up" and not self.job.retry:
+                self.outcome("gave-up", row, error=row.last_error)
+            elif row.state == "failed" and waiting and not self.job.retry:
+                self.outcome("waiting", row, error=row.last_error, next_attempt=_iso(row.next_attempt_at))
+            else:
+                self.send(ledger, row, row.delivery())
+
     def reconcile(self, ledger: Ledger, row: Row) -> bool:
         """True when the row is settled (found and completed, or known not to have arrived)."""
         try:
@@ -640,6 +657,13 @@ class ChannelPass:
         cur = ledger.latest(self.name, d.key) if ledger else None
         row: Row | None = None
         repair = self.damage(cur) if cur is not None and cur.state == "delivered" else None
+        if (
+            repair is None
+            and cur is not None
+            and cur.state == "delivered"
+            and cur.content_hash == d.content_hash
+        ):
+            repair = self.overwrite_drift(cur)
         if repair is not None:
             cur = None  # delivered again in a new row: the damaged copy is publisher's own
         if cur is not None and cur.content_hash == d.content_hash:
@@ -718,6 +742,27 @@ class ChannelPass:
             return None
         receipt = row.receipt()
         return self.channel.drift(receipt) if receipt is not None else None
+
+    def overwrite_drift(self, row: Row) -> str | None:
+        """`--overwrite-remote` with nothing new to send: a channel that checks before an edit
+        is asked now, and what someone changed at the remote end is put back as published."""
+        if self.channel.drift_check != "before_edit" or self.job.remote_decision != "overwrite":
+            return None
+        receipt = row.receipt()
+        if self.job.dry_run:
+            return None
+        if receipt is None or self.ledger is None:
+            return None
+        try:
+            drift = self.channel.drift(receipt)
+        except Exception as exc:
+            self.job._channel_error(self.name, f"could not look for changes at the remote end: {exc}")
+            return None
+        if drift is not None:
+            self.ledger.audit(
+                "drift", row, result="overwritten", detail=f"{drift}; publisher's version written"
+            )
+        return drift
 
     def live_damaged(self, ledger: Ledger) -> bool:
         return any(self.damage(r) for r in ledger.in_state(self.name, "delivered"))

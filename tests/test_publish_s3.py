@@ -192,7 +192,7 @@ def test_upload_order_steps_and_deletions_last():
         "fr/incidents/i/new.html": "b",
         "fr/incidents/j/index.html": "b",
     }
-    plan = plan_changes(new, live, None)
+    plan = plan_changes(new, live)
     assert plan.uploads == [
         ["fr/incidents/i/new.html"],
         ["fr/incidents/j/index.html"],  # a new incident page before the changed one linking to it
@@ -203,7 +203,7 @@ def test_upload_order_steps_and_deletions_last():
     # After an interrupted release, what it may have replaced or deleted is uploaded again,
     # and what it added is deleted.
     plan = plan_changes(
-        live, live, {**live, "fr/incidents/i/index.html": "x", "fr/incidents/k/index.html": "x"}
+        live, live, [{**live, "fr/incidents/i/index.html": "x", "fr/incidents/k/index.html": "x"}]
     )
     assert plan.uploads == [["fr/incidents/i/index.html"]] and plan.deletions == [
         ["fr/incidents/k/index.html"]
@@ -499,3 +499,134 @@ def test_init_deploys_a_standby_site_and_the_first_update_makes_it_live(tmp_path
         assert "noindex" not in page(key), key
     assert "Allow: /" in page("robots.txt") and "Sitemap:" in page("robots.txt")
     assert "noindex" not in (target / "public" / "fr" / "index.html").read_text()
+
+
+def pointer_of(s3: s3server.S3Server, bucket: str) -> dict:
+    return json.loads(s3.client().get_object(Bucket=bucket, Key=".publisher/live.json")["Body"].read())
+
+
+@pytest.mark.parametrize("finish", ["publish", "rollback"])
+def test_sigkill_mid_rollback_is_finished_by_the_next_run_in_order(example, s3, bucket, finish):
+    configure(example, s3, bucket, extra="workers = 1")
+    assert publish(example, s3).returncode == 0
+    first = site_objects(s3, bucket)
+    add_update(example)
+    assert publish(example, s3).returncode == 0
+    second = site_objects(s3, bucket)
+    crashed = run_publisher(
+        example, "rollback", env={**s3.env(), "PUBLISHER_TEST_CRASH_AT": "s3_put_3:cloud"}
+    )
+    assert crashed.returncode == -9, crashed.stdout + crashed.stderr
+    half = site_objects(s3, bucket)
+    assert half != first and half != second  # three objects are back, the rest not yet
+    # Home pages go last: a reader still gets the newer home page, whole, and its links work.
+    assert half["fr/index.html"] == second["fr/index.html"]
+    assert pointer_of(s3, bucket)["pending"]["id"] == rows(example)[0]["remote_id"]
+    assert [r["state"] for r in rows(example) if r["idempotency_key"].startswith("rollback-")] == ["sending"]
+
+    if finish == "publish":
+        again = publish(example, s3)
+    else:
+        again = run_publisher(example, "rollback", env=s3.env())
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert site_objects(s3, bucket) == first
+    [rollback] = [r for r in rows(example) if r["idempotency_key"].startswith("rollback-")]
+    assert rollback["state"] == "delivered" and rollback["remote_id"] == rows(example)[0]["remote_id"]
+    pointer = pointer_of(s3, bucket)
+    assert pointer["pending"] is None and pointer["live"]["id"] == rollback["remote_id"]
+    # The rolled-back version stays off the site.
+    later = publish(example, s3)
+    assert later.returncode == 0 and site_objects(s3, bucket) == first, later.stdout
+
+
+def test_a_release_deployed_elsewhere_is_rolled_back_from_the_bucket_alone(example, s3, bucket):
+    import shutil
+
+    configure(example, s3, bucket)
+    assert publish(example, s3).returncode == 0
+    first = site_objects(s3, bucket)
+    add_update(example)
+    assert publish(example, s3).returncode == 0
+    second = site_objects(s3, bucket)
+    releases = [r["remote_id"] for r in rows(example)]
+    shutil.rmtree(example / ".publisher")  # another machine: no ledger, no state dir, no build
+    done = run_publisher(example, "rollback", env=s3.env())
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert site_objects(s3, bucket) == first
+    head = s3.client().head_object(Bucket=bucket, Key="fr/index.html")
+    assert (head["ContentType"], head["CacheControl"]) == ("text/html; charset=utf-8", "public, max-age=60")
+    # That machine's ledger knows the newer version was rolled back: cron does not redeploy it.
+    later = publish(example, s3)
+    assert later.returncode == 0 and "rolled-back" in later.stdout, later.stdout
+    assert site_objects(s3, bucket) == first
+    forward = run_publisher(example, "rollback", "--to", releases[1], env=s3.env())
+    assert forward.returncode == 0, forward.stdout + forward.stderr
+    assert site_objects(s3, bucket) == second
+
+
+def test_bytes_kept_for_rollback_follow_the_kept_releases(example, s3, bucket):
+    configure(example, s3, bucket, extra="keep = 2")
+    assert publish(example, s3).returncode == 0
+    for hour in (9, 10, 11):
+        write_update(example, f"20191123T{hour:02d}00", f"2019-11-23T{hour:02d}:00", f"Point de {hour} h.")
+        assert publish(example, s3).returncode == 0
+    pointer = pointer_of(s3, bucket)
+    kept = [r["id"] for r in pointer["history"]]
+    assert len(kept) == 2
+    keys = s3.objects(bucket, ".publisher")
+    assert {k.split("/")[-1].split(".")[0] for k in keys if "/releases/" in k} == set(kept)
+    client = s3.client()
+    wanted = set()
+    for release in kept:
+        body = client.get_object(Bucket=bucket, Key=f".publisher/releases/{release}.json")["Body"].read()
+        wanted |= set(json.loads(body).values())
+    blobs = {k.rsplit("/", 1)[-1] for k in keys if k.startswith(".publisher/objects/")}
+    assert blobs and blobs <= wanted
+    assert run_publisher(example, "rollback", env=s3.env()).returncode == 0
+
+
+def tamper(s3: s3server.S3Server, bucket: str) -> None:
+    """What someone with the keys does behind publisher's back (a console, another tool)."""
+    client = s3.client()
+    client.put_object(Bucket=bucket, Key="fr/index.html", Body=b"<p>Tout va bien.</p>")
+    client.delete_object(Bucket=bucket, Key="style.css")
+    client.put_object(Bucket=bucket, Key="fr/faux-communique.html", Body=b"<p>Faux.</p>")
+
+
+@pytest.mark.parametrize("decision", ["--overwrite-remote", "--adopt-remote"])
+def test_bucket_drift_is_reported_and_repaired_only_when_asked(example, s3, bucket, decision):
+    configure(example, s3, bucket)
+    assert publish(example, s3).returncode == 0
+    tamper(s3, bucket)
+    verify = run_publisher(example, "status", "--now", AFTER_ALL, "--verify", env=s3.env())
+    out = verify.stdout
+    assert verify.returncode == 1, out
+    assert "1 changed (fr/index.html)" in out and "1 missing (style.css)" in out, out
+    assert "1 added (fr/faux-communique.html)" in out and "--overwrite-remote" in out, out
+    add_update(example)
+    tampered = site_objects(s3, bucket)
+    reported = publish(example, s3)
+    assert reported.returncode == 1
+    assert "publish: drift" in reported.stdout and "[needs a person]" in reported.stdout, reported.stdout
+    assert site_objects(s3, bucket) == tampered  # nothing uploaded, nothing deleted
+    resolved = publish(example, s3, decision)
+    assert resolved.returncode == 0, resolved.stdout + resolved.stderr
+    if decision == "--overwrite-remote":
+        assert_bucket_is_site(example, s3, bucket)
+        assert run_publisher(example, "status", "--now", AFTER_ALL, "--verify", env=s3.env()).returncode == 0
+    else:
+        assert "kept-remote" in resolved.stdout and site_objects(s3, bucket) == tampered
+    decisions = [r["result"] for r in rows(example, "SELECT result FROM audit WHERE event = 'drift'")]
+    assert decisions == ["reported", "overwritten" if decision == "--overwrite-remote" else "kept remote"]
+
+
+def test_overwrite_remote_repairs_the_bucket_with_nothing_new_to_publish(example, s3, bucket):
+    configure(example, s3, bucket)
+    assert publish(example, s3).returncode == 0
+    tamper(s3, bucket)
+    quiet = publish(example, s3)  # nothing changed in the content: cron does not look
+    assert quiet.returncode == 0 and "nothing new" in quiet.stdout, quiet.stdout
+    repaired = publish(example, s3, "--overwrite-remote")
+    assert repaired.returncode == 0 and "redeployed" in repaired.stdout, repaired.stdout
+    assert_bucket_is_site(example, s3, bucket)
+    assert receipt(example)["uploaded"] == 2 and receipt(example)["deleted"] == 1

@@ -147,6 +147,16 @@ class DirectoryChannel(Channel):
         ]
 
     def send(self, delivery: Delivery, previous: Receipt | None, idempotency_key: str) -> Receipt:
+        if delivery.payload.get("release"):
+            # A rollback (delivery_of): the release is still here, point the site at it.
+            target = next((r for r in self.list_releases() if r.id == delivery.payload["release"]), None)
+            if target is None:
+                raise DeliveryError(
+                    f"release {delivery.payload['release']} is gone from {self.display(self.releases)}",
+                    transient=False,
+                )
+            self._point_at(target)
+            return self.receipt(target)
         if self.source is None or not self.source.is_dir():
             raise DeliveryError("the site was not built in this pass", transient=True)
         live = self.live()
@@ -221,6 +231,8 @@ class DirectoryChannel(Channel):
         live = self.live()
         if live is not None and live.marker.get("idempotency_key") == idempotency_key:
             return self.receipt(live)
+        if live is not None and live.id == delivery.payload.get("release"):
+            return self.receipt(live)  # a rollback that had switched the link
         return None  # a copied but never switched release is pruned on the next deploy
 
     def check(self, ctx: PublishContext) -> list[Diagnostic]:
@@ -407,8 +419,9 @@ class DirectoryChannel(Channel):
                 shutil.rmtree(r.path, ignore_errors=True)
                 r.path.with_suffix(".json").unlink(missing_ok=True)
 
-    def rollback(self, to: str | None = None) -> tuple[Release, Release | None]:
-        """Point the site at the release before the live one (or at `to`)."""
+    def rollback_target(self, to: str | None = None) -> tuple[Release, Release | None]:
+        """The release a rollback points the site at (the one before the live one, or `to`),
+        and the live one."""
         releases = self.list_releases()
         live = self.live()
         if to is not None:
@@ -427,5 +440,13 @@ class DirectoryChannel(Channel):
                     transient=False,
                 )
             target = older[-1]
-        self._point_at(target)
         return target, live
+
+    def held_back(self, release: Release) -> tuple[Delivery, str]:
+        """The delivery (and its idempotency key) a release was when it was published, for a
+        ledger that does not know it: a rollback holds it back."""
+        payload = {"site": release.marker.get("site"), "target": self.display(self.path)}
+        return (
+            Delivery(self.name, SITE_KEY, str(release.marker.get("content_hash", "adopted")), payload),
+            str(release.marker.get("idempotency_key", "")),
+        )

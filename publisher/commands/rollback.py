@@ -3,6 +3,11 @@
 The rolled-back version is recorded in the ledger, so the every-minute job does not deploy
 it again: the site stays on the older release until the content changes (a corrected or
 withdrawn update) or until `publisher rollback --to <newest release>`.
+
+A rollback is a delivery like any other: its ledger row is written (``sending``) before the
+channel starts, so a crash or a failure half-way (a bucket is rolled back object by object)
+is finished by the next `publisher publish`, or by running `publisher rollback` again, with
+the channel's own reader-safe order.
 """
 
 from __future__ import annotations
@@ -25,9 +30,9 @@ ROLLBACK_TYPES = ("directory", "s3")
 def release_channel(cfg: ChannelConfig, config: Config) -> Any:
     """The website channel of a [channels.<name>] table that keeps releases.
 
-    Both kinds have rollback(to), list_releases(), live(), delivery_of(release),
-    receipt(release) and a location (directory: the served path; s3: the bucket URL); their
-    Release types differ.
+    Both kinds have rollback_target(to), list_releases(), live(), delivery_of(release),
+    held_back(release) and a location (directory: the served path; s3: the bucket URL); their
+    Release types differ. send() of a delivery_of() puts that release back.
     """
     if cfg.type == "s3":
         return S3Channel(cfg, config)
@@ -80,19 +85,50 @@ def run(args: argparse.Namespace) -> int:
     with lock, Ledger(config.ledger_path) as ledger:
         for cfg in targets:
             channel = release_channel(cfg, config)
+            row = unfinished(ledger, cfg.name, args.to)
             try:
-                target, was = channel.rollback(args.to)
+                if row is None:
+                    target, was = channel.rollback_target(args.to)
+                    detail = f"from {was.id if was else 'nothing'} to {target.id}"
+                    row = ledger.begin_rollback(
+                        channel.delivery_of(target),
+                        target.id,
+                        detail,
+                        live=channel.held_back(was) if was else None,
+                    )
+                else:
+                    was, detail = channel.live(), "finishing an interrupted rollback"
+                    row = ledger.mark_sending(row)
+                    ledger.audit("rollback", row, result="started", detail=detail)
             except DeliveryError as exc:
                 raise PublisherError(f"{cfg.name}: {exc}") from exc
-            ledger.record_rollback(
-                channel.delivery_of(target),
-                channel.receipt(target),
-                f"rollback-{target.id}",
-                detail=f"from {was.id if was else 'nothing'} to {target.id}",
-            )
+            try:
+                receipt = channel.send(row.delivery(), None, row.idempotency_key)
+            except Exception as exc:
+                message = f"{cfg.name}: {exc}"
+                ledger.fail(row, message, None, False, row.attempts)
+                raise PublisherError(
+                    f"{message}\n    the rollback is recorded: the next `publisher publish` (or "
+                    "`publisher rollback` again) finishes it"
+                ) from exc
+            row = ledger.complete(row, receipt)
+            ledger.audit("rollback", row, result="live", detail=detail)
+            release = row.remote_id
             print(
-                f"{cfg.name}: {channel.location} now serves release {target.id}"
+                f"{cfg.name}: {channel.location} now serves release {release}"
                 f" (was {was.id if was else 'not a release'}). It stays there until the "
                 "content changes; `publisher rollback --list` shows the releases."
             )
     return 0
+
+
+def unfinished(ledger: Ledger, channel: str, to: str | None) -> Any:
+    """The rollback of `channel` a crash or a failure left unfinished: the one to finish
+    (when `to` is not another release), or None; one for another release is superseded."""
+    for row in reversed(ledger.in_state(channel, "pending", "sending", "failed", "gave_up")):
+        if not row.is_rollback:
+            continue
+        if to is None or row.payload.get("release") == to:
+            return row
+        ledger.supersede(row)
+    return None

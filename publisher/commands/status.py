@@ -154,8 +154,9 @@ def drift(config: Any, ledger: Any, verify: bool) -> list[dict[str, Any]]:
             continue
         for row in ledger.in_state(cfg.name, "delivered"):
             receipt = row.receipt()
-            if receipt is None:
-                continue
+            last = ledger.last_delivered(cfg.name, row.key)
+            if receipt is None or last is None or last.id != row.id:
+                continue  # an older version of the same object: the newest one tells
             try:
                 problem = channel.drift(receipt)
             except Exception as exc:  # an unreachable remote: say so, do not guess
