@@ -38,6 +38,7 @@ from publisher.channels.base import (
     PublishContext,
     Receipt,
 )
+from publisher.cli_text import Text
 from publisher.config import ChannelConfig, Config
 from publisher.errors import Diagnostic
 from publisher.options import Option, at_least, validate
@@ -128,7 +129,7 @@ class DirectoryChannel(Channel):
 
     @classmethod
     def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-        return validate(OPTIONS, options, "a directory channel")
+        return validate(OPTIONS, options, Text("a {type} channel", type="directory"))
 
     # -- the protocol ----------------------------------------------------------------------
 

@@ -51,6 +51,7 @@ from typing import Any, ClassVar
 
 from publisher import urls
 from publisher.channels.base import Channel, ChannelKind, Delivery, DeliveryError, PublishContext, Receipt
+from publisher.cli_text import Text
 from publisher.config import ChannelConfig, Config
 from publisher.errors import Diagnostic
 from publisher.options import Option, at_least, env_name, http_url, validate
@@ -266,7 +267,7 @@ class S3Channel(Channel):
 
     @classmethod
     def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-        return validate(OPTIONS, options, "a s3 channel")
+        return validate(OPTIONS, options, Text("a {type} channel", type="s3"))
 
     # -- where things are ------------------------------------------------------------------
 

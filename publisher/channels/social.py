@@ -42,6 +42,7 @@ from publisher.channels.base import (
     PublishContext,
     Receipt,
 )
+from publisher.cli_text import Text
 from publisher.config import ChannelConfig, Config
 from publisher.errors import Diagnostic
 from publisher.fsutil import write_atomic
@@ -127,7 +128,7 @@ class SocialChannel(Channel, ABC):
     # -- options -----------------------------------------------------------------------------
     @classmethod
     def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-        return validate(cls.OPTIONS, options, f"a {cls.type_name} channel")
+        return validate(cls.OPTIONS, options, Text("a {type} channel", type=cls.type_name))
 
     # -- secrets -----------------------------------------------------------------------------
     @property

@@ -49,6 +49,7 @@ from publisher.channels.base import (
     PublishContext,
     Receipt,
 )
+from publisher.cli_text import Text
 from publisher.config import ChannelConfig, Config
 from publisher.errors import Diagnostic
 from publisher.options import Option, env_name, http_url, validate
@@ -117,7 +118,7 @@ class WordPressChannel(Channel):
 
     @classmethod
     def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-        return validate(OPTIONS, options, "a wordpress channel")
+        return validate(OPTIONS, options, Text("a {type} channel", type="wordpress"))
 
     # -- the protocol ----------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from publisher.cli_text import Text
 from publisher.config import Config, load_config
 from publisher.content import LoadResult, load_site
 from publisher.errors import Diagnostic, PublisherError
@@ -73,4 +74,4 @@ def resolve_now(config: Config, value: str | None) -> datetime:
     try:
         return parse_local(value, config.zone)
     except LocalTimeError as exc:
-        raise PublisherError(f"--now: {exc}; {exc.hint}") from exc
+        raise PublisherError(Text("--now: {error}; {hint}", error=exc.message, hint=exc.hint)) from exc

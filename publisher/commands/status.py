@@ -46,7 +46,7 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
         "held": [],
         "scheduled": [],
         "untranslated": [],
-        "content_errors": [str(d) for d in [*loaded.errors, *selection.errors]],
+        "content_errors": [d.english() for d in [*loaded.errors, *selection.errors]],  # machine-read
         "drift": [],
     }
     ledger = open_readonly(config.ledger_path)
