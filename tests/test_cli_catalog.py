@@ -27,22 +27,25 @@ PO = PACKAGE / "locales" / "fr" / "LC_MESSAGES" / "publisher.po"
 MARKERS = {"Text", "say", "mark"}
 # Where a Text is built from a variable on purpose: the class itself.
 DYNAMIC_OK = {"publisher/cli_text.py"}
-# Modules whose findings and errors are not through the catalog yet (each leaves this list
-# once its messages are Texts).
-NOT_YET = {
-    "publisher/accessibility.py",
-    "publisher/corrections.py",
-    "publisher/recipients.py",
-    "publisher/statements.py",
-    "publisher/i18n",
-    "publisher/channels",
-}
 # Calls whose message and hint (positional index, keyword) must be Texts, never bare English.
 FINDINGS = {
     "Diagnostic": ((2, 3), ("message", "hint")),
     "FileRefused": ((1, 2), ("message", "hint")),
     "TargetRefused": ((1, 2), ("message", "hint")),
     "LocalTimeError": ((0, 1), ()),
+    # Errors a person reads as the one `publisher: …` line.
+    **{
+        name: ((0,), ())
+        for name in (
+            "PublisherError",
+            "UsageError",
+            "AuthoringError",
+            "InitError",
+            "LedgerError",
+            "LockHeld",
+            "SpokenError",
+        )
+    },
 }
 
 
@@ -71,7 +74,7 @@ def code_msgids() -> tuple[dict[str, str], list[str]]:
                     found.setdefault(msgid, where)
                 elif name == "Text" and rel not in DYNAMIC_OK:
                     wrong.append(f"{where}: Text() of a computed string (translators cannot see it)")
-            if name in FINDINGS and not any(rel == m or rel.startswith(m + "/") for m in NOT_YET):
+            if name in FINDINGS:
                 positions, keywords = FINDINGS[name]
                 args = [a for i, a in enumerate(node.args) if i in positions]
                 args += [k.value for k in node.keywords if k.arg in keywords]

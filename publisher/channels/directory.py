@@ -230,8 +230,8 @@ class DirectoryChannel(Channel):
                 Diagnostic(
                     self.display(self.path),
                     0,
-                    "the website target is a file",
-                    "move it away or set [channels.<name>] path to a directory",
+                    Text("the website target is a file"),
+                    Text("move it away or set [channels.<name>] path to a directory"),
                 )
             ]
         damage = self.damage()
@@ -241,7 +241,7 @@ class DirectoryChannel(Channel):
                     self.display(self.path),
                     0,
                     damage,
-                    "run `publisher publish`: it deploys the site there again",
+                    Text("run `publisher publish`: it deploys the site there again"),
                     severity="warning",
                 )
             ]

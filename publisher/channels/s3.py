@@ -345,9 +345,21 @@ class S3Channel(Channel):
                     Diagnostic(
                         self.project.path.name,
                         self.line,
-                        f"[channels.{self.name}] the environment variable {var} is not set",
-                        f"set it to the {'access key id' if var == self.access_key_env else 'secret key'} "
-                        f"of bucket '{self.bucket}' where publisher runs (cron, CI)",
+                        Text(
+                            "[channels.{name}] the environment variable {var} is not set",
+                            name=self.name,
+                            var=var,
+                        ),
+                        Text(
+                            "set it to the access key id of bucket '{bucket}' where publisher runs (cron, "
+                            "CI)",
+                            bucket=self.bucket,
+                        )
+                        if var == self.access_key_env
+                        else Text(
+                            "set it to the secret key of bucket '{bucket}' where publisher runs (cron, CI)",
+                            bucket=self.bucket,
+                        ),
                     )
                 )
         return found

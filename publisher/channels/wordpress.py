@@ -248,9 +248,17 @@ class WordPressChannel(Channel):
                 Diagnostic(
                     "publisher.toml",
                     self.line,
-                    f"[channels.{self.name}] the environment variable {self.password_env} is not set",
-                    f"export {self.password_env}=<application password of "
-                    f"'{self.user}'> in the environment of the publishing job",
+                    Text(
+                        "[channels.{name}] the environment variable {password_env} is not set",
+                        name=self.name,
+                        password_env=self.password_env,
+                    ),
+                    Text(
+                        "export {password_env}=<application password of '{user}'> in the environment of the "
+                        "publishing job",
+                        password_env=self.password_env,
+                        user=self.user,
+                    ),
                 )
             ]
         return []

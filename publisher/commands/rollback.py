@@ -12,6 +12,7 @@ from typing import Any
 
 from publisher.channels.directory import DirectoryChannel
 from publisher.channels.s3 import S3Channel
+from publisher.cli_text import Text, say
 from publisher.commands.common import project
 from publisher.config import ChannelConfig, Config
 from publisher.errors import DeliveryError, PublisherError
@@ -70,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
                 live = channel.live()
                 releases = channel.list_releases()
             except DeliveryError as exc:
-                raise PublisherError(f"{cfg.name}: {exc}") from exc
+                raise PublisherError(Text("{name}: {error}", name=cfg.name, error=exc.args[0])) from exc
             print(f"{cfg.name}: {channel.location}")
             for r in reversed(releases):
                 print(f"  {'*' if live and r.id == live.id else ' '} {r.id}")
@@ -83,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
             try:
                 target, was = channel.rollback(args.to)
             except DeliveryError as exc:
-                raise PublisherError(f"{cfg.name}: {exc}") from exc
+                raise PublisherError(Text("{name}: {error}", name=cfg.name, error=exc.args[0])) from exc
             ledger.record_rollback(
                 channel.delivery_of(target),
                 channel.receipt(target),
@@ -91,8 +92,18 @@ def run(args: argparse.Namespace) -> int:
                 detail=f"from {was.id if was else 'nothing'} to {target.id}",
             )
             print(
-                f"{cfg.name}: {channel.location} now serves release {target.id}"
-                f" (was {was.id if was else 'not a release'}). It stays there until the "
-                "content changes; `publisher rollback --list` shows the releases."
+                (
+                    say(
+                        "{name}: {location} now serves release {release} (was {was}). It stays there "
+                        "until the content changes; `publisher rollback --list` shows the releases."
+                    )
+                    if was
+                    else say(
+                        "{name}: {location} now serves release {release} (was not a release). It stays "
+                        "there until the content changes; `publisher rollback --list` shows the releases."
+                    )
+                ).format(
+                    name=cfg.name, location=channel.location, release=target.id, was=was.id if was else ""
+                )
             )
     return 0
