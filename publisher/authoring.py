@@ -358,8 +358,10 @@ def new_update(
     """Write the update; `author` is the acting person's handle (people.acting)."""
     if approved_by and config.people.declared:
         raise AuthoringError(
-            "--approved-by is not used when publisher.toml declares [people]: the approver "
-            "records the approval with publisher approve <update>"
+            Text(
+                "--approved-by is not used when publisher.toml declares [people]: the approver "
+                "records the approval with publisher approve <update>"
+            )
         )
     incident_id = find_incident(config, incident_ref)
     directory = config.dir("content") / "incidents" / incident_id
