@@ -383,7 +383,10 @@ def new_update(
     else:
         if text is None:
             raise AuthoringError(
-                Text('give the text: --from <statement> (see content/statements/) or --text "…"')
+                Text(
+                    'give the text: --from <statement> (see content/statements/), --text "…", '
+                    "or set $EDITOR to write it there"
+                )
             )
         if values[None] or len(values) > 1:
             raise AuthoringError(Text("--set fills a statement's placeholders: use it with --from"))
@@ -573,3 +576,48 @@ def _from_statement(
     elif st.approved_by:
         fields["approved_by"] = f"{st.approved_by} (pre-approved statement {st.name})"
     return body, fields, translations
+
+
+# What `new update` opens in $EDITOR when no text is given: the FACET parts of a crisis
+# message (ANSSI fiche 6) as a comment, in the language the update is written in. The
+# comment is removed from what the author writes; an empty text writes nothing.
+FACET = {
+    "fr": """<!-- Écrivez le point de situation sous ce bloc, enregistrez et fermez l’éditeur.
+     Ce bloc est retiré ; un texte vide n’écrit rien.
+     FACET (ANSSI, fiche 6) :
+     - Faits : ce qui se passe, depuis quand (« cyberattaque », pas « piratage » ;
+       aucun détail technique, aucun auteur désigné).
+     - Actions : ce qui est fait, ce qui fonctionne, ce qui est dégradé, quoi faire,
+       le numéro à appeler.
+     - Compassion : les patients et les proches d’abord ; des excuses si besoin.
+     - Engagement : ce que vous vous engagez à faire, l’heure du prochain point.
+     - Transparence : aucune date de retour à la normale ; ce que l’on sait et ce que
+       l’on ne sait pas encore.
+-->
+
+""",
+    "en": """<!-- Write the update below this block, save and close the editor.
+     This block is removed; an empty text writes nothing.
+     FACET (ANSSI, fiche 6):
+     - Facts: what is happening, since when ("cyber-attack", not "hacked";
+       no technical detail, no attacker named).
+     - Actions: what is being done, what works, what is degraded, what to do,
+       the number to call.
+     - Compassion: patients and families first; an apology if needed.
+     - Engagement: what you commit to, the time of the next update.
+     - Transparency: no return-to-normal date; what is known and what is not yet.
+-->
+
+""",
+}
+
+
+def facet_template(lang: str) -> str:
+    return FACET.get(lang, FACET["en"])
+
+
+def without_template(text: str, lang: str) -> str:
+    """What the author wrote: the FACET comment taken out if it is still there."""
+    template = facet_template(lang).strip()
+    text = text.replace(template, "", 1) if template in text else text
+    return text.strip()

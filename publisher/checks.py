@@ -34,6 +34,7 @@ CHECKERS: list[str] = [
     "publisher.publish:check_channels",  # every enabled channel's check(): lengths, secrets named
     "publisher.i18n.checker:check_translations",
     "publisher.accessibility:check_contact",
+    "publisher.templatefiles:check_templates",  # project templates publisher will not read
 ]
 
 

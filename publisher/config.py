@@ -28,7 +28,7 @@ from publisher.errors import (
     did_you_mean,
     display_path,
 )
-from publisher.options import LocalizedList, LocalizedText, Option, accepts, by_name
+from publisher.options import LocalizedList, LocalizedText, Option, accepts, at_least, by_name
 from publisher.people import People, parse_people
 
 CONFIG_NAME = "publisher.toml"
@@ -103,7 +103,14 @@ SCHEMA: dict[str, dict[str, Option]] = {
         Option("plan_url", str, "", "link to the multi-year accessibility plan (schéma pluriannuel)"),
     ),
     "lint": by_name(
-        *(Option(key, list, words, "phrases check warns about") for key, words in lintwords.LISTS.items())
+        *(Option(key, list, words, "phrases check warns about") for key, words in lintwords.LISTS.items()),
+        Option(
+            "max_sentence_words",
+            int,
+            lintwords.MAX_SENTENCE_WORDS,
+            "check warns about longer sentences (0: never)",
+            check=at_least(0),
+        ),
     ),
     "print": by_name(
         Option("phones", list, [], "extra numbers printed on the A4 notice"),
@@ -492,6 +499,19 @@ def load_config(root: Path, path: Path | None = None) -> Config:
                     )
                 )
                 value = option.default
+            elif key in given:
+                # The option's own rule (choices, a range): the same as channel options get.
+                problem = option.problem(value)
+                if problem is not None:
+                    problems.append(
+                        Diagnostic(
+                            shown,
+                            line_of(text, section, key),
+                            Text("[{section}] {problem}", section=section, problem=problem[1]),
+                            problem[2],
+                        )
+                    )
+                    value = option.default
             raw[section][key] = value
     try:
         ZoneInfo(raw["time"]["zone"])

@@ -149,14 +149,15 @@ def read_project_file(path: Path, root: Path, limit: int = DEFAULT_READ_LIMIT) -
         raise FileRefused(
             shown, Text("cannot be read ({strerror})", strerror=exc.strerror), Text("check its permissions")
         ) from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)  # a directory cannot even be wrapped in a file object
+        raise FileRefused(
+            shown,
+            Text("is not a regular file (a {kind})", kind=_kind(st.st_mode)),
+            Text("publisher reads only ordinary files: remove it or replace it by a file"),
+        )
     with os.fdopen(fd, "rb") as f:
-        st = os.fstat(f.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            raise FileRefused(
-                shown,
-                Text("is not a regular file (a {kind})", kind=_kind(st.st_mode)),
-                Text("publisher reads only ordinary files: remove it or replace it by a file"),
-            )
         if st.st_size > limit:
             raise FileRefused(
                 shown,

@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 from babel.messages.catalog import Catalog
 
-from publisher import markup, urls
+from publisher import markup, plainlang, urls
 from publisher.cli_text import Joined, Text
 from publisher.config import Config, line_of
 from publisher.content import LoadResult
@@ -378,6 +378,30 @@ CATEGORIES = {
             "the list is [lint] forbidden_<lang> in publisher.toml"
         ),
     ),
+    "jargon": (
+        Text("is jargon a patient may not know"),
+        Text(
+            "say it in everyday words, or explain it once (langage clair); "
+            "the list is [lint] jargon_<lang> in publisher.toml"
+        ),
+    ),
+    "alarm": (
+        Text("alarms without informing"),
+        Text(
+            "say what it means for the reader instead: what works, what to do, when you will say "
+            "more; the list is [lint] alarm_<lang> in publisher.toml"
+        ),
+    ),
+}
+
+
+ACTIVE_EXAMPLE = {
+    "fr": Text(
+        "say who acts: 'nos équipes traitent les prescriptions' rather than 'les prescriptions sont traitées'"
+    ),
+    "en": Text(
+        "say who acts: 'our teams are handling prescriptions' rather than 'prescriptions are handled'"
+    ),
 }
 
 
@@ -414,6 +438,33 @@ def _lint(
             first_line + offset,
             Text("{where}'{matched}' {what}", where=where, matched=matched, what=what),
             hint,
+            "warning",
+        )
+    limit = config.integer("lint", "max_sentence_words")
+    for offset, words, start in plainlang.long_sentences(text, limit):
+        yield Diagnostic(
+            path,
+            first_line + offset,
+            Text("{where}a sentence of {words} words ('{start}…')", where=where, words=words, start=start),
+            Text(
+                "split it: a reader on a phone follows sentences of up to {limit} words "
+                "([lint] max_sentence_words)",
+                limit=limit,
+            ),
+            "warning",
+        )
+    for offset, passives, sentences in plainlang.passive_paragraphs(text, lang):
+        yield Diagnostic(
+            path,
+            first_line + offset,
+            Text(
+                "{where}a paragraph mostly in the passive ({passives} passive forms in {sentences} "
+                "sentence(s))",
+                where=where,
+                passives=passives,
+                sentences=sentences,
+            ),
+            ACTIVE_EXAMPLE.get(lang, ACTIVE_EXAMPLE["en"]),
             "warning",
         )
 

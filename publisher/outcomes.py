@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 from publisher.cli_text import mark, say
 from publisher.errors import Diagnostic
@@ -86,10 +88,26 @@ def _now() -> str:
 
 
 class Log:
-    def __init__(self, fmt: str = "human", out: TextIO | None = None, quiet: bool = False) -> None:
+    def __init__(
+        self,
+        fmt: str = "human",
+        out: TextIO | None = None,
+        quiet: bool = False,
+        zone: ZoneInfo | None = None,
+    ) -> None:
         self.fmt = fmt
         self.out = out or sys.stdout
         self.quiet = quiet
+        self.zone = zone  # human lines give times in it (JSON lines stay UTC, for machines)
+
+    def _local(self, text: str) -> str:
+        if self.zone is None:
+            return text
+        try:
+            when = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(self.zone)
+        except ValueError:
+            return text
+        return f"{when:%Y-%m-%d %H:%M} ({self.zone.key})"
 
     def _json(self, record: dict[str, Any]) -> None:
         record = {"ts": _now(), **{k: v for k, v in record.items() if v not in (None, "")}}
@@ -110,7 +128,7 @@ class Log:
         if o.error:
             line += " " + (
                 say("(attempt {attempts}, next try after {next}): {error}").format(
-                    attempts=o.attempts, next=o.next_attempt, error=o.error
+                    attempts=o.attempts, next=self._local(o.next_attempt), error=o.error
                 )
                 if o.next_attempt
                 else say("(attempt {attempts}): {error}").format(attempts=o.attempts, error=o.error)

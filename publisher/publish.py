@@ -54,6 +54,7 @@ from publisher.model import Site, Update
 from publisher.notes import Corrections, Notes
 from publisher.outcomes import Log, Outcome, Report
 from publisher.publication import Archive, problems
+from publisher.templatefiles import template_problems
 
 if TYPE_CHECKING:
     from publisher.localize import IncidentView  # markdown-it and Babel: not on the cron path
@@ -276,7 +277,7 @@ class Job:
 
     def run(self) -> Report:
         started = time.perf_counter()
-        for d in self.loaded.diagnostics:
+        for d in [*self.loaded.diagnostics, *template_problems(self.config)]:
             self.report.diagnostics.append(d)
             self.log.diagnostic(d)
         selection = select(self.config, self.loaded.site, self.now)

@@ -68,6 +68,28 @@ def init_project(target: Path, answers: Answers) -> list[Path]:
         raise InitError(
             Text("--url '{base_url}' must start with https:// (or http://)", base_url=answers.base_url)
         )
+    for option, value in (
+        ("--organisation", answers.organisation),
+        ("--title", answers.title),
+        ("--url", answers.base_url),
+        ("--phone", answers.phone),
+        ("--email", answers.email),
+    ):
+        # Each goes into one TOML string: a line break would end it and break publisher.toml.
+        if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029" for c in value):
+            shown = value.splitlines()[0] if value.splitlines() else ""
+            raise InitError(
+                Text(
+                    "{option} '{shown}…' must be one line of text (no line break or control "
+                    "character); nothing was written",
+                    option=option,
+                    shown=shown,
+                )
+            )
+    if any(c.isspace() for c in answers.base_url):
+        raise InitError(
+            Text("--url '{base_url}' must be one address, without spaces", base_url=answers.base_url)
+        )
     written: list[Path] = []
     for source in sorted(SCAFFOLD.rglob("*")):
         if source.is_dir() or "__pycache__" in source.parts:

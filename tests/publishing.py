@@ -76,3 +76,20 @@ def write_update(
 def set_config(project: Path, extra: str) -> None:
     config = project / "publisher.toml"
     config.write_text(config.read_text(encoding="utf-8") + "\n" + extra, encoding="utf-8")
+
+
+def without_channels(toml: str) -> str:
+    """The bundled example's config without its [channels.*] tables: tests configure the
+    channels they test (set_config), and the example ships the website plus Facebook and
+    Mastodon in outbox mode (tests/test_example_as_shipped.py runs it as it is)."""
+    kept, skipping = [], False
+    for line in toml.splitlines(keepends=True):
+        if line.startswith("["):
+            skipping = line.startswith("[channels.")
+        if not skipping:
+            kept.append(line)
+    return "".join(kept)
+
+
+def copy_example_config(source: Path, dest: Path) -> None:
+    dest.write_text(without_channels(source.read_text(encoding="utf-8")), encoding="utf-8")

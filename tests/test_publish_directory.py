@@ -188,7 +188,7 @@ def test_unwritable_target_fails_with_exit_1_and_is_retried_with_backoff(example
     set_config(example, '[channels.website]\ntype = "directory"\npath = "blocked/site"\n')
     first = cli("-C", example, "publish", "--now", "2019-11-23T12:00")
     assert first.code == 1
-    assert "could not deploy" in first.out and "next try after 2019-11-23T11:01:00Z" in first.out
+    assert "could not deploy" in first.out and "next try after 2019-11-23 12:01 (Europe/Paris)" in first.out
     [row] = rows(example)
     assert row["state"] == "failed" and row["next_attempt_at"] == "2019-11-23T11:01:00Z"
     early = cli("-C", example, "publish", "--now", "2019-11-23T12:00")
@@ -210,7 +210,7 @@ def test_backoff_doubles_and_gives_up_after_max_attempts(example, cli):
     )
     cli("-C", example, "publish", "--now", "2019-11-23T12:00")
     second = cli("-C", example, "publish", "--now", "2019-11-23T12:01")
-    assert "next try after 2019-11-23T11:03:00Z" in second.out  # 2 minutes after attempt 2
+    assert "next try after 2019-11-23 12:03 (Europe/Paris)" in second.out  # 2 minutes after attempt 2
     third = cli("-C", example, "publish", "--now", "2019-11-23T12:03")
     assert third.code == 1 and "gave-up" in third.out
     assert rows(example)[0]["state"] == "gave_up"

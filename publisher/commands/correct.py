@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
-import shlex
-import subprocess
-import tempfile
 from pathlib import Path
 
-from publisher.commands.common import project
+from publisher.commands.common import edit_text, project
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -55,16 +51,7 @@ def run(args: argparse.Namespace) -> int:
 def _edit(text: str) -> str:
     from publisher.approving import ApprovalError
 
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
-    if not editor:
+    edited = edit_text(text + "\n")
+    if edited is None:
         raise ApprovalError("give the corrected text with --file or --text, or set $EDITOR (or --note-only)")
-    with tempfile.NamedTemporaryFile("w+", suffix=".md", encoding="utf-8", delete=False) as f:
-        f.write(text + "\n")
-        name = f.name
-    try:
-        done = subprocess.run([*shlex.split(editor), name], check=False)
-        if done.returncode != 0:
-            raise ApprovalError(f"the editor exited with {done.returncode}; nothing was written")
-        return Path(name).read_text(encoding="utf-8")
-    finally:
-        os.unlink(name)
+    return edited

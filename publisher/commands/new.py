@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from publisher.authoring import new_incident, new_update
-from publisher.cli_text import Text, language, localized, say
-from publisher.commands.common import now_option, project, resolve_now
-from publisher.config import Config
+from publisher.cli_text import Text, localized, say
+from publisher.commands.common import edit_text, now_option, project, resolve_now, spoken_time
 from publisher.errors import AuthoringError, display_path
 
 
@@ -65,7 +62,11 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--approved-by",
         help="projects without [people] only: who approved this text (default: the statement's approver)",
     )
-    upd.add_argument("--text", help="the update's text when not made from a statement")
+    upd.add_argument(
+        "--text",
+        help="the update's text when not made from a statement (without it: written in $EDITOR, "
+        "with the FACET parts as a guide)",
+    )
     now_option(upd)
     for p in (inc, upd):
         p.add_argument(
@@ -74,17 +75,6 @@ def register(parser: argparse.ArgumentParser) -> None:
             metavar="NAME",
             help="who is writing (default: $PUBLISHER_USER, else the git user); checked against [people]",
         )
-
-
-def spoken_time(config: Config) -> Callable[[datetime], str]:
-    """Dates as the site writes them, in the CLI's language when the site has it."""
-    from publisher.i18n.catalogs import ui_translations
-    from publisher.render import Formatter
-
-    lang = language()
-    lang = lang if lang in config.languages else config.source_lang
-    gettext = ui_translations(config.dir("locales"), lang).gettext
-    return Formatter(lang, config.zone, gettext).datetime
 
 
 def run(args: argparse.Namespace) -> int:
@@ -119,6 +109,16 @@ def run(args: argparse.Namespace) -> int:
             summary=args.summary,
         )
     else:
+        text = args.text
+        if text is None and not args.statement:
+            # No text and no statement: write it in $EDITOR, with the FACET parts as a guide.
+            from publisher.authoring import facet_template, without_template
+
+            written = edit_text(facet_template(config.source_lang))
+            if written is not None:
+                text = without_template(written, config.source_lang)
+                if not text:
+                    raise AuthoringError(Text("the text is empty; nothing was written"))
         created = new_update(
             config,
             args.incident,
@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
             next_update=args.next_update,
             sets=args.sets,
             approved_by=args.approved_by,
-            text=args.text,
+            text=text,
             author=author,
         )
     _journal(config, created, author or "unknown", args.what)
