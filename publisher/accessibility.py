@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from publisher import urls
+from publisher.cli_text import Text
 from publisher.config import Config, line_of
 from publisher.errors import Diagnostic, display_path
 from publisher.pages import alternates
@@ -46,9 +47,11 @@ def check_contact(config: Config, result: LoadResult, now: datetime) -> list[Dia
         Diagnostic(
             display_path(config.path, config.root),
             line_of(text, "accessibility"),
-            "the accessibility statement gives no way to contact you",
-            'add contact_email = "accessibilite@example.org" (or contact_url) under '
-            "[accessibility]: the law requires a way to report a problem",
+            Text("the accessibility statement gives no way to contact you"),
+            Text(
+                'add contact_email = "accessibilite@example.org" (or contact_url) under '
+                "[accessibility]: the law requires a way to report a problem"
+            ),
             severity="warning",
         )
     ]

@@ -20,6 +20,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 from publisher import markup, spoken
+from publisher.cli_text import Joined, Text
 from publisher.config import Config
 from publisher.content import INCIDENT_FILE, INCIDENT_ID
 from publisher.errors import AuthoringError, Diagnostic, did_you_mean, display_path
@@ -57,7 +58,7 @@ def parse_time(
     try:
         return spoken.parse_when(value, reference, config.zone, after=after)
     except spoken.SpokenError as exc:
-        raise AuthoringError(f"{option}: {exc}") from exc
+        raise AuthoringError(Text("{option}: {error}", option=option, error=exc.args[0])) from exc
 
 
 def parse_sets(pairs: Sequence[str], languages: Sequence[str]) -> dict[str | None, dict[str, str]]:
@@ -68,11 +69,19 @@ def parse_sets(pairs: Sequence[str], languages: Sequence[str]) -> dict[str | Non
         name, _, lang = name.strip().partition("@")
         if not sep or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
             raise AuthoringError(
-                f"--set '{pair}' is not name=value; write e.g. --set service=\"les consultations\""
+                Text(
+                    "--set '{pair}' is not name=value; write e.g. --set service=\"les consultations\"",
+                    pair=pair,
+                )
             )
         if lang and lang not in languages:
             raise AuthoringError(
-                f"--set '{pair}': language '{lang}' is not configured (configured: {', '.join(languages)})"
+                Text(
+                    "--set '{pair}': language '{lang}' is not configured (configured: {languages})",
+                    pair=pair,
+                    lang=lang,
+                    languages=", ".join(languages),
+                )
             )
         values.setdefault(lang or None, {})[name] = plain_value(pair, value)
     return values
@@ -91,13 +100,19 @@ def plain_value(pair: str, value: str) -> str:
     value = value.strip()
     if not value:
         raise AuthoringError(
-            f"--set '{pair}': the value is empty; give the text to insert, "
-            'e.g. --set service="les urgences"'
+            Text(
+                "--set '{pair}': the value is empty; give the text to insert, e.g. --set service=\"les "
+                'urgences"',
+                pair=pair,
+            )
         )
     if "\n" in value or "\r" in value or markup.xml_forbidden(value) or "\u2028" in value:
         raise AuthoringError(
-            f"--set '{pair[:60]}': a value is one line of plain text (no line break or control "
-            "character); write the rest in the statement or edit the update after it is created"
+            Text(
+                "--set '{pair}': a value is one line of plain text (no line break or control character); "
+                "write the rest in the statement or edit the update after it is created",
+                pair=pair[:60],
+            )
         )
     value = _MARKDOWN_SPECIAL.sub(r"\\\1", value)
     # At the start of a line these would begin a list or a quote.
@@ -193,33 +208,46 @@ def new_incident(
                 if tr.title:
                     translations[lang] = tr.title
     if not title:
-        raise AuthoringError('an incident needs a title: publisher new incident "Panne informatique"')
+        raise AuthoringError(Text('an incident needs a title: publisher new incident "Panne informatique"'))
     try:
         impact = spoken.impact_word(impact)  # "critique", "Majeur"...
     except spoken.SpokenError:
         pass  # reported below with a did-you-mean
     if impact not in IMPACTS:
         raise AuthoringError(
-            f"--impact '{impact}' is not valid; {did_you_mean(impact, IMPACTS)}"
-            f"use one of: {', '.join(IMPACTS)}"
+            Text(
+                "--impact '{impact}' is not valid; {did_you_mean}use one of: {choices}",
+                impact=impact,
+                did_you_mean=did_you_mean(impact, IMPACTS),
+                choices=", ".join(IMPACTS),
+            )
         )
     for lang in translations:
         if lang not in config.languages or lang == config.source_lang:
             raise AuthoringError(
-                f"--title {lang}=…: '{lang}' is not a target language "
-                f"(targets: {', '.join(config.target_langs)})"
+                Text(
+                    "--title {lang}=…: '{lang}' is not a target language (targets: {targets})",
+                    lang=lang,
+                    targets=", ".join(config.target_langs),
+                )
             )
     day = date or now.astimezone(config.zone).strftime("%Y-%m-%d")
     incident_id = f"{day}-{slug or slugify(title)}"
     if not INCIDENT_ID.match(incident_id):
         raise AuthoringError(
-            f"'{incident_id}' is not a valid incident id <YYYY-MM-DD>-<slug>; "
-            "use --date YYYY-MM-DD and --slug lower-case-words"
+            Text(
+                "'{incident_id}' is not a valid incident id <YYYY-MM-DD>-<slug>; use --date YYYY-MM-DD and "
+                "--slug lower-case-words",
+                incident_id=incident_id,
+            )
         )
     directory = config.dir("content") / "incidents" / incident_id
     if directory.exists():
         raise AuthoringError(
-            f"{display_path(directory, config.root)} already exists; choose another name with --slug"
+            Text(
+                "{directory} already exists; choose another name with --slug",
+                directory=display_path(directory, config.root),
+            )
         )
     directory.mkdir(parents=True)
     lines = ["---", f"title: {yaml_str(title)}", f"impact: {impact}", "---"]
@@ -238,8 +266,12 @@ def new_incident(
     for lang in config.target_langs:
         if lang not in translations and lang != config.source_lang:
             created.notes.append(
-                f"the title has no {lang} translation yet: the {lang} pages show "
-                f"it in {config.source_lang} (give it with --title {lang}=…)"
+                Text(
+                    "the title has no {lang} translation yet: the {lang} pages show "
+                    "it in {source} (give it with --title {lang}=…)",
+                    lang=lang,
+                    source=config.source_lang,
+                )
             )
     return created
 
@@ -252,14 +284,19 @@ def _statement(config: Config, name: str) -> Statement:
         return found
     broken = [str(d) for d in problems if Path(d.path).stem == name]
     if broken:
-        raise AuthoringError(f"statement '{name}' cannot be used:\n" + "\n".join(broken))
-    known = (
-        ", ".join(f"{n} ({', '.join(st.aliases)})" if st.aliases else n for n, st in sorted(library.items()))
-        or "none (run publisher init to get the standard library)"
-    )
+        raise AuthoringError(
+            Text("statement '{name}' cannot be used:\n{problems}", name=name, problems=Joined("\n", broken))
+        )
+    known = ", ".join(
+        f"{n} ({', '.join(st.aliases)})" if st.aliases else n for n, st in sorted(library.items())
+    ) or Text("none (run publisher init to get the standard library)")
     raise AuthoringError(
-        f"no statement '{name}' in content/statements/; "
-        f"{did_you_mean(name, tuple(library))}available: {known}"
+        Text(
+            "no statement '{name}' in content/statements/; {did_you_mean}available: {known}",
+            name=name,
+            did_you_mean=did_you_mean(name, tuple(library)),
+            known=known,
+        )
     )
 
 
@@ -279,9 +316,19 @@ def find_incident(config: Config, ref: str) -> str:
     if not matches:
         known = ", ".join(ids[:10]) or "none yet"
         raise AuthoringError(
-            f"no incident '{ref}'; create it with publisher new incident \"<title>\" (incidents: {known})"
+            Text(
+                "no incident '{ref}'; create it with publisher new incident \"<title>\" (incidents: {known})",
+                ref=ref,
+                known=known,
+            )
         )
-    raise AuthoringError(f"'{ref}' matches several incidents: {', '.join(matches)}; give the full id")
+    raise AuthoringError(
+        Text(
+            "'{ref}' matches several incidents: {matches}; give the full id",
+            ref=ref,
+            matches=", ".join(matches),
+        )
+    )
 
 
 def builtin_values(config: Config) -> dict[str, str]:
@@ -311,8 +358,10 @@ def new_update(
     """Write the update; `author` is the acting person's handle (people.acting)."""
     if approved_by and config.people.declared:
         raise AuthoringError(
-            "--approved-by is not used when publisher.toml declares [people]: the approver "
-            "records the approval with publisher approve <update>"
+            Text(
+                "--approved-by is not used when publisher.toml declares [people]: the approver "
+                "records the approval with publisher approve <update>"
+            )
         )
     incident_id = find_incident(config, incident_ref)
     directory = config.dir("content") / "incidents" / incident_id
@@ -321,8 +370,10 @@ def new_update(
     path = directory / f"{local:%Y%m%dT%H%M}.md"
     if path.exists():
         raise AuthoringError(
-            f"{display_path(path, config.root)} already exists (one update per "
-            "minute); pick another time with --at YYYY-MM-DDTHH:MM"
+            Text(
+                "{path} already exists (one update per minute); pick another time with --at YYYY-MM-DDTHH:MM",
+                path=display_path(path, config.root),
+            )
         )
     values = parse_sets(sets, config.languages)
     created = Created(incident_id=incident_id)
@@ -332,11 +383,13 @@ def new_update(
     else:
         if text is None:
             raise AuthoringError(
-                'give the text: --from <statement> (see content/statements/), --text "…", '
-                "or set $EDITOR to write it there"
+                Text(
+                    'give the text: --from <statement> (see content/statements/), --text "…", '
+                    "or set $EDITOR to write it there"
+                )
             )
         if values[None] or len(values) > 1:
-            raise AuthoringError("--set fills a statement's placeholders: use it with --from")
+            raise AuthoringError(Text("--set fills a statement's placeholders: use it with --from"))
         body, fields, translations = text.strip(), {}, {}
         left = placeholders(body)
         if left:
@@ -350,8 +403,12 @@ def new_update(
         pass  # reported below with a did-you-mean
     if status not in STATUSES:
         raise AuthoringError(
-            f"--status '{status}' is not valid; {did_you_mean(status, STATUSES)}"
-            f"use one of: {', '.join(STATUSES)}"
+            Text(
+                "--status '{status}' is not valid; {did_you_mean}use one of: {choices}",
+                status=status,
+                did_you_mean=did_you_mean(status, STATUSES),
+                choices=", ".join(STATUSES),
+            )
         )
     promise = _next_update(config, when, now, next_update, st, status)
     created.published_at, created.next_update = when, promise
@@ -442,7 +499,7 @@ def _next_update(
     # Counted from the update's own time: "+2h" and "22h30" mean after it, on its day or the next.
     promise = parse_time(config, value, when, "--next-update", after=True)
     if promise <= when:
-        raise AuthoringError("--next-update must be after the update's time (--at)")
+        raise AuthoringError(Text("--next-update must be after the update's time (--at)"))
     return promise
 
 
@@ -485,18 +542,26 @@ def _from_statement(
         ]
         if same:
             created.notes.append(
-                f"{lang}: "
-                + ", ".join("{" + p + "}" for p in same)
-                + f" kept the {st.lang} value; give a translation with "
-                + " ".join(f'--set {p}@{lang}="…"' for p in same)
+                Text(
+                    "{lang}: {placeholders} kept the {source} value; give a translation with {sets}",
+                    lang=lang,
+                    placeholders=", ".join("{" + p + "}" for p in same),
+                    source=st.lang,
+                    sets=" ".join(f'--set {p}@{lang}="…"' for p in same),
+                )
             )
         tr = translate(config, st, lang, lang_values, base)
         translations[lang] = tr.blocks
         if tr.missing:
             created.notes.append(
-                f"{lang}: {len(tr.missing)} block(s) of '{st.name}' have no "
-                f"{lang} translation: this update shows in {st.lang} on the "
-                f"{lang} pages until they are translated"
+                Text(
+                    "{lang}: {count} block(s) of '{name}' have no {lang} translation: this update "
+                    "shows in {source} on the {lang} pages until they are translated",
+                    lang=lang,
+                    count=len(tr.missing),
+                    name=st.name,
+                    source=st.lang,
+                )
             )
     fields = {"status": st.status}
     if st.approved_by and config.people.declared:

@@ -108,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(module.run(options))
     except PublisherError as exc:  # the one place an error becomes a line and an exit code
         if str(exc):
-            print(say("publisher: %(message)s") % {"message": exc}, file=sys.stderr)
+            print(say("publisher: %(message)s") % {"message": exc.localized()}, file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130

@@ -7,8 +7,13 @@ for every other locale and for ``C``. The French catalog is
 .mo to build, as for the UI catalogs). argparse's own words (usage, options, its errors) are
 in the same catalog.
 
-Machine-read lines stay English whatever the locale: ``publish`` log lines and its JSON,
+Machine-read lines stay English whatever the locale: ``publish``'s JSON log lines,
 ``status --json``, exit codes.
+
+A finding or an error is built as a :class:`Text` (its English msgid and named values) and
+put into the reader's language only when it is printed (:func:`localized`): diagnostics are
+kept across runs in parse caches, and a cached one must come back in the language of the run
+that prints it, not of the run that found it.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +78,76 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 
 say = gettext  # the one name the CLI calls (not "_": the UI extractor scans for that)
+
+
+def mark(msgid: str) -> str:
+    """A msgid looked up later through a variable (``say(severity)``): marked here so the
+    catalog test finds it."""
+    return msgid
+
+
+class Text(str):
+    """A sentence for a person, kept as its English msgid and named values.
+
+    It *is* the English text (``str`` of it, ``==``, ``in``, JSON, the ledger, tests all see
+    English, byte for byte as before); :func:`localized` says it in the reader's language.
+    Values are formatted after translation, so a translator sees the whole sentence with
+    its ``{names}``; a value that is itself a Text is localized too. Literal braces in a
+    msgid are doubled, as for ``str.format``.
+    """
+
+    __slots__ = ("msgid", "params")
+    msgid: str
+    params: dict[str, object]
+
+    def __new__(cls, msgid: str, /, **params: object) -> Text:
+        self = super().__new__(cls, msgid.format(**params))
+        self.msgid = msgid
+        self.params = params
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled (parse caches) as msgid and values: never as one language's sentence.
+        return (_rebuild, (self.msgid, self.params))
+
+    def localized(self) -> str:
+        if _current is None:
+            return str(self)
+        values = {k: localized(v) if isinstance(v, str) else v for k, v in self.params.items()}
+        try:
+            return gettext(self.msgid).format(**values)
+        except (KeyError, IndexError, ValueError):  # a translation naming a wrong value
+            return str(self)
+
+
+def _rebuild(msgid: str, params: dict[str, object]) -> Text:
+    return Text(msgid, **params)
+
+
+class Joined(Text):
+    """Texts joined by `sep` ("3 h 20 min", "missing, fuzzy"), each localized on its own."""
+
+    __slots__ = ("parts", "sep")
+    parts: tuple[str, ...]
+    sep: str
+
+    def __new__(cls, sep: str, parts: Iterable[str]) -> Joined:
+        items = tuple(parts)
+        self = str.__new__(cls, sep.join(items))
+        self.msgid, self.params = str(self).replace("{", "{{").replace("}", "}}"), {}
+        self.sep, self.parts = sep, items
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Joined, (self.sep, self.parts))
+
+    def localized(self) -> str:
+        return self.sep.join(localized(p) for p in self.parts)
+
+
+def localized(text: object) -> str:
+    """`text` in the reader's language when it is a :class:`Text`; as it is otherwise."""
+    return text.localized() if isinstance(text, Text) else str(text)
 
 
 def translate_parser(parser: argparse.ArgumentParser) -> None:

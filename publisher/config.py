@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from publisher import lintwords
 from publisher.channels import channel_type
+from publisher.cli_text import Text
 from publisher.errors import (
     ChannelLoadError,
     ChannelTypeError,
@@ -431,8 +432,8 @@ def load_config(root: Path, path: Path | None = None) -> Config:
                     Diagnostic(
                         shown,
                         int(m.group(1)) if m else 1,
-                        f"not valid TOML: {exc}",
-                        "fix the syntax; strings need quotes, sections look like [site]",
+                        Text("not valid TOML: {error}", error=str(exc)),
+                        Text("fix the syntax; strings need quotes, sections look like [site]"),
                     )
                 ]
             ) from exc
@@ -445,8 +446,12 @@ def load_config(root: Path, path: Path | None = None) -> Config:
                 Diagnostic(
                     shown,
                     line_of(text, section),
-                    f"unknown section [{section}]",
-                    f"{did_you_mean(section, sections)}known sections: {', '.join(sections)}",
+                    Text("unknown section [{section}]", section=section),
+                    Text(
+                        "{did_you_mean}known sections: {sections}",
+                        did_you_mean=did_you_mean(section, sections),
+                        sections=", ".join(sections),
+                    ),
                 )
             )
     for section, keys in SCHEMA.items():
@@ -454,7 +459,10 @@ def load_config(root: Path, path: Path | None = None) -> Config:
         if not isinstance(given, dict):
             problems.append(
                 Diagnostic(
-                    shown, line_of(text, section), f"[{section}] must be a table", f"write [{section}]"
+                    shown,
+                    line_of(text, section),
+                    Text("[{section}] must be a table", section=section),
+                    Text("write [{section}]", section=section),
                 )
             )
             given = {}
@@ -465,8 +473,12 @@ def load_config(root: Path, path: Path | None = None) -> Config:
                     Diagnostic(
                         shown,
                         line_of(text, section, key),
-                        f"unknown key '{key}' in [{section}]",
-                        f"{did_you_mean(key, tuple(keys))}known keys: {', '.join(keys)}",
+                        Text("unknown key '{key}' in [{section}]", key=key, section=section),
+                        Text(
+                            "{did_you_mean}known keys: {keys}",
+                            did_you_mean=did_you_mean(key, tuple(keys)),
+                            keys=", ".join(keys),
+                        ),
                     )
                 )
         for key, option in keys.items():
@@ -476,7 +488,13 @@ def load_config(root: Path, path: Path | None = None) -> Config:
                     Diagnostic(
                         shown,
                         line_of(text, section, key),
-                        f"[{section}] {key} must be a {option.type_name}, not {type(value).__name__}",
+                        Text(
+                            "[{section}] {key} must be a {type}, not {given}",
+                            section=section,
+                            key=key,
+                            type=option.type_name,
+                            given=type(value).__name__,
+                        ),
                         option.hint(),
                     )
                 )
@@ -487,7 +505,10 @@ def load_config(root: Path, path: Path | None = None) -> Config:
                 if problem is not None:
                     problems.append(
                         Diagnostic(
-                            shown, line_of(text, section, key), f"[{section}] {problem[1]}", problem[2]
+                            shown,
+                            line_of(text, section, key),
+                            Text("[{section}] {problem}", section=section, problem=problem[1]),
+                            problem[2],
                         )
                     )
                     value = option.default
@@ -499,8 +520,8 @@ def load_config(root: Path, path: Path | None = None) -> Config:
             Diagnostic(
                 shown,
                 line_of(text, "time", "zone"),
-                f"unknown time zone '{raw['time']['zone']}'",
-                'use an IANA name, e.g. zone = "Europe/Paris"',
+                Text("unknown time zone '{zone}'", zone=raw["time"]["zone"]),
+                Text('use an IANA name, e.g. zone = "Europe/Paris"'),
             )
         )
     if re.search(r"[\s\"'<>\\]", raw["site"]["base_url"]):
@@ -509,8 +530,8 @@ def load_config(root: Path, path: Path | None = None) -> Config:
             Diagnostic(
                 shown,
                 line_of(text, "site", "base_url"),
-                "base_url must be one URL, without spaces, line breaks, quotes or < >",
-                'e.g. base_url = "https://status.example.org/"',
+                Text("base_url must be one URL, without spaces, line breaks, quotes or < >"),
+                Text('e.g. base_url = "https://status.example.org/"'),
             )
         )
     elif not re.match(r"^https?://", raw["site"]["base_url"]):
@@ -518,8 +539,8 @@ def load_config(root: Path, path: Path | None = None) -> Config:
             Diagnostic(
                 shown,
                 line_of(text, "site", "base_url"),
-                "base_url must start with http:// or https://",
-                'e.g. base_url = "https://status.example.org/"',
+                Text("base_url must start with http:// or https://"),
+                Text('e.g. base_url = "https://status.example.org/"'),
             )
         )
     if _check_languages(raw, text, shown, problems):
@@ -556,8 +577,8 @@ def _read_text(path: Path, root: Path, shown: str) -> str:
                 Diagnostic(
                     shown,
                     data[: exc.start].count(b"\n") + 1,
-                    f"not UTF-8 text (byte 0x{data[exc.start]:02x})",
-                    "save publisher.toml as UTF-8 (in most editors: File > Save with encoding)",
+                    Text("not UTF-8 text (byte 0x{byte:02x})", byte=data[exc.start]),
+                    Text("save publisher.toml as UTF-8 (in most editors: File > Save with encoding)"),
                 )
             ]
         ) from None
@@ -568,8 +589,8 @@ def _read_text(path: Path, root: Path, shown: str) -> str:
                 Diagnostic(
                     shown,
                     bad[0],
-                    f"contains the control character {bad[1]}",
-                    "delete it (it is often invisible: retype the line)",
+                    Text("contains the control character {bad}", bad=bad[1]),
+                    Text("delete it (it is often invisible: retype the line)"),
                 )
             ]
         )
@@ -595,9 +616,15 @@ def _check_languages(
                     Diagnostic(
                         shown,
                         line_of(text, "languages", key),
-                        f"[languages] {key}: '{code}' is not a language code publisher knows",
-                        "use a lower-case ISO 639 code such as fr, en, de, es, ar "
-                        "(optionally with a region: pt_BR)",
+                        Text(
+                            "[languages] {key}: '{code}' is not a language code publisher knows",
+                            key=key,
+                            code=code,
+                        ),
+                        Text(
+                            "use a lower-case ISO 639 code such as fr, en, de, es, ar "
+                            "(optionally with a region: pt_BR)"
+                        ),
                     )
                 )
     return ok
@@ -628,16 +655,24 @@ def _check_targets(
                 if isinstance(ch.options.get(key), str):
                     targets.append((f"channels.{ch.name}", key, ch.options[key]))
     for section, key, value in targets:
-        why = "is empty" if not value.strip() else None
+        why = Text("is empty") if not value.strip() else None
         why = why or unsafe_target(root / value, root, protected, relative=not Path(value).is_absolute())
         if why is not None:
             problems.append(
                 Diagnostic(
                     shown,
                     line_of(text, section, key),
-                    f"[{section}] {key} = {value!r} {why}: publisher replaces and prunes that directory",
-                    'use a directory of its own, e.g. output = "public" (or an absolute path such as '
-                    '"/var/www/status")',
+                    Text(
+                        "[{section}] {key} = {value!r} {why}: publisher replaces and prunes that directory",
+                        section=section,
+                        key=key,
+                        value=value,
+                        why=why,
+                    ),
+                    Text(
+                        'use a directory of its own, e.g. output = "public" (or an absolute path such as '
+                        '"/var/www/status")'
+                    ),
                 )
             )
 
@@ -663,10 +698,18 @@ def _check_localized(
                         Diagnostic(
                             shown,
                             line,
-                            f"[{section}] {key} has an entry for '{lang}', "
-                            "which is not a configured language",
-                            f"{did_you_mean(lang, languages)}configured languages: "
-                            f"{', '.join(languages)} (see [languages])",
+                            Text(
+                                "[{section}] {key} has an entry for '{lang}', "
+                                "which is not a configured language",
+                                section=section,
+                                key=key,
+                                lang=lang,
+                            ),
+                            Text(
+                                "{did_you_mean}configured languages: {languages} (see [languages])",
+                                did_you_mean=did_you_mean(lang, languages),
+                                languages=", ".join(languages),
+                            ),
                         )
                     )
             if languages[0] not in value:
@@ -674,8 +717,13 @@ def _check_localized(
                     Diagnostic(
                         shown,
                         line,
-                        f"[{section}] {key} has no entry for the source language '{languages[0]}'",
-                        f'add {languages[0]} = "...": other languages fall back to it',
+                        Text(
+                            "[{section}] {key} has no entry for the source language '{source}'",
+                            section=section,
+                            key=key,
+                            source=languages[0],
+                        ),
+                        Text('add {source} = "...": other languages fall back to it', source=languages[0]),
                     )
                 )
 
@@ -689,10 +737,15 @@ def _check_accessibility(given: dict[str, Any], text: str, shown: str, problems:
             Diagnostic(
                 shown,
                 line_of(text, "accessibility", "conformity"),
-                f"[accessibility] conformity must be one of {', '.join(CONFORMITY)}, "
-                f"not '{given['conformity']}'",
-                f"{did_you_mean(given['conformity'], CONFORMITY)}'none' until an audit has been "
-                "made, then what the audit found",
+                Text(
+                    "[accessibility] conformity must be one of {choices}, not '{value}'",
+                    choices=", ".join(CONFORMITY),
+                    value=given["conformity"],
+                ),
+                Text(
+                    "{did_you_mean}'none' until an audit has been made, then what the audit found",
+                    did_you_mean=did_you_mean(given["conformity"], CONFORMITY),
+                ),
             )
         )
     for key in ("statement_date", "audit_date"):
@@ -702,8 +755,12 @@ def _check_accessibility(given: dict[str, Any], text: str, shown: str, problems:
                 Diagnostic(
                     shown,
                     line_of(text, "accessibility", key),
-                    f"[accessibility] {key} must be a date written YYYY-MM-DD, not '{value}'",
-                    f'e.g. {key} = "2026-11-30"',
+                    Text(
+                        "[accessibility] {key} must be a date written YYYY-MM-DD, not '{value}'",
+                        key=key,
+                        value=value,
+                    ),
+                    Text('e.g. {key} = "2026-11-30"', key=key),
                 )
             )
     for key in ("contact_url", "plan_url"):
@@ -713,8 +770,8 @@ def _check_accessibility(given: dict[str, Any], text: str, shown: str, problems:
                 Diagnostic(
                     shown,
                     line_of(text, "accessibility", key),
-                    f"[accessibility] {key} must start with http:// or https://",
-                    f'e.g. {key} = "https://www.example.org/accessibilite"',
+                    Text("[accessibility] {key} must start with http:// or https://", key=key),
+                    Text('e.g. {key} = "https://www.example.org/accessibilite"', key=key),
                 )
             )
     if given["conformity"] in ("full", "partial") and not given["audit_date"]:
@@ -723,9 +780,14 @@ def _check_accessibility(given: dict[str, Any], text: str, shown: str, problems:
             Diagnostic(
                 shown,
                 line_of(text, "accessibility", "conformity"),
-                f'[accessibility] conformity = "{given["conformity"]}" needs the audit that established it',
-                'set audit_date (and auditor, compliance_rate), or conformity = "none": '
-                "automated tests alone do not establish conformity",
+                Text(
+                    '[accessibility] conformity = "{conformity}" needs the audit that established it',
+                    conformity=given["conformity"],
+                ),
+                Text(
+                    'set audit_date (and auditor, compliance_rate), or conformity = "none": '
+                    "automated tests alone do not establish conformity"
+                ),
             )
         )
 
@@ -737,8 +799,12 @@ def _check_cap(given: dict[str, Any], text: str, shown: str, problems: list[Diag
                 Diagnostic(
                     shown,
                     line_of(text, "cap", "categories"),
-                    f"[cap] categories: '{category}' is not a CAP 1.2 category",
-                    f"{did_you_mean(category, CAP_CATEGORIES)}CAP categories: {', '.join(CAP_CATEGORIES)}",
+                    Text("[cap] categories: '{category}' is not a CAP 1.2 category", category=category),
+                    Text(
+                        "{did_you_mean}CAP categories: {categories}",
+                        did_you_mean=did_you_mean(category, CAP_CATEGORIES),
+                        categories=", ".join(CAP_CATEGORIES),
+                    ),
                 )
             )
     for code in given["geocodes"]:
@@ -748,8 +814,8 @@ def _check_cap(given: dict[str, Any], text: str, shown: str, problems: list[Diag
                 Diagnostic(
                     shown,
                     line_of(text, "cap", "geocodes"),
-                    f"[cap] geocodes: '{code}' is not written name=value",
-                    'e.g. geocodes = ["INSEE=76540"] (the scheme name, "=", the code)',
+                    Text("[cap] geocodes: '{code}' is not written name=value", code=code),
+                    Text('e.g. geocodes = ["INSEE=76540"] (the scheme name, "=", the code)'),
                 )
             )
     sender = given["sender"]
@@ -758,8 +824,8 @@ def _check_cap(given: dict[str, Any], text: str, shown: str, problems: list[Diag
             Diagnostic(
                 shown,
                 line_of(text, "cap", "sender"),
-                "[cap] sender may not contain spaces, commas, '<' or '&' (CAP 1.2)",
-                'use a domain name, e.g. sender = "status.chu-rouen.example"',
+                Text("[cap] sender may not contain spaces, commas, '<' or '&' (CAP 1.2)"),
+                Text('use a domain name, e.g. sender = "status.chu-rouen.example"'),
             )
         )
 
@@ -768,7 +834,10 @@ def _channels(given: Any, text: str, shown: str, problems: list[Diagnostic]) -> 
     if not isinstance(given, dict):
         problems.append(
             Diagnostic(
-                shown, line_of(text, "channels"), "[channels] must hold tables like [channels.website]", ""
+                shown,
+                line_of(text, "channels"),
+                Text("[channels] must hold tables like [channels.website]"),
+                "",
             )
         )
         return ()
@@ -780,8 +849,8 @@ def _channels(given: Any, text: str, shown: str, problems: list[Diagnostic]) -> 
                 Diagnostic(
                     shown,
                     line,
-                    f"channels.{name} must be a table",
-                    f"write [channels.{name}] and its keys below it",
+                    Text("channels.{name} must be a table", name=name),
+                    Text("write [channels.{name}] and its keys below it", name=name),
                 )
             )
             continue
@@ -794,8 +863,8 @@ def _channels(given: Any, text: str, shown: str, problems: list[Diagnostic]) -> 
                 Diagnostic(
                     shown,
                     line_of(text, f"channels.{name}", "after"),
-                    f"[channels.{name}] after must be a list of channel names",
-                    'e.g. after = ["website"] (or after = [] to wait for nothing)',
+                    Text("[channels.{name}] after must be a list of channel names", name=name),
+                    Text('e.g. after = ["website"] (or after = [] to wait for nothing)'),
                 )
             )
             after = None
@@ -806,26 +875,41 @@ def _channels(given: Any, text: str, shown: str, problems: list[Diagnostic]) -> 
                         Diagnostic(
                             shown,
                             line_of(text, f"channels.{name}", "after"),
-                            f"[channels.{name}] after names '{other}', which is "
-                            + ("this channel" if other == name else "not a channel of publisher.toml"),
-                            f"{did_you_mean(other, tuple(n for n in given if n != name))}"
-                            "name channels declared as [channels.<name>]",
+                            Text(
+                                "[channels.{name}] after names '{other}', which is this channel",
+                                name=name,
+                                other=other,
+                            )
+                            if other == name
+                            else Text(
+                                "[channels.{name}] after names '{other}', "
+                                "which is not a channel of publisher.toml",
+                                name=name,
+                                other=other,
+                            ),
+                            Text(
+                                "{did_you_mean}name channels declared as [channels.<name>]",
+                                did_you_mean=did_you_mean(other, tuple(n for n in given if n != name)),
+                            ),
                         )
                     )
         try:
             cls = channel_type(str(kind))
         except ChannelTypeError as exc:
-            message = (
-                f"[channels.{name}] {exc}"
+            message: str = (
+                Text("[channels.{name}] {error}", name=name, error=exc.args[0])
                 if isinstance(exc, ChannelLoadError)
-                else f"{exc} for [channels.{name}]"
+                else Text("{error} for [channels.{name}]", error=exc.args[0], name=name)
             )
             problems.append(Diagnostic(shown, line, message, exc.hint))
             continue
         for key, message, hint in cls.validate_options(options):
             problems.append(
                 Diagnostic(
-                    shown, line_of(text, f"channels.{name}", key), f"[channels.{name}] {message}", hint
+                    shown,
+                    line_of(text, f"channels.{name}", key),
+                    Text("[channels.{name}] {message}", name=name, message=message),
+                    hint,
                 )
             )
         result.append(
@@ -847,8 +931,11 @@ def _check_contacts(given: dict[str, Any], text: str, shown: str, problems: list
                 Diagnostic(
                     shown,
                     line_of(text, "contacts", key),
-                    f"[contacts] {key} '{given[key]}' is not a phone number",
-                    f'write digits, spaces and an optional leading +, e.g. {key} = "02 32 88 89 90"',
+                    Text("[contacts] {key} '{given}' is not a phone number", key=key, given=given[key]),
+                    Text(
+                        'write digits, spaces and an optional leading +, e.g. {key} = "02 32 88 89 90"',
+                        key=key,
+                    ),
                 )
             )
     phones = given["phones"]
@@ -860,8 +947,8 @@ def _check_contacts(given: dict[str, Any], text: str, shown: str, problems: list
                     Diagnostic(
                         shown,
                         line_of(text, "contacts", "phones"),
-                        f"[contacts] phones entry '{entry}' is not \"Label: number\"",
-                        'write each line as "Label: number", e.g. "Maternité: 02 32 88 80 00"',
+                        Text("[contacts] phones entry '{entry}' is not \"Label: number\"", entry=entry),
+                        Text('write each line as "Label: number", e.g. "Maternité: 02 32 88 80 00"'),
                     )
                 )
     email = given["email"]
@@ -870,8 +957,8 @@ def _check_contacts(given: dict[str, Any], text: str, shown: str, problems: list
             Diagnostic(
                 shown,
                 line_of(text, "contacts", "email"),
-                f"[contacts] email '{email}' is not an e-mail address",
-                'e.g. email = "crise.chu@example.org" (an address outside your own systems)',
+                Text("[contacts] email '{email}' is not an e-mail address", email=email),
+                Text('e.g. email = "crise.chu@example.org" (an address outside your own systems)'),
             )
         )
 
@@ -885,8 +972,10 @@ def _services(
             Diagnostic(
                 shown,
                 line_of(text, "services"),
-                "[services] must hold tables like [services.urgences]",
-                'write [services.urgences] then name = { fr = "Urgences", en = "Emergency department" }',
+                Text("[services] must hold tables like [services.urgences]"),
+                Text(
+                    'write [services.urgences] then name = {{ fr = "Urgences", en = "Emergency department" }}'
+                ),
             )
         )
         return ()
@@ -898,8 +987,8 @@ def _services(
                 Diagnostic(
                     shown,
                     line,
-                    f"services.{sid} must be a table",
-                    f'write [services.{sid}] and below it name = "..."',
+                    Text("services.{sid} must be a table", sid=sid),
+                    Text('write [services.{sid}] and below it name = "..."', sid=sid),
                 )
             )
             continue
@@ -908,8 +997,8 @@ def _services(
                 Diagnostic(
                     shown,
                     line,
-                    f"service id '{sid}' must be lower-case letters and digits (with - or _)",
-                    "it is what updates write under services:, e.g. [services.urgences]",
+                    Text("service id '{sid}' must be lower-case letters and digits (with - or _)", sid=sid),
+                    Text("it is what updates write under services:, e.g. [services.urgences]"),
                 )
             )
         for key in table:
@@ -918,8 +1007,12 @@ def _services(
                     Diagnostic(
                         shown,
                         line_of(text, f"services.{sid}", key),
-                        f"unknown key '{key}' in [services.{sid}]",
-                        f"{did_you_mean(key, SERVICE_KEYS)}known keys: {', '.join(SERVICE_KEYS)}",
+                        Text("unknown key '{key}' in [services.{sid}]", key=key, sid=sid),
+                        Text(
+                            "{did_you_mean}known keys: {keys}",
+                            did_you_mean=did_you_mean(key, SERVICE_KEYS),
+                            keys=", ".join(SERVICE_KEYS),
+                        ),
                     )
                 )
         tables: dict[str, dict[str, str]] = {}
@@ -930,8 +1023,11 @@ def _services(
                     Diagnostic(
                         shown,
                         line,
-                        f"[services.{sid}] has no name",
-                        f'add name = "..." (or a table per language: name = {{ {languages[0]} = "..." }})',
+                        Text("[services.{sid}] has no name", sid=sid),
+                        Text(
+                            'add name = "..." (or a table per language: name = {{ {source} = "..." }})',
+                            source=languages[0],
+                        ),
                     )
                 )
                 value = sid
@@ -945,9 +1041,15 @@ def _services(
                         Diagnostic(
                             shown,
                             line_of(text, f"services.{sid}", key),
-                            f"[services.{sid}] {key} must have an entry for '{languages[0]}' and "
-                            f"only configured languages ({', '.join(languages)})",
-                            f'e.g. {key} = {{ {languages[0]} = "..." }}',
+                            Text(
+                                "[services.{sid}] {key} must have an entry for '{source}' and "
+                                "only configured languages ({languages})",
+                                sid=sid,
+                                key=key,
+                                source=languages[0],
+                                languages=", ".join(languages),
+                            ),
+                            Text('e.g. {key} = {{ {source} = "..." }}', key=key, source=languages[0]),
                         )
                     )
             else:
@@ -955,8 +1057,12 @@ def _services(
                     Diagnostic(
                         shown,
                         line_of(text, f"services.{sid}", key),
-                        f"[services.{sid}] {key} must be a string, or a table of language = string",
-                        f'e.g. {key} = {{ {languages[0]} = "..." }}',
+                        Text(
+                            "[services.{sid}] {key} must be a string, or a table of language = string",
+                            sid=sid,
+                            key=key,
+                        ),
+                        Text('e.g. {key} = {{ {source} = "..." }}', key=key, source=languages[0]),
                     )
                 )
                 tables[key] = {languages[0]: sid} if key == "name" else {}
@@ -966,8 +1072,8 @@ def _services(
                 Diagnostic(
                     shown,
                     line_of(text, f"services.{sid}", "order"),
-                    f"[services.{sid}] order must be an integer",
-                    "e.g. order = 1 (smaller first; default: the order in this file)",
+                    Text("[services.{sid}] order must be an integer", sid=sid),
+                    Text("e.g. order = 1 (smaller first; default: the order in this file)"),
                 )
             )
             order = position

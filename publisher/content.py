@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from publisher import sourcefile
+from publisher.cli_text import Text
 from publisher.config import SERVICE_STATES, Config
 from publisher.errors import Diagnostic, did_you_mean, display_path, guarded
 from publisher.fsutil import PickledTable
@@ -75,11 +76,11 @@ class _FileReader:
         self.out = out
         self.ok = True
 
-    def error(self, line: int, message: str, hint: str = "") -> None:
+    def error(self, line: int, message: Text, hint: Text | str = "") -> None:
         self.out.append(Diagnostic(self.shown, line, message, hint))
         self.ok = False
 
-    def warn(self, line: int, message: str, hint: str = "") -> None:
+    def warn(self, line: int, message: Text, hint: Text | str = "") -> None:
         """A problem in what the grid shows: the statement itself still goes out."""
         self.out.append(Diagnostic(self.shown, line, message, hint, "warning"))
 
@@ -104,18 +105,30 @@ class _FileReader:
             if key not in allowed:
                 self.error(
                     f.line,
-                    f"unknown key '{key}'",
-                    f"{did_you_mean(key, allowed)}allowed keys: {', '.join(allowed)}",
+                    Text("unknown key '{key}'", key=key),
+                    Text(
+                        "{did_you_mean}allowed keys: {allowed}",
+                        did_you_mean=did_you_mean(key, allowed),
+                        allowed=", ".join(allowed),
+                    ),
                 )
 
     def text(self, doc: frontmatter.Document, key: str, required: bool = False) -> str | None:
         f = doc.fields.get(key)
         if f is None or f.value is None or f.value == "":
             if required:
-                self.error(doc.header_line, f"missing '{key}'", f"add a line '{key}: …' to the front matter")
+                self.error(
+                    doc.header_line,
+                    Text("missing '{key}'", key=key),
+                    Text("add a line '{key}: …' to the front matter", key=key),
+                )
             return None
         if not isinstance(f.value, str):
-            self.error(f.line, f"'{key}' must be one value, not a list", f"write '{key}: value'")
+            self.error(
+                f.line,
+                Text("'{key}' must be one value, not a list", key=key),
+                Text("write '{key}: value'", key=key),
+            )
             return None
         return f.value
 
@@ -128,8 +141,12 @@ class _FileReader:
         if value not in choices:
             self.error(
                 doc.fields[key].line,
-                f"'{value}' is not a valid {key}",
-                f"{did_you_mean(value, choices)}use one of: {', '.join(choices)}",
+                Text("'{value}' is not a valid {key}", value=value, key=key),
+                Text(
+                    "{did_you_mean}use one of: {choices}",
+                    did_you_mean=did_you_mean(value, choices),
+                    choices=", ".join(choices),
+                ),
             )
             return None
         return value
@@ -139,7 +156,9 @@ class _FileReader:
         if f is None or f.value is None:
             return None
         if isinstance(f.value, dict):
-            self.error(f.line, f"'{key}' must be a list", f"write '{key}: [a, b]'")
+            self.error(
+                f.line, Text("'{key}' must be a list", key=key), Text("write '{key}: [a, b]'", key=key)
+            )
             return None
         return tuple(f.value) if isinstance(f.value, list) else (f.value,)
 
@@ -152,8 +171,12 @@ class _FileReader:
                 if sid not in known:
                     self.warn(
                         doc.fields[key].line,
-                        f"unknown service '{sid}'",
-                        f"{did_you_mean(sid, known)}declared in publisher.toml: {', '.join(known)}",
+                        Text("unknown service '{sid}'", sid=sid),
+                        Text(
+                            "{did_you_mean}declared in publisher.toml: {known}",
+                            did_you_mean=did_you_mean(sid, known),
+                            known=", ".join(known),
+                        ),
                     )
         return ids
 
@@ -167,18 +190,26 @@ class _FileReader:
             return ()
         example = 'services:\n  urgences: degraded\n  consultations: {state: disrupted, note: "..."}'
         if not isinstance(f.value, dict):
-            self.warn(f.line, "'services' must be 'id: state' lines", f"write {example}")
+            self.warn(
+                f.line, Text("'services' must be 'id: state' lines"), Text("write {example}", example=example)
+            )
             return ()
         known = tuple(s.id for s in config.services)
         found: list[ServiceChange] = []
         for sid, (value, line) in f.value.items():
             if sid not in known:
                 hint = (
-                    f"{did_you_mean(sid, known)}declared in publisher.toml: {', '.join(known)}"
+                    Text(
+                        "{did_you_mean}declared in publisher.toml: {known}",
+                        did_you_mean=did_you_mean(sid, known),
+                        known=", ".join(known),
+                    )
                     if known
-                    else "declare it first in publisher.toml: [services.<id>] with a name"
+                    else Text("declare it first in publisher.toml: [services.<id>] with a name")
                 )
-                self.warn(line, f"unknown service '{sid}': this line is left out of the grid", hint)
+                self.warn(
+                    line, Text("unknown service '{sid}': this line is left out of the grid", sid=sid), hint
+                )
                 continue
             note = ""
             if isinstance(value, dict):
@@ -186,8 +217,14 @@ class _FileReader:
                 if extra or "state" not in value:
                     self.warn(
                         line,
-                        f"service '{sid}' takes state and note, not {', '.join(extra) or 'nothing'}",
-                        f'write {sid}: {{state: degraded, note: "a short sentence"}}',
+                        Text(
+                            "service '{sid}' takes state and note, not {extra}",
+                            sid=sid,
+                            extra=", ".join(extra),
+                        )
+                        if extra
+                        else Text("service '{sid}' takes state and note, not nothing", sid=sid),
+                        Text('write {sid}: {{state: degraded, note: "a short sentence"}}', sid=sid),
                     )
                     continue
                 state, note = value["state"], value.get("note", "").strip()
@@ -196,16 +233,27 @@ class _FileReader:
             if state not in SERVICE_STATES:
                 self.warn(
                     line,
-                    f"'{state}' is not a service state (service '{sid}')",
-                    f"{did_you_mean(state, SERVICE_STATES)}use one of: {', '.join(SERVICE_STATES)}",
+                    Text("'{state}' is not a service state (service '{sid}')", state=state, sid=sid),
+                    Text(
+                        "{did_you_mean}use one of: {choices}",
+                        did_you_mean=did_you_mean(state, SERVICE_STATES),
+                        choices=", ".join(SERVICE_STATES),
+                    ),
                 )
                 continue
             if len(note) > NOTE_LIMIT:
                 self.warn(
                     line,
-                    f"the note of service '{sid}' is {len(note)} characters, over {NOTE_LIMIT}",
-                    "keep it to a few words (the grid shows it beside the state); "
-                    "say the rest in the text of the update",
+                    Text(
+                        "the note of service '{sid}' is {count} characters, over {limit}",
+                        sid=sid,
+                        count=len(note),
+                        limit=NOTE_LIMIT,
+                    ),
+                    Text(
+                        "keep it to a few words (the grid shows it beside the state); "
+                        "say the rest in the text of the update"
+                    ),
                 )
                 continue
             found.append(ServiceChange(sid, state, note, line))
@@ -227,7 +275,7 @@ class _FileReader:
         try:
             return parse_local(value, self.zone)
         except LocalTimeError as exc:
-            self.error(doc.fields[key].line, f"{key}: {exc}", exc.hint)
+            self.error(doc.fields[key].line, Text("{key}: {error}", key=key, error=exc.message), exc.hint)
             return None
 
     def lang(self, doc: frontmatter.Document, languages: tuple[str, ...], default: str) -> str:
@@ -241,8 +289,8 @@ class _FileReader:
             if not markup.link_allowed(url):
                 self.error(
                     body_line + line - 1,
-                    f"link to '{url}' is not allowed",
-                    "links may only be http(s)://, mailto:, tel: or relative to the site",
+                    Text("link to '{url}' is not allowed", url=url),
+                    Text("links may only be http(s)://, mailto:, tel: or relative to the site"),
                 )
 
 
@@ -332,8 +380,8 @@ def load_incident(
             Diagnostic(
                 shown_dir,
                 0,
-                f"incident directory name '{directory.name}' is not <YYYY-MM-DD>-<slug>",
-                "rename it like 2019-11-15-cyberattaque (lower-case letters, digits, -)",
+                Text("incident directory name '{name}' is not <YYYY-MM-DD>-<slug>", name=directory.name),
+                Text("rename it like 2019-11-15-cyberattaque (lower-case letters, digits, -)"),
             )
         )
         return None
@@ -342,9 +390,12 @@ def load_incident(
             Diagnostic(
                 shown_dir,
                 0,
-                f"incident directory name is {len(directory.name)} characters long, "
-                f"more than {INCIDENT_ID_MAX}",
-                "shorten the slug: the name is part of every page's and catalog's file name",
+                Text(
+                    "incident directory name is {count} characters long, more than {limit}",
+                    count=len(directory.name),
+                    limit=INCIDENT_ID_MAX,
+                ),
+                Text("shorten the slug: the name is part of every page's and catalog's file name"),
             )
         )
         return None
@@ -354,8 +405,12 @@ def load_incident(
             Diagnostic(
                 shown_dir,
                 0,
-                f"no {INCIDENT_FILE} in incident directory",
-                f"create {shown_dir}/{INCIDENT_FILE} with a title and an impact",
+                Text("no {file} in incident directory", file=INCIDENT_FILE),
+                Text(
+                    "create {directory}/{file} with a title and an impact",
+                    directory=shown_dir,
+                    file=INCIDENT_FILE,
+                ),
             )
         )
         return None
@@ -388,8 +443,8 @@ def _incident_header(directory: Path, config: Config, out: list[Diagnostic]) -> 
     if started and ended and ended < started:
         reader.error(
             doc.fields["ended"].line,
-            "ended is before started",
-            "ended is when the incident was over for the public; check both times",
+            Text("ended is before started"),
+            Text("ended is when the incident was over for the public; check both times"),
         )
     what_to_do = reader.instructions(doc, "what_to_do")
     reader.check_links(doc.body, doc.body_line)
@@ -436,8 +491,8 @@ def _load_updates(
                 Diagnostic(
                     update.path,
                     0,
-                    f"publish_at is the same as in {first.path}",
-                    "give each update of an incident its own time",
+                    Text("publish_at is the same as in {path}", path=first.path),
+                    Text("give each update of an incident its own time"),
                 )
             )
             continue
@@ -449,8 +504,8 @@ def _load_updates(
             Diagnostic(
                 u.path,
                 0,
-                "the update retracts itself",
-                "name the earlier update it withdraws in 'retracts:', or delete this update",
+                Text("the update retracts itself"),
+                Text("name the earlier update it withdraws in 'retracts:', or delete this update"),
             )
         )
         updates.remove(u)  # nothing sensible to publish: withdrawn before it is shown
@@ -461,9 +516,13 @@ def _load_updates(
                 Diagnostic(
                     u.path,
                     0,
-                    f"retracts '{u.retracts}', which is not an update of this incident",
-                    f"use the file name (without .md) of the update to withdraw; "
-                    f"known: {', '.join(sorted(known))}",
+                    Text(
+                        "retracts '{retracts}', which is not an update of this incident", retracts=u.retracts
+                    ),
+                    Text(
+                        "use the file name (without .md) of the update to withdraw; known: {known}",
+                        known=", ".join(sorted(known)),
+                    ),
                 )
             )
     return tuple(updates)
@@ -482,8 +541,8 @@ def load_update(
     if not STEM.match(path.stem) or parse_stem(path.stem) is None:
         reader.error(
             0,
-            f"update file name '{path.name}' is not <YYYYMMDDTHHMM>.md",
-            "name it after the update's local time, e.g. 20191115T2130.md",
+            Text("update file name '{name}' is not <YYYYMMDDTHHMM>.md", name=path.name),
+            Text("name it after the update's local time, e.g. 20191115T2130.md"),
         )
         return None
     read = reader.read()
@@ -508,12 +567,14 @@ def load_update(
     if values["retracts"] is not None and not STEM.match(values["retracts"]):
         reader.error(
             doc.fields["retracts"].line,
-            f"retracts '{values['retracts']}' is not an update name",
-            "write the withdrawn update's file name, e.g. 20191115T2130",
+            Text("retracts '{retracts}' is not an update name", retracts=values["retracts"]),
+            Text("write the withdrawn update's file name, e.g. 20191115T2130"),
         )
     if not doc.body.strip():
         reader.error(
-            doc.body_line - 1, "the update has no text", "write the statement below the closing '---'"
+            doc.body_line - 1,
+            Text("the update has no text"),
+            Text("write the statement below the closing '---'"),
         )
     reader.check_links(doc.body, doc.body_line)
     if not reader.ok:

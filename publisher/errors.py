@@ -37,6 +37,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from publisher.cli_text import Text, mark
+
+SEVERITIES = (mark("error"), mark("warning"))  # Diagnostic.severity, said through say()
+
 T = TypeVar("T")
 
 
@@ -52,15 +56,30 @@ class Diagnostic:
     internal: bool = False
 
     def __str__(self) -> str:
-        from publisher.cli_text import say
+        """The finding as a person reads it, in the reader's language (message and hint are
+        :class:`~publisher.cli_text.Text`; machine-read output uses the English fields)."""
+        from publisher.cli_text import localized, say
 
         where = f"{self.path}:{self.line}" if self.line else self.path
-        text = f"{where}: {say(self.severity)}: {self.message}"
-        return f"{text}\n    {say('fix')}: {self.hint}" if self.hint else text
+        text = f"{where}: {say(self.severity)}: {localized(self.message)}"
+        return f"{text}\n    {say('fix')}: {localized(self.hint)}" if self.hint else text
+
+    def english(self) -> str:
+        """The finding in English whatever the reader's language (machine-read output)."""
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        text = f"{where}: {self.severity}: {self.message}"
+        return f"{text}\n    fix: {self.hint}" if self.hint else text
 
 
 class PublisherError(Exception):
     exit_code = 1
+
+    def localized(self) -> str:
+        """What the CLI prints for this error: in the reader's language (``str()`` of it
+        stays English, for logs and the ledger)."""
+        from publisher.cli_text import localized
+
+        return localized(self.args[0]) if self.args else ""
 
 
 class UsageError(PublisherError):
@@ -81,6 +100,9 @@ class DiagnosticsError(PublisherError):
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
         self.diagnostics = diagnostics
         super().__init__("\n".join(str(d) for d in diagnostics))
+
+    def localized(self) -> str:
+        return "\n".join(str(d) for d in self.diagnostics)
 
 
 class ConfigError(DiagnosticsError):
@@ -128,7 +150,7 @@ class FileRefused(PublisherError):
         self.path = path
         self.message = message
         self.hint = hint
-        super().__init__(f"{path}: {message}; {hint}")
+        super().__init__(Text("{path}: {message}; {hint}", path=path, message=message, hint=hint))
 
     def diagnostic(self) -> Diagnostic:
         return Diagnostic(self.path, 0, self.message, self.hint)
@@ -143,7 +165,7 @@ class TargetRefused(PublisherError):
         self.path = path
         self.message = message
         self.hint = hint
-        super().__init__(f"{path}: {message}\n    fix: {hint}")
+        super().__init__(Text("{path}: {message}\n    fix: {hint}", path=path, message=message, hint=hint))
 
 
 class LockHeld(PublisherError):
@@ -197,13 +219,17 @@ class UnknownChannelType(ChannelTypeError):
     def __init__(self, name: str, known: tuple[str, ...]) -> None:
         self.known = known
         if known:
-            hint = f"{did_you_mean(name, known)}known types: {', '.join(known)}"
+            hint = Text(
+                "{did_you_mean}known types: {known}",
+                did_you_mean=did_you_mean(name, known),
+                known=", ".join(known),
+            )
         else:  # channel types come from entry points: no metadata, no types at all
-            hint = (
+            hint = Text(
                 "no channel type is installed: publisher's package metadata is missing; "
                 "run `pip install -e .` in the source tree (or install the package)"
             )
-        super().__init__(name, f"unknown channel type '{name}'", hint)
+        super().__init__(name, Text("unknown channel type '{name}'", name=name), hint)
 
 
 class ChannelLoadError(ChannelTypeError):
@@ -212,8 +238,13 @@ class ChannelLoadError(ChannelTypeError):
         self.reason = reason
         super().__init__(
             name,
-            f"channel type '{name}' ({origin}) cannot be loaded: {reason}",
-            "fix or reinstall the package that provides it, or remove the channel from publisher.toml",
+            Text(
+                "channel type '{name}' ({origin}) cannot be loaded: {reason}",
+                name=name,
+                origin=origin,
+                reason=reason,
+            ),
+            Text("fix or reinstall the package that provides it, or remove the channel from publisher.toml"),
         )
 
 
@@ -232,9 +263,14 @@ def unexpected(path: str, exc: BaseException) -> Diagnostic:
     return Diagnostic(
         path,
         0,
-        f"this file could not be processed ({type(exc).__name__}: {str(exc)[:200]}); it was left out",
-        "check the file for anything unusual; run `publisher --debug …` for the details "
-        "and report them: this is a bug in publisher",
+        Text(
+            "this file could not be processed ({error}); it was left out",
+            error=f"{type(exc).__name__}: {str(exc)[:200]}",
+        ),
+        Text(
+            "check the file for anything unusual; run `publisher --debug …` for the details "
+            "and report them: this is a bug in publisher"
+        ),
         internal=True,
     )
 
@@ -270,4 +306,4 @@ def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
     import difflib
 
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'? " if close else ""
+    return Text("did you mean '{word}'? ", word=close[0]) if close else ""

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from publisher.cli_text import Text
 from publisher.errors import Diagnostic
 
 # A mapping value (``services:``): key -> (scalar or mapping of scalars, line of the key).
@@ -44,12 +45,17 @@ def split(text: str, path: str) -> tuple[str, int, str, int] | Diagnostic:
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
         return Diagnostic(
-            path, 1, "missing front matter", "start the file with a line '---', the YAML keys, then '---'"
+            path,
+            1,
+            Text("missing front matter"),
+            Text("start the file with a line '---', the YAML keys, then '---'"),
         )
     for i in range(1, len(lines)):
         if lines[i].strip() in ("---", "..."):
             return "\n".join(lines[1:i]), 2, "\n".join(lines[i + 1 :]), i + 2
-    return Diagnostic(path, 1, "front matter is not closed", "add a line '---' after the last YAML key")
+    return Diagnostic(
+        path, 1, Text("front matter is not closed"), Text("add a line '---' after the last YAML key")
+    )
 
 
 MAX_DEPTH = 50  # front matter is texts, lists of texts and one level of mapping
@@ -89,12 +95,19 @@ def parse(text: str, path: str) -> Document | list[Diagnostic]:
             Diagnostic(
                 path,
                 line,
-                f"YAML syntax error: {exc.problem or exc}",
-                "check quotes and indentation; a value containing ': ' needs quotes",
+                Text("YAML syntax error: {problem}", problem=exc.problem or str(exc)),
+                Text("check quotes and indentation; a value containing ': ' needs quotes"),
             )
         ]
     except yaml.YAMLError as exc:  # the reader's own errors (a character YAML refuses) carry no mark
-        return [Diagnostic(path, front_line, f"YAML error: {exc}", "write plain 'key: value' lines")]
+        return [
+            Diagnostic(
+                path,
+                front_line,
+                Text("YAML error: {error}", error=str(exc)),
+                Text("write plain 'key: value' lines"),
+            )
+        ]
     except RecursionError:
         # Front matter holds texts and lists of texts; thousands of nested brackets are an
         # attack or an accident, never content.
@@ -102,8 +115,8 @@ def parse(text: str, path: str) -> Document | list[Diagnostic]:
             Diagnostic(
                 path,
                 front_line,
-                "front matter is nested too deeply",
-                "write plain 'key: value' lines (a value may be a list: [a, b])",
+                Text("front matter is nested too deeply"),
+                Text("write plain 'key: value' lines (a value may be a list: [a, b])"),
             )
         ]
     fields: dict[str, Field] = {}
@@ -113,7 +126,10 @@ def parse(text: str, path: str) -> Document | list[Diagnostic]:
     if not isinstance(node, yaml.MappingNode):
         return [
             Diagnostic(
-                path, front_line, "front matter must be 'key: value' lines", "write one 'key: value' per line"
+                path,
+                front_line,
+                Text("front matter must be 'key: value' lines"),
+                Text("write one 'key: value' per line"),
             )
         ]
     for key_node, value_node in node.value:
@@ -124,8 +140,8 @@ def parse(text: str, path: str) -> Document | list[Diagnostic]:
                 Diagnostic(
                     path,
                     line,
-                    f"'{key}' is given twice",
-                    f"keep one '{key}:' line (first at line {fields[key].line})",
+                    Text("'{key}' is given twice", key=key),
+                    Text("keep one '{key}:' line (first at line {line})", key=key, line=fields[key].line),
                 )
             )
             continue
@@ -148,8 +164,8 @@ def parse(text: str, path: str) -> Document | list[Diagnostic]:
                 Diagnostic(
                     path,
                     line,
-                    f"'{key}' must be a text, a list of texts or (services:) 'id: state' lines",
-                    f"write '{key}: value' or '{key}: [a, b]'",
+                    Text("'{key}' must be a text, a list of texts or (services:) 'id: state' lines", key=key),
+                    Text("write '{key}: value' or '{key}: [a, b]'", key=key),
                 )
             )
             continue

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from publisher.cli_text import Text
+
 Stamp = tuple[str, int, int]  # (path, mtime_ns, size): "did this file change", without reading it
 
 
@@ -132,40 +134,46 @@ def read_project_file(path: Path, root: Path, limit: int = DEFAULT_READ_LIMIT) -
     except (OSError, RuntimeError):
         raise FileRefused(
             shown,
-            "is a broken symbolic link (its target is missing or it points to itself)",
-            "replace the link by the file itself, or remove it",
+            Text("is a broken symbolic link (its target is missing or it points to itself)"),
+            Text("replace the link by the file itself, or remove it"),
         ) from None
     if not _inside(target, root.resolve()):
         raise FileRefused(
             shown,
-            f"is a symbolic link to {target}, outside the project",
-            "copy the file into the project instead of linking to it",
+            Text("is a symbolic link to {target}, outside the project", target=str(target)),
+            Text("copy the file into the project instead of linking to it"),
         )
     try:
         fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
-        raise FileRefused(shown, f"cannot be read ({exc.strerror})", "check its permissions") from None
+        raise FileRefused(
+            shown, Text("cannot be read ({strerror})", strerror=exc.strerror), Text("check its permissions")
+        ) from None
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode):
         os.close(fd)  # a directory cannot even be wrapped in a file object
         raise FileRefused(
             shown,
-            f"is not a regular file (a {_kind(st.st_mode)})",
-            "publisher reads only ordinary files: remove it or replace it by a file",
+            Text("is not a regular file (a {kind})", kind=_kind(st.st_mode)),
+            Text("publisher reads only ordinary files: remove it or replace it by a file"),
         )
     with os.fdopen(fd, "rb") as f:
         if st.st_size > limit:
             raise FileRefused(
                 shown,
-                f"is {st.st_size} bytes, more than the {limit} bytes publisher reads",
-                "split it, or raise [limits] file_size in publisher.toml",
+                Text(
+                    "is {size} bytes, more than the {limit} bytes publisher reads",
+                    size=st.st_size,
+                    limit=limit,
+                ),
+                Text("split it, or raise [limits] file_size in publisher.toml"),
             )
         data = f.read(limit + 1)
     if len(data) > limit:  # grew while being read
         raise FileRefused(
             shown,
-            f"is more than the {limit} bytes publisher reads",
-            "split it, or raise [limits] file_size in publisher.toml",
+            Text("is more than the {limit} bytes publisher reads", limit=limit),
+            Text("split it, or raise [limits] file_size in publisher.toml"),
         )
     return data
 
@@ -194,13 +202,13 @@ def _shown_link(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _kind(mode: int) -> str:
+def _kind(mode: int) -> Text:
     if stat.S_ISFIFO(mode):
-        return "named pipe (FIFO)"
+        return Text("named pipe (FIFO)")
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "device"
+        return Text("device")
     if stat.S_ISDIR(mode):
-        return "directory"
+        return Text("directory")
     if stat.S_ISSOCK(mode):
-        return "socket"
-    return "special file"
+        return Text("socket")
+    return Text("special file")

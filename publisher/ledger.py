@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from publisher.channels.base import Delivery, Receipt
+from publisher.cli_text import Text
 from publisher.errors import LedgerError
 from publisher.timeutil import iso_utc
 
@@ -250,8 +251,13 @@ class Ledger:
     def _check_version(self) -> None:
         if self.version > len(MIGRATIONS):
             raise LedgerError(
-                f"{self.path}: ledger schema {self.version} was written by a newer publisher "
-                f"(this one knows {len(MIGRATIONS)}); upgrade publisher before running it here"
+                Text(
+                    "{path}: ledger schema {version} was written by a newer publisher (this one knows "
+                    "{count}); upgrade publisher before running it here",
+                    path=self.path,
+                    version=self.version,
+                    count=len(MIGRATIONS),
+                )
             )
 
     def migrate(self) -> None:

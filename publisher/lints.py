@@ -18,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 from babel.messages.catalog import Catalog
 
 from publisher import markup, plainlang, urls
+from publisher.cli_text import Joined, Text
 from publisher.config import Config, line_of
 from publisher.content import LoadResult
 from publisher.errors import Diagnostic, display_path
@@ -41,12 +42,16 @@ def _local(config: Config, dt: datetime) -> str:
     return dt.astimezone(config.zone).strftime("%Y-%m-%d %H:%M")
 
 
-def _duration(delta: timedelta) -> str:
+def _duration(delta: timedelta) -> Text:
     minutes = int(delta.total_seconds() // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
-    parts = [f"{days} d"] * bool(days) + [f"{hours} h"] * bool(hours) + [f"{mins} min"] * bool(mins)
-    return " ".join(parts) or "less than a minute"
+    parts = (
+        [Text("{days} d", days=days)] * bool(days)
+        + [Text("{hours} h", hours=hours)] * bool(hours)
+        + [Text("{minutes} min", minutes=mins)] * bool(mins)
+    )
+    return Joined(" ", parts) if parts else Text("less than a minute")
 
 
 # ---------------------------------------------------------------- approval, promises
@@ -63,16 +68,34 @@ def approval(config: Config, result: LoadResult, now: datetime) -> list[Diagnost
         v = approvals.verdict(u)
         if v.ok:
             continue
-        due = "is due" if u.publish_at <= now else f"is due at {_local(config, u.publish_at)}"
-        what = "not approved" if v.kind == "unapproved" else "approval void" if v.kind == "void" else "held"
-        who = f" by {', '.join(v.waiting_for)}" if v.waiting_for else ""
+        due = (
+            Text("is due")
+            if u.publish_at <= now
+            else Text("is due at {time}", time=_local(config, u.publish_at))
+        )
+        reason = v.reason.split(": ", 1)[-1]
+        message = (
+            Text("not approved: this update {due} but will not be published", due=due)
+            if v.kind == "unapproved"
+            else Text(
+                "approval void: this update {due} but will not be published ({reason})",
+                due=due,
+                reason=reason,
+            )
+            if v.kind == "void"
+            else Text("held: this update {due} but will not be published ({reason})", due=due, reason=reason)
+        )
+        who = Text(" by {people}", people=", ".join(v.waiting_for)) if v.waiting_for else ""
         found.append(
             Diagnostic(
                 u.path,
                 field_line(config.root, u.path, "approved_by" if u.approved_by else "publish_at"),
-                f"{what}: this update {due} but will not be published"
-                + ("" if v.kind == "unapproved" else f" ({v.reason.split(': ', 1)[-1]})"),
-                f"once the crisis cell has validated the text: publisher approve {u.id}{who}",
+                message,
+                Text(
+                    "once the crisis cell has validated the text: publisher approve {id}{who}",
+                    id=u.id,
+                    who=who,
+                ),
             )
         )
     return found
@@ -112,9 +135,16 @@ def promises(config: Config, result: LoadResult, now: datetime) -> list[Diagnost
             Diagnostic(
                 late["path"],
                 field_line(config.root, late["path"], "next_update"),
-                f"overdue: readers were promised an update at {late['promised']} ({late['late']} ago)",
-                f"publish an update now (publisher new update {late['incident']} --from <statement>), "
-                "or if the plan changed, say so in a new update with a new next_update",
+                Text(
+                    "overdue: readers were promised an update at {promised} ({late} ago)",
+                    promised=late["promised"],
+                    late=late["late"],
+                ),
+                Text(
+                    "publish an update now (publisher new update {incident} --from <statement>), "
+                    "or if the plan changed, say so in a new update with a new next_update",
+                    incident=late["incident"],
+                ),
             )
         )
     return found
@@ -132,9 +162,13 @@ def placeholders_left(config: Config, result: LoadResult, now: datetime) -> list
                     Diagnostic(
                         u.path,
                         u.body_line + i,
-                        f"unfilled placeholder {m.group(0)}",
-                        f"replace {m.group(0)} with its value (publisher new update --from <statement> "
-                        f"--set {m.group(1)}=… fills it for you)",
+                        Text("unfilled placeholder {placeholder}", placeholder=m.group(0)),
+                        Text(
+                            "replace {placeholder} with its value (publisher new update --from <statement> "
+                            "--set {name}=… fills it for you)",
+                            placeholder=m.group(0),
+                            name=m.group(1),
+                        ),
                     )
                 )
     return found
@@ -180,9 +214,18 @@ def internal_links(config: Config, result: LoadResult, now: datetime) -> list[Di
                     Diagnostic(
                         path,
                         first_line + line - 1,
-                        f"broken link: '{url}' points to {target}, which the site does not have",
-                        f"link to an existing page, e.g. {config.base_url}{urls.home(lang)} or "
-                        f"/{lang}/incidents/<incident id>/ (copy the address from publisher preview)",
+                        Text(
+                            "broken link: '{url}' points to {target}, which the site does not have",
+                            url=url,
+                            target=target,
+                        ),
+                        Text(
+                            "link to an existing page, e.g. {base_url}{home} or "
+                            "/{lang}/incidents/<incident id>/ (copy the address from publisher preview)",
+                            base_url=config.base_url,
+                            home=urls.home(lang),
+                            lang=lang,
+                        ),
                     )
                 )
 
@@ -200,11 +243,11 @@ def _state(catalog: Catalog | None, msgid: str, context: str | None = None) -> s
     """Why a block cannot be published in this language, or None when it can."""
     m = catalog.get(msgid, context) if catalog is not None else None
     if m is None or not m.string:
-        return "missing"
+        return Text("missing")
     if m.fuzzy:
-        return "fuzzy"
+        return Text("fuzzy")
     if not isinstance(m.string, str) or markup_problems(msgid, m.string):
-        return "link/code differs"
+        return Text("link/code differs")
     return None
 
 
@@ -227,9 +270,13 @@ def translations(config: Config, result: LoadResult, now: datetime) -> list[Diag
                     Diagnostic(
                         incident.path,
                         incident.title_line,
-                        f"{lang}: title translation {state}: the {lang} pages show the title in "
-                        f"{incident.lang}",
-                        f'translate it in {po} (msgctxt "title")',
+                        Text(
+                            "{lang}: title translation {state}: the {lang} pages show the title in {source}",
+                            lang=lang,
+                            state=state,
+                            source=incident.lang,
+                        ),
+                        Text('translate it in {po} (msgctxt "title")', po=po),
                         "warning",
                     )
                 )
@@ -246,9 +293,16 @@ def translations(config: Config, result: LoadResult, now: datetime) -> list[Diag
                     Diagnostic(
                         u.path,
                         u.body_line + bad[0][0].line - 1,
-                        f"{lang}: {len(bad)} of {len(blocks)} blocks have no usable translation "
-                        f"({', '.join(kinds)}): the {lang} pages will show this update in {u.lang}",
-                        f"translate them in {po}; a fuzzy entry is never published",
+                        Text(
+                            "{lang}: {bad} of {blocks} blocks have no usable translation ({kinds}): "
+                            "the {lang} pages will show this update in {source}",
+                            lang=lang,
+                            bad=len(bad),
+                            blocks=len(blocks),
+                            kinds=Joined(", ", kinds),
+                            source=u.lang,
+                        ),
+                        Text("translate them in {po}; a fuzzy entry is never published", po=po),
                         "warning",
                     )
                 )
@@ -281,11 +335,19 @@ def reference_links(config: Config, result: LoadResult, now: datetime) -> list[D
                         Diagnostic(
                             po,
                             at,
-                            f"{lang} translation of {u.path}:{u.body_line + line - 1} adds, drops or "
-                            "retargets a link once its reference definitions are read: "
-                            f"the {lang} pages show this update in {u.lang}",
-                            "keep every link of the source, pointing where it points ([text][label] "
-                            "uses the document's own [label]: definitions)",
+                            Text(
+                                "{lang} translation of {path}:{line} adds, drops or retargets a link "
+                                "once its reference definitions are read: "
+                                "the {lang} pages show this update in {source}",
+                                lang=lang,
+                                path=u.path,
+                                line=u.body_line + line - 1,
+                                source=u.lang,
+                            ),
+                            Text(
+                                "keep every link of the source, pointing where it points ([text][label] "
+                                "uses the document's own [label]: definitions)"
+                            ),
                         )
                     )
     return found
@@ -295,37 +357,51 @@ def reference_links(config: Config, result: LoadResult, now: datetime) -> list[D
 
 CATEGORIES = {
     "return_date": (
-        "promises a return-to-normal date",
-        "never promise a precise date (ANSSI); say what works now and promise the "
-        "next update instead (next_update)",
+        Text("promises a return-to-normal date"),
+        Text(
+            "never promise a precise date (ANSSI); say what works now and promise the "
+            "next update instead (next_update)"
+        ),
     ),
-    "attribution": ("attributes the attack", "attribution is a State decision (ANSSI); state the facts only"),
+    "attribution": (
+        Text("attributes the attack"),
+        Text("attribution is a State decision (ANSSI); state the facts only"),
+    ),
     "ransom": (
-        "mentions a ransom",
-        "mention a ransom only if it is already public, never say whether it was paid (ANSSI)",
+        Text("mentions a ransom"),
+        Text("mention a ransom only if it is already public, never say whether it was paid (ANSSI)"),
     ),
     "forbidden": (
-        "is a word to avoid",
-        "ANSSI advises 'cyberattaque' / 'incident de cybersécurité'; "
-        "the list is [lint] forbidden_<lang> in publisher.toml",
+        Text("is a word to avoid"),
+        Text(
+            "ANSSI advises 'cyberattaque' / 'incident de cybersécurité'; "
+            "the list is [lint] forbidden_<lang> in publisher.toml"
+        ),
     ),
     "jargon": (
-        "is jargon a patient may not know",
-        "say it in everyday words, or explain it once (langage clair); "
-        "the list is [lint] jargon_<lang> in publisher.toml",
+        Text("is jargon a patient may not know"),
+        Text(
+            "say it in everyday words, or explain it once (langage clair); "
+            "the list is [lint] jargon_<lang> in publisher.toml"
+        ),
     ),
     "alarm": (
-        "alarms without informing",
-        "say what it means for the reader instead: what works, what to do, when you will say more; "
-        "the list is [lint] alarm_<lang> in publisher.toml",
+        Text("alarms without informing"),
+        Text(
+            "say what it means for the reader instead: what works, what to do, when you will say "
+            "more; the list is [lint] alarm_<lang> in publisher.toml"
+        ),
     ),
 }
 
 
 ACTIVE_EXAMPLE = {
-    "fr": "say who acts: 'nos équipes traitent les prescriptions' rather than 'les prescriptions "
-    "sont traitées'",
-    "en": "say who acts: 'our teams are handling prescriptions' rather than 'prescriptions are handled'",
+    "fr": Text(
+        "say who acts: 'nos équipes traitent les prescriptions' rather than 'les prescriptions sont traitées'"
+    ),
+    "en": Text(
+        "say who acts: 'our teams are handling prescriptions' rather than 'prescriptions are handled'"
+    ),
 }
 
 
@@ -357,22 +433,37 @@ def _lint(
 ) -> Iterable[Diagnostic]:
     for offset, category, matched in guidance_matches(config, text, lang):
         what, hint = CATEGORIES[category]
-        yield Diagnostic(path, first_line + offset, f"{where}'{matched}' {what}", hint, "warning")
+        yield Diagnostic(
+            path,
+            first_line + offset,
+            Text("{where}'{matched}' {what}", where=where, matched=matched, what=what),
+            hint,
+            "warning",
+        )
     limit = config.integer("lint", "max_sentence_words")
     for offset, words, start in plainlang.long_sentences(text, limit):
         yield Diagnostic(
             path,
             first_line + offset,
-            f"{where}a sentence of {words} words ('{start}…')",
-            f"split it: a reader on a phone follows sentences of up to {limit} words "
-            "([lint] max_sentence_words)",
+            Text("{where}a sentence of {words} words ('{start}…')", where=where, words=words, start=start),
+            Text(
+                "split it: a reader on a phone follows sentences of up to {limit} words "
+                "([lint] max_sentence_words)",
+                limit=limit,
+            ),
             "warning",
         )
     for offset, passives, sentences in plainlang.passive_paragraphs(text, lang):
         yield Diagnostic(
             path,
             first_line + offset,
-            f"{where}a paragraph mostly in the passive ({passives} passive forms in {sentences} sentence(s))",
+            Text(
+                "{where}a paragraph mostly in the passive ({passives} passive forms in {sentences} "
+                "sentence(s))",
+                where=where,
+                passives=passives,
+                sentences=sentences,
+            ),
             ACTIVE_EXAMPLE.get(lang, ACTIVE_EXAMPLE["en"]),
             "warning",
         )
@@ -401,7 +492,7 @@ def guidance(config: Config, result: LoadResult, now: datetime) -> list[Diagnost
                             msgstr_line(po_path, m.lineno or 1),
                             m.string,
                             lang,
-                            f"{lang} translation: ",
+                            Text("{lang} translation: ", lang=lang),
                         )
                     )
     return found
@@ -428,9 +519,12 @@ def placeholder_url(config: Config, result: LoadResult, now: datetime) -> list[D
         Diagnostic(
             display_path(config.path, config.root),
             line_of(text, "site", "base_url"),
-            f"base_url is still the placeholder {config.base_url}: QR codes, social posts and "
-            "feeds would point there",
-            'set [site] base_url = "https://<the public address of your status site>/"',
+            Text(
+                "base_url is still the placeholder {base_url}: QR codes, social posts and "
+                "feeds would point there",
+                base_url=config.base_url,
+            ),
+            Text('set [site] base_url = "https://<the public address of your status site>/"'),
             severity="warning",
         )
     ]

@@ -13,6 +13,7 @@ import os
 import time
 from pathlib import Path
 
+from publisher.cli_text import Text
 from publisher.errors import LockHeld
 from publisher.timeutil import iso_utc, utc_now
 
@@ -43,10 +44,18 @@ class FileLock:
                     os.close(fd)
                     who = self.holder()
                     raise LockHeld(
-                        f"another publisher run holds {self.path}"
-                        + (f" ({who})" if who else "")
-                        + "; it will finish by itself. Run again later, or pass --wait to "
-                        "wait for it"
+                        Text(
+                            "another publisher run holds {path} ({who}); it will finish by itself. "
+                            "Run again later, or pass --wait to wait for it",
+                            path=str(self.path),
+                            who=who,
+                        )
+                        if who
+                        else Text(
+                            "another publisher run holds {path}; it will finish by itself. "
+                            "Run again later, or pass --wait to wait for it",
+                            path=str(self.path),
+                        )
                     ) from None
                 time.sleep(0.05)
         os.ftruncate(fd, 0)

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from publisher.cli_text import Text
 from publisher.errors import did_you_mean
 
 Problem = tuple[str, str, str]  # (key, what is wrong, how to fix)
@@ -41,13 +42,13 @@ class LocalizedList:
 
 
 TYPE_NAMES: dict[type, str] = {
-    str: "string",
-    int: "integer",
-    float: "number",
-    bool: "boolean (true or false)",
-    list: "list of strings",
-    LocalizedText: "string, or a table of language = string",
-    LocalizedList: "list of strings, or a table of language = list of strings",
+    str: Text("string"),
+    int: Text("integer"),
+    float: Text("number"),
+    bool: Text("boolean (true or false)"),
+    list: Text("list of strings"),
+    LocalizedText: Text("string, or a table of language = string"),
+    LocalizedList: Text("list of strings, or a table of language = list of strings"),
 }
 
 
@@ -100,19 +101,34 @@ class Option:
         return f"{self.name} = {toml_value(self.default if self.example is None else self.example)}"
 
     def hint(self) -> str:
-        return f"for example: {self.line()}"
+        return Text("for example: {line}", line=self.line())
 
     def problem(self, value: Any) -> Problem | None:
         if not accepts(self.type, value):
-            return (self.name, f"{self.name} must be a {self.type_name} ({self.help})", self.hint())
+            return (
+                self.name,
+                Text("{name} must be a {type} ({help})", name=self.name, type=self.type_name, help=self.help),
+                self.hint(),
+            )
         if self.choices and value not in self.choices:
             return (
                 self.name,
-                f"{self.name} must be one of {', '.join(self.choices)}, not {toml_value(value)}",
-                f"{did_you_mean(str(value), self.choices)}{self.help}",
+                Text(
+                    "{name} must be one of {choices}, not {value}",
+                    name=self.name,
+                    choices=", ".join(self.choices),
+                    value=toml_value(value),
+                ),
+                Text(
+                    "{did_you_mean}{help}",
+                    did_you_mean=did_you_mean(str(value), self.choices),
+                    help=self.help,
+                ),
             )
         wrong = self.check(value) if self.check else None
-        return (self.name, f"{self.name} {wrong}", self.hint()) if wrong else None
+        return (
+            (self.name, Text("{name} {wrong}", name=self.name, wrong=wrong), self.hint()) if wrong else None
+        )
 
 
 def by_name(*options: Option) -> dict[str, Option]:
@@ -130,8 +146,12 @@ def validate(schema: Iterable[Option], given: Mapping[str, Any], what: str) -> l
             problems.append(
                 (
                     key,
-                    f"unknown option '{key}' for {what}",
-                    f"{did_you_mean(key, tuple(options))}known options: {', '.join(options)}",
+                    Text("unknown option '{key}' for {what}", key=key, what=what),
+                    Text(
+                        "{did_you_mean}known options: {options}",
+                        did_you_mean=did_you_mean(key, tuple(options)),
+                        options=", ".join(options),
+                    ),
                 )
             )
             continue
@@ -140,7 +160,13 @@ def validate(schema: Iterable[Option], given: Mapping[str, Any], what: str) -> l
             problems.append(found)
     for option in options.values():
         if option.required and option.name not in given:
-            problems.append((option.name, f"missing '{option.name}' ({option.help})", f"add {option.line()}"))
+            problems.append(
+                (
+                    option.name,
+                    Text("missing '{name}' ({help})", name=option.name, help=option.help),
+                    Text("add {line}", line=option.line()),
+                )
+            )
     return problems
 
 
@@ -151,16 +177,16 @@ def resolve(schema: Iterable[Option], given: Mapping[str, Any]) -> dict[str, Any
 
 # Checks shared by several options.
 def http_url(value: str) -> str | None:
-    return None if re.match(r"^https?://", value) else "must start with http:// or https://"
+    return None if re.match(r"^https?://", value) else Text("must start with http:// or https://")
 
 
 def env_name(value: str) -> str | None:
     if not value or re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
         return None
-    return (
+    return Text(
         "is the *name* of an environment variable, not the secret itself (export the secret under that name)"
     )
 
 
 def at_least(n: int) -> Callable[[Any], str | None]:
-    return lambda value: None if value >= n else f"must be at least {n}"
+    return lambda value: None if value >= n else Text("must be at least {n}", n=n)

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from publisher.cli_text import mark, say
 from publisher.errors import Diagnostic
 from publisher.timeutil import iso_utc, utc_now
 
@@ -125,9 +126,13 @@ class Log:
         if o.url or o.remote_id:
             line += f" -> {o.url or ''}" + (f" (id {o.remote_id})" if o.remote_id else "")
         if o.error:
-            line += f" (attempt {o.attempts}"
-            line += f", next try after {self._local(o.next_attempt)})" if o.next_attempt else ")"
-            line += f": {o.error}"
+            line += " " + (
+                say("(attempt {attempts}, next try after {next}): {error}").format(
+                    attempts=o.attempts, next=self._local(o.next_attempt), error=o.error
+                )
+                if o.next_attempt
+                else say("(attempt {attempts}): {error}").format(attempts=o.attempts, error=o.error)
+            )
         elif o.note:
             line += f": {o.note}"
         print(line, file=self.out, flush=True)
@@ -165,17 +170,17 @@ class Log:
 
     def removed(self, channel: str, key: str, url: str | None, sent: bool = False) -> None:
         """sent: a pushed message (an e-mail, a webhook), which nobody can delete."""
-        text = (
+        text = mark(
             "no longer in the published content (removed, unapproved or rescheduled); "
             "the published copy was left in place"
         )
-        todo = "delete it by hand if it must go, or publish a retraction"
+        todo = mark("delete it by hand if it must go, or publish a retraction")
         if sent:
-            text = (
+            text = mark(
                 "no longer in the published content (removed, unapproved or rescheduled); "
                 "what was sent cannot be recalled"
             )
-            todo = "to tell the recipients, put it back and withdraw it with a later update (retracts:)"
+            todo = mark("to tell the recipients, put it back and withdraw it with a later update (retracts:)")
         if self.fmt == "json":
             self._json(
                 {
@@ -189,7 +194,7 @@ class Log:
             )
         else:
             print(
-                f"publish: removed      {channel:<10} {key} -> {url or ''}: {text} ({todo})",
+                f"publish: removed      {channel:<10} {key} -> {url or ''}: {say(text)} ({say(todo)})",
                 file=self.out,
                 flush=True,
             )
@@ -218,16 +223,22 @@ class Log:
         if self.fmt == "json":
             self._json(record)
             return
+        # The reader's words; "publish: done in", the action names and "(exit N)" stay as
+        # they are, so a log watcher matching them works whatever locale cron runs with.
         parts = [f"{n} {a}" for a, n in sorted(counts.items())]
         if report.skipped:
-            parts.append(f"nothing new for {', '.join(report.skipped)}")
+            parts.append(say("nothing new for {channels}").format(channels=", ".join(report.skipped)))
         if report.held:
-            parts.append(f"{len(report.held)} held for approval")
+            parts.append(say("{count} held for approval").format(count=len(report.held)))
         if record["content_errors"]:
-            parts.append(f"{record['content_errors']} content error(s) (files left out, see above)")
+            parts.append(
+                say("{count} content error(s) (files left out, see above)").format(
+                    count=record["content_errors"]
+                )
+            )
         print(
             f"publish: done in {elapsed:.2f}s: "
-            + ("; ".join(parts) or "nothing due")
+            + ("; ".join(parts) or say("nothing due"))
             + f" (exit {report.exit_code()})",
             file=self.out,
             flush=True,

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from publisher.cli_text import Text
 from publisher.errors import Diagnostic, PeopleError, did_you_mean
 
 ROLES = ("author", "approver", "translator")
@@ -87,7 +88,7 @@ def parse_people(given: Any, line_of: Any, shown: str, problems: list[Diagnostic
     """The [people] tables; every problem names its line and what to write instead."""
     if not isinstance(given, dict):
         problems.append(
-            Diagnostic(shown, line_of("people"), "[people] must hold tables like [people.mdupont]", "")
+            Diagnostic(shown, line_of("people"), Text("[people] must hold tables like [people.mdupont]"), "")
         )
         return ()
     persons: list[Person] = []
@@ -98,8 +99,8 @@ def parse_people(given: Any, line_of: Any, shown: str, problems: list[Diagnostic
                 Diagnostic(
                     shown,
                     line,
-                    f"people.{handle} must be a table",
-                    f'write [people.{handle}] then name = "…", roles = ["author"]',
+                    Text("people.{handle} must be a table", handle=handle),
+                    Text('write [people.{handle}] then name = "…", roles = ["author"]', handle=handle),
                 )
             )
             continue
@@ -108,8 +109,8 @@ def parse_people(given: Any, line_of: Any, shown: str, problems: list[Diagnostic
                 Diagnostic(
                     shown,
                     line,
-                    f"'{handle}' is not a usable handle",
-                    "use lower-case letters, digits, '.', '_' or '-', e.g. [people.mdupont]",
+                    Text("'{handle}' is not a usable handle", handle=handle),
+                    Text("use lower-case letters, digits, '.', '_' or '-', e.g. [people.mdupont]"),
                 )
             )
         for key in table:
@@ -118,26 +119,38 @@ def parse_people(given: Any, line_of: Any, shown: str, problems: list[Diagnostic
                     Diagnostic(
                         shown,
                         line,
-                        f"unknown key '{key}' in [people.{handle}]",
-                        f"{did_you_mean(key, PERSON_KEYS)}known keys: {', '.join(PERSON_KEYS)}",
+                        Text("unknown key '{key}' in [people.{handle}]", key=key, handle=handle),
+                        Text(
+                            "{did_you_mean}known keys: {keys}",
+                            did_you_mean=did_you_mean(key, PERSON_KEYS),
+                            keys=", ".join(PERSON_KEYS),
+                        ),
                     )
                 )
         name = table.get("name", handle)
         email = table.get("email", "")
         roles = table.get("roles", [])
         if not isinstance(name, str) or not name.strip():
-            problems.append(Diagnostic(shown, line, f"[people.{handle}] name must be a text", ""))
+            problems.append(
+                Diagnostic(shown, line, Text("[people.{handle}] name must be a text", handle=handle), "")
+            )
             name = handle
         if not isinstance(email, str):
-            problems.append(Diagnostic(shown, line, f"[people.{handle}] email must be a text", ""))
+            problems.append(
+                Diagnostic(shown, line, Text("[people.{handle}] email must be a text", handle=handle), "")
+            )
             email = ""
         if not isinstance(roles, list) or not roles or not all(isinstance(r, str) for r in roles):
             problems.append(
                 Diagnostic(
                     shown,
                     line,
-                    f"[people.{handle}] needs roles, a list of {', '.join(ROLES)}",
-                    'e.g. roles = ["author", "approver"]',
+                    Text(
+                        "[people.{handle}] needs roles, a list of {roles}",
+                        handle=handle,
+                        roles=", ".join(ROLES),
+                    ),
+                    Text('e.g. roles = ["author", "approver"]'),
                 )
             )
             roles = []
@@ -147,8 +160,12 @@ def parse_people(given: Any, line_of: Any, shown: str, problems: list[Diagnostic
                     Diagnostic(
                         shown,
                         line,
-                        f"[people.{handle}] unknown role '{role}'",
-                        f"{did_you_mean(role, ROLES)}roles are: {', '.join(ROLES)}",
+                        Text("[people.{handle}] unknown role '{role}'", handle=handle, role=role),
+                        Text(
+                            "{did_you_mean}roles are: {roles}",
+                            did_you_mean=did_you_mean(role, ROLES),
+                            roles=", ".join(ROLES),
+                        ),
                     )
                 )
         persons.append(Person(handle, name.strip(), email.strip(), tuple(r for r in roles if r in ROLES)))

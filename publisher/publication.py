@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from publisher.cli_text import Text
 from publisher.config import Config
 from publisher.content import LoadResult
 from publisher.corrections import body_hash, load_index, versions
@@ -32,8 +33,8 @@ def broken_promise(config: Config, u: Update) -> Diagnostic | None:
     return Diagnostic(
         u.path,
         field_line(config.root, u.path, "next_update"),
-        "next_update is not after publish_at",
-        "promise a time after this update's own time, or remove next_update",
+        Text("next_update is not after publish_at"),
+        Text("promise a time after this update's own time, or remove next_update"),
     )
 
 
@@ -46,10 +47,18 @@ def misnamed(config: Config, u: Update) -> Diagnostic | None:
     return Diagnostic(
         u.path,
         field_line(config.root, u.path, "publish_at"),
-        f"the file is named for {named:%Y-%m-%d %H:%M} but publish_at is {local:%Y-%m-%d %H:%M} "
-        f"({config.zone.key})",
-        f"rename the file to {right}.md if the time moved (before it is published: the name is its "
-        f"address), or set publish_at back to {named:%Y-%m-%dT%H:%M}",
+        Text(
+            "the file is named for {named} but publish_at is {local} ({zone})",
+            named=f"{named:%Y-%m-%d %H:%M}",
+            local=f"{local:%Y-%m-%d %H:%M}",
+            zone=config.zone.key,
+        ),
+        Text(
+            "rename the file to {right}.md if the time moved (before it is published: the name is its "
+            "address), or set publish_at back to {named}",
+            right=right,
+            named=f"{named:%Y-%m-%dT%H:%M}",
+        ),
     )
 
 
@@ -83,9 +92,15 @@ class Archive:
         return Diagnostic(
             u.path,
             field_line(self.config.root, u.path, "status"),
-            f"the text of this update changed after it was published ({when}) and it has no correction note",
-            "add 'correction: <what changed and why>' to the front matter (publisher correct): "
-            "readers see it with the date, and the previous text stays readable",
+            Text(
+                "the text of this update changed after it was published ({when}) and it has no correction "
+                "note",
+                when=when,
+            ),
+            Text(
+                "add 'correction: <what changed and why>' to the front matter (publisher correct): "
+                "readers see it with the date, and the previous text stays readable"
+            ),
         )
 
 

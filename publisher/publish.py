@@ -44,6 +44,7 @@ from publisher.channels.base import (
     PublishContext,
     Receipt,
 )
+from publisher.cli_text import Text
 from publisher.config import ChannelConfig, Config
 from publisher.content import LoadResult
 from publisher.errors import Diagnostic
@@ -319,10 +320,13 @@ class Job:
 
         local = previous.astimezone(self.config.zone).isoformat(timespec="minutes")
         raise UsageError(
-            f"--now is before the last live pass ({local}): publishing would take the live site "
-            "back in time and unpublish every update since\n    fix: for a drill, use "
-            "`publisher publish --dry-run --now …` or a separate project (its own state and "
-            "output); to really take the site back to that time, add --rewind"
+            Text(
+                "--now is before the last live pass ({local}): publishing would take the live site back in "
+                "time and unpublish every update since\n    fix: for a drill, use `publisher publish "
+                "--dry-run --now …` or a separate project (its own state and output); to really take the "
+                "site back to that time, add --rewind",
+                local=local,
+            )
         )
 
     @property

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from publisher.cli_text import Text
 from publisher.errors import Diagnostic, display_path
 
 MAX_LIST_BYTES = 8 * 1024 * 1024  # a list is addresses, not a mailbox dump
@@ -74,17 +75,24 @@ def read_list(
             Diagnostic(
                 shown,
                 0,
-                "recipient list not found",
-                "create it (one address per line, or address,language,name) or fix the path in lists",
+                Text("recipient list not found"),
+                Text("create it (one address per line, or address,language,name) or fix the path in lists"),
             )
         ]
     except OSError as exc:
         return [], [
-            Diagnostic(shown, 0, f"recipient list cannot be read ({exc})", "keep lists inside the project")
+            Diagnostic(
+                shown,
+                0,
+                Text("recipient list cannot be read ({error})", error=str(exc)),
+                Text("keep lists inside the project"),
+            )
         ]
     if len(data) > MAX_LIST_BYTES:
         return [], [
-            Diagnostic(shown, 0, "recipient list is larger than 8 MiB", "split it into several lists")
+            Diagnostic(
+                shown, 0, Text("recipient list is larger than 8 MiB"), Text("split it into several lists")
+            )
         ]
     try:
         text = data.decode("utf-8-sig")
@@ -92,7 +100,10 @@ def read_list(
         bad_line = data[: exc.start].count(b"\n") + 1
         return [], [
             Diagnostic(
-                shown, bad_line, "not UTF-8 text", "save the list as UTF-8 (CSV UTF-8 in a spreadsheet)"
+                shown,
+                bad_line,
+                Text("not UTF-8 text"),
+                Text("save the list as UTF-8 (CSV UTF-8 in a spreadsheet)"),
             )
         ]
     found: list[Recipient] = []
@@ -114,8 +125,8 @@ def read_list(
                 Diagnostic(
                     shown,
                     number,
-                    f"{len(fields)} fields; expected address,language[,name]",
-                    'quote a name that holds a comma: "Dupont, Marie"',
+                    Text("{count} fields; expected address,language[,name]", count=len(fields)),
+                    Text('quote a name that holds a comma: "Dupont, Marie"'),
                 )
             )
             continue
@@ -124,8 +135,8 @@ def read_list(
                 Diagnostic(
                     shown,
                     number,
-                    f"'{address[:80]}' is not an e-mail address",
-                    "write the bare address (name@domain.example), the name in the third field",
+                    Text("'{address}' is not an e-mail address", address=address[:80]),
+                    Text("write the bare address (name@domain.example), the name in the third field"),
                 )
             )
             continue
@@ -134,15 +145,22 @@ def read_list(
                 Diagnostic(
                     shown,
                     number,
-                    f"language '{lang[:20]}' for {address} is not one of the site's languages",
-                    f"use one of: {', '.join(languages)}",
+                    Text(
+                        "language '{lang}' for {address} is not one of the site's languages",
+                        lang=lang[:20],
+                        address=address,
+                    ),
+                    Text("use one of: {choices}", choices=", ".join(languages)),
                 )
             )
             continue
         if any(c in name for c in "\r\n<>"):
             problems.append(
                 Diagnostic(
-                    shown, number, "the name holds < > or a line break", "write the name as plain text"
+                    shown,
+                    number,
+                    Text("the name holds < > or a line break"),
+                    Text("write the name as plain text"),
                 )
             )
             continue
@@ -169,9 +187,14 @@ def read_lists(
                     Diagnostic(
                         path,
                         int(line),
-                        f"{r.address} is already listed at {first.source} in another language "
-                        f"({first.lang}); it receives one message, in {first.lang}",
-                        "keep one line for each address",
+                        Text(
+                            "{address} is already listed at {source} in another language ({lang}); it "
+                            "receives one message, in {lang}",
+                            address=r.address,
+                            source=first.source,
+                            lang=first.lang,
+                        ),
+                        Text("keep one line for each address"),
                         "warning",
                     )
                 )

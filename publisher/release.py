@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from publisher.cli_text import Text
+
 MANIFEST = ".publisher-manifest.json"
 # Written once into every directory publisher creates for a site and never removed: only a
 # directory carrying it (or a manifest, from older versions) is ever emptied or replaced.
@@ -88,13 +90,21 @@ def refuse_foreign(directory: Path, what: str) -> None:
     if directory.is_dir() and not directory.is_symlink() and not is_own(directory):
         raise TargetRefused(
             str(directory),
-            f"{what} is a directory publisher did not create (no {MARKER} or {MANIFEST} in it): "
-            "nothing was moved or removed",
-            "point [paths] output (or the channel's path) at a new or empty directory, or move this one away",
+            Text(
+                "{what} is a directory publisher did not create (no {marker} or {manifest} in it): "
+                "nothing was moved or removed",
+                what=what,
+                marker=MARKER,
+                manifest=MANIFEST,
+            ),
+            Text(
+                "point [paths] output (or the channel's path) at a new or empty directory, "
+                "or move this one away"
+            ),
         )
 
 
-def unsafe_target(target: Path, root: Path, protected: dict[str, Path], relative: bool) -> str | None:
+def unsafe_target(target: Path, root: Path, protected: dict[str, Path], relative: bool) -> Text | None:
     """Why `target` may not be a site directory publisher swaps and prunes, or None.
 
     Never the project root or a parent of it, never content/locales/templates/state (or a
@@ -108,12 +118,14 @@ def unsafe_target(target: Path, root: Path, protected: dict[str, Path], relative
     root = root.resolve()
     for t in candidates:
         if root.is_relative_to(t):
-            return "is the project directory or a parent of it"
+            return Text("is the project directory or a parent of it")
         if relative and not t.is_relative_to(root):
-            return "is outside the project; write an absolute path to deploy elsewhere"
+            return Text("is outside the project; write an absolute path to deploy elsewhere")
         for name, d in protected.items():
             if t == d or t.is_relative_to(d) or d.is_relative_to(t):
-                return f"is, holds or is inside the {name} directory ({name} = {d})"
+                return Text(
+                    "is, holds or is inside the {name} directory ({name} = {path})", name=name, path=str(d)
+                )
     return None
 
 
@@ -146,13 +158,15 @@ def publish_tree(files: Iterable[File], output: Path) -> tuple[int, int]:
     """Make `files` the content of `output` atomically; returns (files, files written)."""
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = staging_dir(output)
-    refuse_foreign(output, "the output directory")
-    refuse_foreign(staging, "the staging twin of the output directory")
+    refuse_foreign(output, Text("the output directory"))
+    refuse_foreign(staging, Text("the staging twin of the output directory"))
     if staging.is_symlink() or (staging.exists() and not staging.is_dir()):
         from publisher.errors import TargetRefused
 
         raise TargetRefused(
-            str(staging), "the staging twin of the output directory is not a directory", "move it away"
+            str(staging),
+            Text("the staging twin of the output directory is not a directory"),
+            Text("move it away"),
         )
     previous = read_manifest(staging) if staging.is_dir() else None
     if previous is None:

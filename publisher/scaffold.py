@@ -11,6 +11,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from publisher.cli_text import Text
 from publisher.errors import InitError
 
 SCAFFOLD = Path(__file__).resolve().parent / "scaffold"
@@ -57,11 +58,16 @@ def init_project(target: Path, answers: Answers) -> list[Path]:
     """Copy the scaffold into `target` (which must be absent or empty); the files written."""
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise InitError(
-            f"{target} exists and is not empty; publisher init only creates new "
-            "projects (choose a new directory)"
+            Text(
+                "{target} exists and is not empty; publisher init only creates new projects (choose a new "
+                "directory)",
+                target=target,
+            )
         )
     if not answers.base_url.startswith(("http://", "https://")):
-        raise InitError(f"--url '{answers.base_url}' must start with https:// (or http://)")
+        raise InitError(
+            Text("--url '{base_url}' must start with https:// (or http://)", base_url=answers.base_url)
+        )
     for option, value in (
         ("--organisation", answers.organisation),
         ("--title", answers.title),
@@ -73,11 +79,17 @@ def init_project(target: Path, answers: Answers) -> list[Path]:
         if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029" for c in value):
             shown = value.splitlines()[0] if value.splitlines() else ""
             raise InitError(
-                f"{option} '{shown}…' must be one line of text (no line break or control character); "
-                "nothing was written"
+                Text(
+                    "{option} '{shown}…' must be one line of text (no line break or control "
+                    "character); nothing was written",
+                    option=option,
+                    shown=shown,
+                )
             )
     if any(c.isspace() for c in answers.base_url):
-        raise InitError(f"--url '{answers.base_url}' must be one address, without spaces")
+        raise InitError(
+            Text("--url '{base_url}' must be one address, without spaces", base_url=answers.base_url)
+        )
     written: list[Path] = []
     for source in sorted(SCAFFOLD.rglob("*")):
         if source.is_dir() or "__pycache__" in source.parts:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from publisher.cli_text import Text
 from publisher.errors import Diagnostic, FileRefused
 from publisher.fsutil import DEFAULT_READ_LIMIT, read_project_file
 
@@ -32,8 +33,8 @@ def decode(data: bytes, shown: str, out: list[Diagnostic], what: str = "the file
             Diagnostic(
                 shown,
                 data[: exc.start].count(b"\n") + 1,
-                f"not UTF-8 text (byte 0x{data[exc.start]:02x})",
-                f"save {what} as UTF-8 (in most editors: File > Save with encoding)",
+                Text("not UTF-8 text (byte 0x{byte:02x})", byte=data[exc.start]),
+                Text("save {what} as UTF-8 (in most editors: File > Save with encoding)", what=what),
             )
         )
         return None
@@ -43,8 +44,8 @@ def decode(data: bytes, shown: str, out: list[Diagnostic], what: str = "the file
             Diagnostic(
                 shown,
                 text.count("\n", 0, text.index("\r")) + 1,
-                "a line ends with a carriage return alone (CR, old Mac line endings)",
-                f"save {what} with LF (Unix) or CRLF (Windows) line endings",
+                Text("a line ends with a carriage return alone (CR, old Mac line endings)"),
+                Text("save {what} with LF (Unix) or CRLF (Windows) line endings", what=what),
             )
         )
         return None
@@ -58,8 +59,8 @@ def decode(data: bytes, shown: str, out: list[Diagnostic], what: str = "the file
             Diagnostic(
                 shown,
                 bad[0],
-                f"contains the control character {bad[1]}, which pages and feeds cannot carry",
-                "delete it (it is often invisible: retype the line, or paste it as plain text)",
+                Text("contains the control character {bad}, which pages and feeds cannot carry", bad=bad[1]),
+                Text("delete it (it is often invisible: retype the line, or paste it as plain text)"),
             )
         )
         return None

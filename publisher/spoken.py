@@ -13,6 +13,7 @@ import unicodedata
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from publisher.cli_text import Text
 from publisher.timeutil import LocalTimeError, parse_local
 
 # Accents and case optional: "Résolu", "resolu", "RESOLU".
@@ -88,9 +89,12 @@ def status_word(text: str) -> str:
     found = STATUS_WORDS.get(fold(text).replace("-", " "), STATUS_WORDS.get(fold(text)))
     if found is None:
         raise SpokenError(
-            f"'{text}' is not a status; write one of investigating (analyse en cours), identified "
-            "(identifié), monitoring (sous surveillance), resolved (résolu), or for maintenance "
-            "scheduled (planifié), in_progress (maintenance en cours), completed (maintenance terminée)"
+            Text(
+                "'{text}' is not a status; write one of investigating (analyse en cours), identified "
+                "(identifié), monitoring (sous surveillance), resolved (résolu), or for maintenance "
+                "scheduled (planifié), in_progress (maintenance en cours), completed (maintenance terminée)",
+                text=text,
+            )
         )
     return found
 
@@ -99,8 +103,11 @@ def impact_word(text: str) -> str:
     found = IMPACT_WORDS.get(fold(text))
     if found is None:
         raise SpokenError(
-            f"'{text}' is not an impact; write none (aucun), minor (mineur), major (majeur) "
-            "or critical (critique)"
+            Text(
+                "'{text}' is not an impact; write none (aucun), minor (mineur), major (majeur) or critical "
+                "(critique)",
+                text=text,
+            )
         )
     return found
 
@@ -120,7 +127,7 @@ def parse_when(text: str, reference: datetime, zone: ZoneInfo, *, after: bool = 
     if text.startswith("+"):
         m = _DELTA.match(text)
         if not m or not any(m.group(g) for g in ("d", "h", "m")):
-            raise SpokenError(f"'{raw}' is not a duration; write e.g. +2h, +30min or +1h30")
+            raise SpokenError(Text("'{raw}' is not a duration; write e.g. +2h, +30min or +1h30", raw=raw))
         delta = timedelta(
             days=int(m.group("d") or 0), hours=int(m.group("h") or 0), minutes=int(m.group("m") or 0)
         )
@@ -133,16 +140,19 @@ def parse_when(text: str, reference: datetime, zone: ZoneInfo, *, after: bool = 
     m = _CLOCK.match(text.replace(" ", "")) if text else None
     if m is None:
         raise SpokenError(
-            f"'{raw}' is not a time; write e.g. 22:30, 22h30, 16h, 9am, +2h, demain 9h, "
-            "tomorrow 9am or 2019-11-19T22:30"
+            Text(
+                "'{raw}' is not a time; write e.g. 22:30, 22h30, 16h, 9am, +2h, demain 9h, tomorrow 9am or "
+                "2019-11-19T22:30",
+                raw=raw,
+            )
         )
     hour, minute = int(m.group("h")), int(m.group("m") or 0)
     if m.group("ampm"):
         if not 1 <= hour <= 12:
-            raise SpokenError(f"'{raw}': with am/pm the hour is 1 to 12")
+            raise SpokenError(Text("'{raw}': with am/pm the hour is 1 to 12", raw=raw))
         hour = hour % 12 + (12 if m.group("ampm") == "pm" else 0)
     if hour > 23 or minute > 59:
-        raise SpokenError(f"'{raw}' is not a time of day (00:00 to 23:59)")
+        raise SpokenError(Text("'{raw}' is not a time of day (00:00 to 23:59)", raw=raw))
     day = reference.astimezone(zone).date() + timedelta(days=days)
     when = _local(f"{day.isoformat()}T{hour:02d}:{minute:02d}", zone)
     if after and days == 0 and when <= reference:
@@ -155,4 +165,4 @@ def _local(text: str, zone: ZoneInfo) -> datetime:
     try:
         return parse_local(text, zone)
     except LocalTimeError as exc:
-        raise SpokenError(f"{exc}; {exc.hint}") from exc
+        raise SpokenError(Text("{error}; {hint}", error=exc.message, hint=exc.hint)) from exc

@@ -23,6 +23,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 
 from publisher import frontmatter, markup, sourcefile
+from publisher.cli_text import Text
 from publisher.config import Config
 from publisher.errors import Diagnostic, display_path, guarded
 from publisher.i18n.catalogs import markup_problems, read_catalog
@@ -105,14 +106,16 @@ def load_statement(path: Path, config: Config, out: list[Diagnostic]) -> Stateme
                 Diagnostic(
                     shown,
                     lines[key],
-                    f"unknown key '{key}' in a statement",
-                    f"allowed keys: {', '.join(STATEMENT_KEYS)}",
+                    Text("unknown key '{key}' in a statement", key=key),
+                    Text("allowed keys: {keys}", keys=", ".join(STATEMENT_KEYS)),
                 )
             )
             ok = False
     title = fields.get("title")
     if not isinstance(title, str) or not title:
-        out.append(Diagnostic(shown, 1, "missing 'title'", "add 'title: …' (the statement's name)"))
+        out.append(
+            Diagnostic(shown, 1, Text("missing 'title'"), Text("add 'title: …' (the statement's name)"))
+        )
         ok = False
     status = fields.get("status") or "investigating"
     if status not in STATUSES:
@@ -120,8 +123,8 @@ def load_statement(path: Path, config: Config, out: list[Diagnostic]) -> Stateme
             Diagnostic(
                 shown,
                 lines.get("status", 1),
-                f"'{status}' is not a valid status",
-                f"use one of: {', '.join(STATUSES)}",
+                Text("'{status}' is not a valid status", status=status),
+                Text("use one of: {choices}", choices=", ".join(STATUSES)),
             )
         )
         ok = False
@@ -134,8 +137,8 @@ def load_statement(path: Path, config: Config, out: list[Diagnostic]) -> Stateme
             Diagnostic(
                 shown,
                 lines.get("aliases", 1),
-                "aliases must be a list of names (lower-case letters, digits, -)",
-                "e.g. aliases: [panne-informatique]",
+                Text("aliases must be a list of names (lower-case letters, digits, -)"),
+                Text("e.g. aliases: [panne-informatique]"),
             )
         )
         ok = False
@@ -148,8 +151,11 @@ def load_statement(path: Path, config: Config, out: list[Diagnostic]) -> Stateme
                 Diagnostic(
                     shown,
                     lines["next_update_in"],
-                    f"next_update_in '{fields['next_update_in']}' is not a duration",
-                    "write e.g. 30min, 2h or 1d",
+                    Text(
+                        "next_update_in '{next_update_in}' is not a duration",
+                        next_update_in=fields["next_update_in"],
+                    ),
+                    Text("write e.g. 30min, 2h or 1d"),
                 )
             )
             ok = False
@@ -159,8 +165,8 @@ def load_statement(path: Path, config: Config, out: list[Diagnostic]) -> Stateme
             Diagnostic(
                 shown,
                 lines.get("lang", 1),
-                f"language '{lang}' is not configured",
-                f"use one of: {', '.join(config.languages)}",
+                Text("language '{lang}' is not configured", lang=lang),
+                Text("use one of: {choices}", choices=", ".join(config.languages)),
             )
         )
         ok = False
@@ -169,8 +175,8 @@ def load_statement(path: Path, config: Config, out: list[Diagnostic]) -> Stateme
             Diagnostic(
                 shown,
                 doc.body_line - 1,
-                "the statement has no text",
-                "write the statement below the closing '---'",
+                Text("the statement has no text"),
+                Text("write the statement below the closing '---'"),
             )
         )
         ok = False
@@ -280,9 +286,14 @@ def check_statements(config: Config) -> list[Diagnostic]:
                     Diagnostic(
                         st.path,
                         1,
-                        f"statement '{st.name}' has no {lang} catalog",
-                        f"create {shown_po}; updates made from it will fall back to "
-                        f"{st.lang} on the {lang} pages",
+                        Text("statement '{name}' has no {lang} catalog", name=st.name, lang=lang),
+                        Text(
+                            "create {po}; updates made from it will fall back to {source} on the {lang} "
+                            "pages",
+                            po=shown_po,
+                            source=st.lang,
+                            lang=lang,
+                        ),
                         "warning",
                     )
                 )
@@ -294,14 +305,19 @@ def check_statements(config: Config) -> list[Diagnostic]:
             for msgid, ctx, line in units:
                 m = catalog.get(msgid, ctx)
                 if m is None or not m.string or m.fuzzy:
-                    state = "fuzzy" if m is not None and m.fuzzy else "missing"
+                    state = Text("fuzzy") if m is not None and m.fuzzy else Text("missing")
                     out.append(
                         Diagnostic(
                             st.path,
                             line,
-                            f"{lang} translation {state} for this block",
-                            f"translate it in {shown_po}; until then updates made "
-                            f"from '{st.name}' fall back to {st.lang}",
+                            Text("{lang} translation {state} for this block", lang=lang, state=state),
+                            Text(
+                                "translate it in {po}; until then updates made from '{name}' fall back to "
+                                "{source}",
+                                po=shown_po,
+                                name=st.name,
+                                source=st.lang,
+                            ),
                             "warning",
                         )
                     )
@@ -314,9 +330,14 @@ def check_statements(config: Config) -> list[Diagnostic]:
                         Diagnostic(
                             shown_po,
                             msgstr_line(po, m.lineno or 1),
-                            "placeholders differ from the source: " + ", ".join("{" + d + "}" for d in diff),
-                            "use exactly the source's placeholders: "
-                            + ", ".join("{" + s + "}" for s in sorted(src)),
+                            Text(
+                                "placeholders differ from the source: {differ}",
+                                differ=", ".join("{" + d + "}" for d in diff),
+                            ),
+                            Text(
+                                "use exactly the source's placeholders: {placeholders}",
+                                placeholders=", ".join("{" + s + "}" for s in sorted(src)),
+                            ),
                         )
                     )
                 for problem in markup_problems(msgid, m.string):
@@ -325,7 +346,7 @@ def check_statements(config: Config) -> list[Diagnostic]:
                             shown_po,
                             msgstr_line(po, m.lineno or 1),
                             problem,
-                            "keep link targets and `code` as in the source",
+                            Text("keep link targets and `code` as in the source"),
                         )
                     )
     return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from publisher.cli_text import Text
 from publisher.config import Config
 from publisher.content import LoadResult
 from publisher.errors import Diagnostic, FileRefused
@@ -30,7 +31,12 @@ def template_problems(config: Config) -> list[Diagnostic]:
             read_project_file(path, config.root)
         except FileRefused as exc:
             found.append(
-                Diagnostic(exc.path, 0, f"{exc.message}: the built-in one is used instead", exc.hint)
+                Diagnostic(
+                    exc.path,
+                    0,
+                    Text("{message}: the built-in one is used instead", message=exc.message),
+                    exc.hint,
+                )
             )
     return found
 

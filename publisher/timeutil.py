@@ -12,6 +12,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from publisher.cli_text import Text
+
 # A status update is written for now, not for antiquity or the far future; outside this range
 # Python's datetime cannot even convert between zones (year 1, year 9999 with an offset).
 YEARS = (1970, 2999)
@@ -20,8 +22,9 @@ _LOCAL = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:?\d{2
 
 
 class LocalTimeError(ValueError):
-    def __init__(self, message: str, hint: str) -> None:
+    def __init__(self, message: Text, hint: Text) -> None:
         super().__init__(message)
+        self.message = message
         self.hint = hint
 
 
@@ -39,25 +42,37 @@ def parse_local(text: str, zone: ZoneInfo) -> datetime:
     text = text.strip()
     if not _LOCAL.match(text):
         raise LocalTimeError(
-            f"'{text}' is not a date and time",
-            "write it as YYYY-MM-DDTHH:MM, e.g. 2019-11-15T19:00 (local time), "
-            "or with an offset, e.g. 2019-11-15T19:00+01:00",
+            Text("'{text}' is not a date and time", text=text),
+            Text(
+                "write it as YYYY-MM-DDTHH:MM, e.g. 2019-11-15T19:00 (local time), "
+                "or with an offset, e.g. 2019-11-15T19:00+01:00"
+            ),
         )
     try:
         dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise LocalTimeError(f"'{text}' is not a valid date: {exc}", "check the day and month") from exc
+        raise LocalTimeError(
+            Text("'{text}' is not a valid date: {error}", text=text, error=str(exc)),
+            Text("check the day and month"),
+        ) from exc
     if not YEARS[0] <= dt.year <= YEARS[1]:
         raise LocalTimeError(
-            f"'{text}' is out of range (the year must be between {YEARS[0]} and {YEARS[1]})",
-            "check the year: write the date of the update, e.g. 2019-11-15T19:00",
+            Text(
+                "'{text}' is out of range (the year must be between {first} and {last})",
+                text=text,
+                first=YEARS[0],
+                last=YEARS[1],
+            ),
+            Text("check the year: write the date of the update, e.g. 2019-11-15T19:00"),
         )
     if dt.tzinfo is not None:
         local = dt.astimezone(zone)
         if local.utcoffset() != dt.utcoffset():
             raise LocalTimeError(
-                f"offset of '{text}' is not the {zone.key} offset at that instant",
-                f"write {_fmt(local)} (same instant), or drop the offset to mean local time",
+                Text("offset of '{text}' is not the {zone} offset at that instant", text=text, zone=zone.key),
+                Text(
+                    "write {local} (same instant), or drop the offset to mean local time", local=_fmt(local)
+                ),
             )
         return dt.astimezone(UTC)
     first, second = dt.replace(tzinfo=zone, fold=0), dt.replace(tzinfo=zone, fold=1)
@@ -68,13 +83,24 @@ def parse_local(text: str, zone: ZoneInfo) -> datetime:
             before = (dt - timedelta(hours=1)).replace(tzinfo=zone)
             after = (dt + timedelta(hours=1)).replace(tzinfo=zone)
             raise LocalTimeError(
-                f"'{text}' does not exist in {zone.key} (clocks jump forward: DST gap)",
-                f"write an explicit time that exists, e.g. {_fmt(after.astimezone(zone))} "
-                f"or {_fmt(before.astimezone(zone))}",
+                Text(
+                    "'{text}' does not exist in {zone} (clocks jump forward: DST gap)",
+                    text=text,
+                    zone=zone.key,
+                ),
+                Text(
+                    "write an explicit time that exists, e.g. {after} or {before}",
+                    after=_fmt(after.astimezone(zone)),
+                    before=_fmt(before.astimezone(zone)),
+                ),
             )
         raise LocalTimeError(
-            f"'{text}' happens twice in {zone.key} (clocks go back: DST overlap)",
-            f"write the offset you mean: {_fmt(first)} (first) or {_fmt(second)} (second)",
+            Text("'{text}' happens twice in {zone} (clocks go back: DST overlap)", text=text, zone=zone.key),
+            Text(
+                "write the offset you mean: {first} (first) or {second} (second)",
+                first=_fmt(first),
+                second=_fmt(second),
+            ),
         )
     return first.astimezone(UTC)
 

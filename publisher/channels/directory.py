@@ -38,6 +38,7 @@ from publisher.channels.base import (
     PublishContext,
     Receipt,
 )
+from publisher.cli_text import Text
 from publisher.config import ChannelConfig, Config
 from publisher.errors import Diagnostic
 from publisher.options import Option, at_least, validate
@@ -128,7 +129,7 @@ class DirectoryChannel(Channel):
 
     @classmethod
     def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-        return validate(OPTIONS, options, "a directory channel")
+        return validate(OPTIONS, options, Text("a {type} channel", type="directory"))
 
     # -- the protocol ----------------------------------------------------------------------
 
@@ -241,8 +242,8 @@ class DirectoryChannel(Channel):
                 Diagnostic(
                     self.display(self.path),
                     0,
-                    "the website target is a file",
-                    "move it away or set [channels.<name>] path to a directory",
+                    Text("the website target is a file"),
+                    Text("move it away or set [channels.<name>] path to a directory"),
                 )
             ]
         damage = self.damage()
@@ -252,7 +253,7 @@ class DirectoryChannel(Channel):
                     self.display(self.path),
                     0,
                     damage,
-                    "run `publisher publish`: it deploys the site there again",
+                    Text("run `publisher publish`: it deploys the site there again"),
                     severity="warning",
                 )
             ]

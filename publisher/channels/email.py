@@ -67,6 +67,7 @@ from publisher.channels.base import (
     PublishContext,
     Receipt,
 )
+from publisher.cli_text import Text
 from publisher.config import ChannelConfig, Config
 from publisher.errors import Diagnostic
 from publisher.ledger import Ledger, open_readonly
@@ -842,9 +843,16 @@ class EmailChannel(Channel):
                 Diagnostic(
                     shown,
                     self.config.line,
-                    f"[channels.{self.name}] the environment variable {self.password_env} is not set: "
-                    "no e-mail can be sent",
-                    f"export {self.password_env}=<relay password> in the environment of `publisher publish`",
+                    Text(
+                        "[channels.{name}] the environment variable {password_env} is not set: no e-mail "
+                        "can be sent",
+                        name=self.name,
+                        password_env=self.password_env,
+                    ),
+                    Text(
+                        "export {password_env}=<relay password> in the environment of `publisher publish`",
+                        password_env=self.password_env,
+                    ),
                 )
             )
         return found

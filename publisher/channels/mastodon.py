@@ -33,6 +33,7 @@ from publisher.channels.social import (
     SocialChannel,
     normalized,
 )
+from publisher.cli_text import Text
 from publisher.errors import Diagnostic
 from publisher.options import Option, http_url
 
@@ -167,9 +168,17 @@ class MastodonChannel(SocialChannel):
                 Diagnostic(
                     self.project.path.name,
                     self.config.line,
-                    f"[channels.{self.name}] max_characters = {self.limit()}, but {self.instance} "
-                    f"accepts only {limits[0]} characters per post",
-                    f"set max_characters = {limits[0]} in [channels.{self.name}]",
+                    Text(
+                        "[channels.{name}] max_characters = {value}, but {instance} accepts only {limit} "
+                        "characters per post",
+                        name=self.name,
+                        value=self.limit(),
+                        instance=self.instance,
+                        limit=limits[0],
+                    ),
+                    Text(
+                        "set max_characters = {limit} in [channels.{name}]", limit=limits[0], name=self.name
+                    ),
                 )
             )
         return found

@@ -69,6 +69,7 @@ from publisher.channels.base import (
     PublishContext,
     Receipt,
 )
+from publisher.cli_text import Text
 from publisher.config import ChannelConfig, Config
 from publisher.errors import Diagnostic
 from publisher.options import Option, at_least, env_name, http_url, validate
@@ -329,7 +330,7 @@ class S3Channel(Channel):
 
     @classmethod
     def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-        return validate(OPTIONS, options, "a s3 channel")
+        return validate(OPTIONS, options, Text("a {type} channel", type="s3"))
 
     # -- where things are ------------------------------------------------------------------
 
@@ -452,9 +453,21 @@ class S3Channel(Channel):
                     Diagnostic(
                         self.project.path.name,
                         self.line,
-                        f"[channels.{self.name}] the environment variable {var} is not set",
-                        f"set it to the {'access key id' if var == self.access_key_env else 'secret key'} "
-                        f"of bucket '{self.bucket}' where publisher runs (cron, CI)",
+                        Text(
+                            "[channels.{name}] the environment variable {var} is not set",
+                            name=self.name,
+                            var=var,
+                        ),
+                        Text(
+                            "set it to the access key id of bucket '{bucket}' where publisher runs (cron, "
+                            "CI)",
+                            bucket=self.bucket,
+                        )
+                        if var == self.access_key_env
+                        else Text(
+                            "set it to the secret key of bucket '{bucket}' where publisher runs (cron, CI)",
+                            bucket=self.bucket,
+                        ),
                     )
                 )
         return found

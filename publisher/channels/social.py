@@ -42,6 +42,7 @@ from publisher.channels.base import (
     PublishContext,
     Receipt,
 )
+from publisher.cli_text import Text
 from publisher.config import ChannelConfig, Config
 from publisher.errors import Diagnostic
 from publisher.fsutil import write_atomic
@@ -127,7 +128,7 @@ class SocialChannel(Channel, ABC):
     # -- options -----------------------------------------------------------------------------
     @classmethod
     def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-        return validate(cls.OPTIONS, options, f"a {cls.type_name} channel")
+        return validate(cls.OPTIONS, options, Text("a {type} channel", type=cls.type_name))
 
     # -- secrets -----------------------------------------------------------------------------
     @property
@@ -330,9 +331,17 @@ class SocialChannel(Channel, ABC):
                 Diagnostic(
                     str(self.project.path.name),
                     self.config.line,
-                    f"[channels.{self.name}] the environment variable {self.token_env} is not set: "
-                    f"posts will be written to {self.options['outbox']}/ for posting by hand",
-                    f"export {self.token_env}=<token> in the environment of `publisher publish`",
+                    Text(
+                        "[channels.{name}] the environment variable {token_env} is not set: posts will be "
+                        "written to {outbox}/ for posting by hand",
+                        name=self.name,
+                        token_env=self.token_env,
+                        outbox=self.options["outbox"],
+                    ),
+                    Text(
+                        "export {token_env}=<token> in the environment of `publisher publish`",
+                        token_env=self.token_env,
+                    ),
                     "warning",
                 )
             )
@@ -364,8 +373,14 @@ class SocialChannel(Channel, ABC):
         return Diagnostic(
             p.update.path,
             p.update.body_line,
-            f"{self.name}: the post for update {p.update.id}{lang} is {c.length} "
-            f"characters, over the limit of {c.limit}",
+            Text(
+                "{name}: the post for update {id}{lang} is {length} characters, over the limit of {limit}",
+                name=self.name,
+                id=p.update.id,
+                lang=lang,
+                length=c.length,
+                limit=c.limit,
+            ),
             hint,
         )
 

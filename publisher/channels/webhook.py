@@ -43,6 +43,7 @@ from publisher.channels.base import (
     PublishContext,
     Receipt,
 )
+from publisher.cli_text import Text
 from publisher.config import ChannelConfig, Config
 from publisher.errors import Diagnostic
 from publisher.model import CLOSED_STATUSES
@@ -272,9 +273,16 @@ class WebhookChannel(Channel):
                 Diagnostic(
                     self.project.path.name,
                     self.config.line,
-                    f"[channels.{self.name}] the environment variable {self.secret_env} is not set: "
-                    "no webhook can be signed or sent",
-                    f"export {self.secret_env}=<shared secret> in the environment of `publisher publish`",
+                    Text(
+                        "[channels.{name}] the environment variable {secret_env} is not set: no webhook can "
+                        "be signed or sent",
+                        name=self.name,
+                        secret_env=self.secret_env,
+                    ),
+                    Text(
+                        "export {secret_env}=<shared secret> in the environment of `publisher publish`",
+                        secret_env=self.secret_env,
+                    ),
                 )
             ]
         return []

@@ -49,6 +49,7 @@ from publisher.channels.base import (
     PublishContext,
     Receipt,
 )
+from publisher.cli_text import Text
 from publisher.config import ChannelConfig, Config
 from publisher.errors import Diagnostic
 from publisher.options import Option, env_name, http_url, validate
@@ -117,7 +118,7 @@ class WordPressChannel(Channel):
 
     @classmethod
     def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-        return validate(OPTIONS, options, "a wordpress channel")
+        return validate(OPTIONS, options, Text("a {type} channel", type="wordpress"))
 
     # -- the protocol ----------------------------------------------------------------------
 
@@ -247,9 +248,17 @@ class WordPressChannel(Channel):
                 Diagnostic(
                     "publisher.toml",
                     self.line,
-                    f"[channels.{self.name}] the environment variable {self.password_env} is not set",
-                    f"export {self.password_env}=<application password of "
-                    f"'{self.user}'> in the environment of the publishing job",
+                    Text(
+                        "[channels.{name}] the environment variable {password_env} is not set",
+                        name=self.name,
+                        password_env=self.password_env,
+                    ),
+                    Text(
+                        "export {password_env}=<application password of '{user}'> in the environment of the "
+                        "publishing job",
+                        password_env=self.password_env,
+                        user=self.user,
+                    ),
                 )
             ]
         return []

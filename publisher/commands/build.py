@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from publisher.cli_text import Text, say
 from publisher.commands.common import load, now_option, project, report, resolve_now
 from publisher.errors import Failed, PublisherError, display_path
 from publisher.publish import select
@@ -20,9 +21,12 @@ def run(args: argparse.Namespace) -> int:
     output = config.root / config.text("paths", "output")
     if output.is_symlink():
         raise PublisherError(
-            f"{config.text('paths', 'output')} is the live site deployed by `publisher publish` "
-            "(a symlink to a release): building into it would bypass approval and the ledger. "
-            "Run `publisher publish`, or `publisher publish --dry-run` to see what it would do"
+            Text(
+                "{output} is the live site deployed by `publisher publish` (a symlink to a release): "
+                "building into it would bypass approval and the ledger. Run `publisher publish`, or "
+                "`publisher publish --dry-run` to see what it would do",
+                output=config.text("paths", "output"),
+            )
         )
     result = load(config, use_cache=True, catalogs=True)
     report(result.diagnostics)
@@ -35,11 +39,18 @@ def run(args: argparse.Namespace) -> int:
     built = build(config, selection.site, now)
     updates = sum(len(iv.updates) for iv in next(iter(built.views.values()), []))
     print(
-        f"built {built.pages} files ({updates} updates, {len(config.languages)} languages) "
-        f"in {display_path(built.output, config.root)}/"
+        say("built {pages} files ({updates} updates, {languages} languages) in {output}/").format(
+            pages=built.pages,
+            updates=updates,
+            languages=len(config.languages),
+            output=display_path(built.output, config.root),
+        )
     )
     if result.errors:
-        print(f"{len(result.errors)} error(s): the files named above were left out", flush=True)
+        print(
+            say("{count} error(s): the files named above were left out").format(count=len(result.errors)),
+            flush=True,
+        )
         raise Failed(2)
     if selection.errors:
         print(f"{len(selection.errors)} error(s): the updates named above were held", flush=True)

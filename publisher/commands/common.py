@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from publisher.cli_text import Text
 from publisher.config import Config, load_config
 from publisher.content import LoadResult, load_site
 from publisher.errors import Diagnostic, PublisherError, UsageError
@@ -78,7 +79,7 @@ def resolve_now(config: Config, value: str | None) -> datetime:
     try:
         return parse_local(value, config.zone)
     except LocalTimeError as exc:
-        raise PublisherError(f"--now: {exc}; {exc.hint}") from exc
+        raise PublisherError(Text("--now: {error}; {hint}", error=exc.message, hint=exc.hint)) from exc
 
 
 def edit_text(initial: str) -> str | None:
@@ -93,7 +94,7 @@ def edit_text(initial: str) -> str | None:
     try:
         done = subprocess.run([*shlex.split(editor), name], check=False)
         if done.returncode != 0:
-            raise UsageError(f"the editor exited with {done.returncode}; nothing was written")
+            raise UsageError(Text("the editor exited with {code}; nothing was written", code=done.returncode))
         return Path(name).read_text(encoding="utf-8")
     finally:
         os.unlink(name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from publisher.cli_text import Text
 from publisher.commands.common import load, project, report
 from publisher.config import Config
 from publisher.errors import Failed, UsageError, display_path
@@ -60,8 +61,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.lang is not None and args.lang not in config.languages:
         raise UsageError(
-            f"--lang {args.lang}: not an enabled language; enabled: "
-            f"{', '.join(config.languages)} (see [languages] in publisher.toml)"
+            Text(
+                "--lang {lang}: not an enabled language; enabled: {languages} (see [languages] in "
+                "publisher.toml)",
+                lang=args.lang,
+                languages=", ".join(config.languages),
+            )
         )
     result = load(config)
     report(result.diagnostics)

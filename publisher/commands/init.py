@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from publisher.cli import main
+from publisher.cli_text import Text, say
 from publisher.scaffold import Answers, Cloud, InitError, init_project
 
 
@@ -41,28 +42,34 @@ def run(args: argparse.Namespace) -> int:
     if args.bucket:
         cloud = Cloud(args.bucket, args.endpoint_url or "", args.region or "")
     elif args.endpoint_url or args.region:
-        raise InitError("--endpoint-url and --region describe a bucket: give --bucket too")
+        raise InitError(Text("--endpoint-url and --region describe a bucket: give --bucket too"))
     written = init_project(target, Answers(args.organisation, args.title, url, args.phone, args.email, cloud))
     print(
-        f"created {target} ({len(written)} files): publisher.toml, content/statements/ "
-        "(5 pre-approved statements, translated in locales/en/), templates/, .gitignore"
+        say(
+            "created {target} ({count} files): publisher.toml, content/statements/ "
+            "(5 pre-approved statements, translated in locales/en/), templates/, .gitignore"
+        ).format(target=target, count=len(written))
     )
     if args.url is None:
         print(
-            f"warning: no --url given: base_url is the placeholder {url}; QR codes, social posts "
-            "and feeds would point there. Set [site] base_url in publisher.toml before publishing "
-            "(`publisher check` warns until then)."
+            say(
+                "warning: no --url given: base_url is the placeholder {url}; QR codes, social posts "
+                "and feeds would point there. Set [site] base_url in publisher.toml before publishing "
+                "(`publisher check` warns until then)."
+            ).format(url=url)
         )
     if args.standby:
         # The dark site: the same publishing job, with nothing published yet.
         code = main(["-C", str(target), "publish"])
         if code != 0:
             return code
-        print("standby site deployed: the first published update switches it to live")
+        print(say("standby site deployed: the first published update switches it to live"))
     print(
-        f"next: cd {args.directory} && edit publisher.toml (base_url, phone), then\n"
-        '  publisher new incident "Panne informatique" --title en="IT outage"\n'
-        "  publisher new update panne-informatique --from it-outage --set time=… --set service=…\n"
-        "  publisher check && publisher preview"
+        say(
+            "next: cd {directory} && edit publisher.toml (base_url, phone), then\n"
+            '  publisher new incident "Panne informatique" --title en="IT outage"\n'
+            "  publisher new update panne-informatique --from it-outage --set time=… --set service=…\n"
+            "  publisher check && publisher preview"
+        ).format(directory=args.directory)
     )
     return 0

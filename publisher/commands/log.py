@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from publisher.cli_text import Text
 from publisher.commands.common import project
 
 
@@ -34,7 +35,9 @@ def run(args: argparse.Namespace) -> int:
         try:
             bounds.append(parse_local(value, config.zone) if value else None)
         except LocalTimeError as exc:
-            raise PublisherError(f"{option}: {exc}; {exc.hint}") from exc
+            raise PublisherError(
+                Text("{option}: {error}; {hint}", option=option, error=exc.message, hint=exc.hint)
+            ) from exc
     ledger = open_readonly(config.ledger_path)
     found = []
     if ledger is not None:

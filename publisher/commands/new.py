@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from publisher.authoring import new_incident, new_update
-from publisher.cli_text import say
+from publisher.cli_text import Text, localized, say
 from publisher.commands.common import edit_text, now_option, project, resolve_now, spoken_time
 from publisher.errors import AuthoringError, display_path
 
@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
             lang, sep, text = pair.partition("=")
             if not sep or not text.strip():
                 raise AuthoringError(
-                    f"--title '{pair}' is not LANG=TEXT; write e.g. --title en=\"IT outage\""
+                    Text("--title '{pair}' is not LANG=TEXT; write e.g. --title en=\"IT outage\"", pair=pair)
                 )
             translations[lang.strip()] = text.strip()
         created = new_incident(
@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
             if written is not None:
                 text = without_template(written, config.source_lang)
                 if not text:
-                    raise AuthoringError("the text is empty; nothing was written")
+                    raise AuthoringError(Text("the text is empty; nothing was written"))
         created = new_update(
             config,
             args.incident,
@@ -134,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
         )
     _journal(config, created, author or "unknown", args.what)
     for path in created.paths:
-        print(f"wrote {display_path(path, config.root)}")
+        print(say("wrote {path}").format(path=display_path(path, config.root)))
     if args.what == "update":
         from publisher.authoring import parse_sets
 
@@ -143,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
             for name, value in filled.items():
                 print(f"set {name}{'@' + lang if lang else ''} = {value}")
     for note in created.notes:
-        print(f"note: {note}")
+        print(say("note: {note}").format(note=localized(note)))
     # Times read back in full, in the author's language, so "22h30" is seen as what it means.
     speak = spoken_time(config)
     if created.published_at is not None:
@@ -151,9 +151,13 @@ def run(args: argparse.Namespace) -> int:
     if created.next_update is not None:
         print(say("next update promised: %(when)s") % {"when": speak(created.next_update)})
     if args.what == "incident":
-        print(f"next: publisher new update {created.incident_id} --from <statement> --set name=value")
+        print(
+            say("next: publisher new update {incident} --from <statement> --set name=value").format(
+                incident=created.incident_id
+            )
+        )
     else:
-        print("next: publisher check, then publisher preview or publisher build")
+        print(say("next: publisher check, then publisher preview or publisher build"))
     return 0
 
 

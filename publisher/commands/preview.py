@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from publisher.cli_text import say
 from publisher.commands.common import now_option, resolve_now
 from publisher.config import load_config
 from publisher.preview import DASHBOARD, serve, stop
@@ -20,11 +21,13 @@ def run(args: argparse.Namespace) -> int:
     server, _preview = serve(args.project, args.port, now)
     host, port = str(server.server_address[0]), int(server.server_address[1])
     print(
-        f"preview: http://{host}:{port}/  (dashboard with social posts and check: "
-        f"http://{host}:{port}/{DASHBOARD.removesuffix('index.html')})",
+        say("preview: {url}  (dashboard with social posts and check: {dashboard})").format(
+            url=f"http://{host}:{port}/",
+            dashboard=f"http://{host}:{port}/{DASHBOARD.removesuffix('index.html')}",
+        ),
         flush=True,
     )
-    print("rebuilds when a file changes; Ctrl-C to stop", flush=True)
+    print(say("rebuilds when a file changes; Ctrl-C to stop"), flush=True)
     try:
         server.serve_forever()
     finally:

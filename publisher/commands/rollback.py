@@ -17,6 +17,7 @@ from typing import Any
 
 from publisher.channels.directory import DirectoryChannel
 from publisher.channels.s3 import S3Channel
+from publisher.cli_text import Text, say
 from publisher.commands.common import project
 from publisher.config import ChannelConfig, Config
 from publisher.errors import DeliveryError, PublisherError
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
                 live = channel.live()
                 releases = channel.list_releases()
             except DeliveryError as exc:
-                raise PublisherError(f"{cfg.name}: {exc}") from exc
+                raise PublisherError(Text("{name}: {error}", name=cfg.name, error=exc.args[0])) from exc
             print(f"{cfg.name}: {channel.location}")
             for r in reversed(releases):
                 print(f"  {'*' if live and r.id == live.id else ' '} {r.id}")
@@ -101,23 +102,34 @@ def run(args: argparse.Namespace) -> int:
                     row = ledger.mark_sending(row)
                     ledger.audit("rollback", row, result="started", detail=detail)
             except DeliveryError as exc:
-                raise PublisherError(f"{cfg.name}: {exc}") from exc
+                raise PublisherError(Text("{name}: {error}", name=cfg.name, error=exc.args[0])) from exc
             try:
                 receipt = channel.send(row.delivery(), None, row.idempotency_key)
             except Exception as exc:
                 message = f"{cfg.name}: {exc}"
                 ledger.fail(row, message, None, False, row.attempts)
                 raise PublisherError(
-                    f"{message}\n    the rollback is recorded: the next `publisher publish` (or "
-                    "`publisher rollback` again) finishes it"
+                    Text(
+                        "{message}\n    the rollback is recorded: the next `publisher publish` (or "
+                        "`publisher rollback` again) finishes it",
+                        message=message,
+                    )
                 ) from exc
             row = ledger.complete(row, receipt)
             ledger.audit("rollback", row, result="live", detail=detail)
             release = row.remote_id
             print(
-                f"{cfg.name}: {channel.location} now serves release {release}"
-                f" (was {was.id if was else 'not a release'}). It stays there until the "
-                "content changes; `publisher rollback --list` shows the releases."
+                (
+                    say(
+                        "{name}: {location} now serves release {release} (was {was}). It stays there "
+                        "until the content changes; `publisher rollback --list` shows the releases."
+                    )
+                    if was
+                    else say(
+                        "{name}: {location} now serves release {release} (was not a release). It stays "
+                        "there until the content changes; `publisher rollback --list` shows the releases."
+                    )
+                ).format(name=cfg.name, location=channel.location, release=release, was=was.id if was else "")
             )
     return 0
 

@@ -50,7 +50,7 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
         "held": [],
         "scheduled": [],
         "untranslated": [],
-        "content_errors": [str(d) for d in [*loaded.errors, *selection.errors]],
+        "content_errors": [d.english() for d in [*loaded.errors, *selection.errors]],  # machine-read
         "drift": [],
         "outbox": [],
         "zone": config.zone.key,  # every time above is UTC (ISO 8601); people read them local

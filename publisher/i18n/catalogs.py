@@ -20,6 +20,7 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 from publisher import markup
+from publisher.cli_text import Text
 from publisher.errors import Diagnostic
 from publisher.fsutil import DEFAULT_READ_LIMIT
 from publisher.i18n.pofiles import PACKAGE_LOCALES, catalog_root, syntax_problems
@@ -99,45 +100,52 @@ def ui_problems(m: Message) -> list[str]:
     """Why a UI translation would fail, lose information or carry markup when rendered."""
     ids = m.id if isinstance(m.id, (list, tuple)) else (m.id,)
     expected = {n for i in ids for n in _NAMED.findall(i)}
-    problems = []
+    problems: list[str] = []
     for s in message_strings(m):
         if _MARKUP.search(s) and not any(_MARKUP.search(i) for i in ids):
-            problems.append("translation contains markup (a tag or a javascript: link); UI strings are text")
+            problems.append(
+                Text("translation contains markup (a tag or a javascript: link); UI strings are text")
+            )
         try:
             s % _Sample()
         except (ValueError, TypeError, KeyError) as exc:
             problems.append(
-                f"translation is not a valid format string ({exc}); write a literal percent sign as %%"
+                Text(
+                    "translation is not a valid format string ({error}); write a literal percent sign as %%",
+                    error=str(exc),
+                )
             )
             continue
         found = set(_NAMED.findall(s))
         if found - expected:
+            unknown = ", ".join(f"%({n})s" for n in sorted(found - expected))
             problems.append(
-                "unknown placeholder "
-                + ", ".join(f"%({n})s" for n in sorted(found - expected))
-                + (
-                    f"; the source has {', '.join(f'%({n})s' for n in sorted(expected))}"
-                    if expected
-                    else "; the source has none"
+                Text(
+                    "unknown placeholder {unknown}; the source has {expected}",
+                    unknown=unknown,
+                    expected=", ".join(f"%({n})s" for n in sorted(expected)),
                 )
+                if expected
+                else Text("unknown placeholder {unknown}; the source has none", unknown=unknown)
             )
         if not m.pluralizable and expected - found:
             problems.append(
-                "missing placeholder "
-                + ", ".join(f"%({n})s" for n in sorted(expected - found))
-                + " (keep every placeholder)"
+                Text(
+                    "missing placeholder {missing} (keep every placeholder)",
+                    missing=", ".join(f"%({n})s" for n in sorted(expected - found)),
+                )
             )
     return list(dict.fromkeys(problems))
 
 
 def markup_problems(msgid: str, msgstr: str) -> list[str]:
     """Why a translation may not be published even though it is filled and not fuzzy."""
-    problems = []
+    problems: list[str] = []
     (source_links, source_code), (links, code) = markup.invariants(msgid), markup.invariants(msgstr)
     if source_links != links:
-        problems.append("link targets differ from the source")
+        problems.append(Text("link targets differ from the source"))
     if source_code != code:
-        problems.append("code spans differ from the source")
+        problems.append(Text("code spans differ from the source"))
     return problems
 
 

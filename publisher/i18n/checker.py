@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from publisher.cli_text import Text
 from publisher.config import Config
 from publisher.content import LoadResult
 from publisher.errors import Diagnostic, display_path
@@ -35,10 +36,20 @@ def ui_diagnostics(config: Config) -> list[Diagnostic]:
             Diagnostic(
                 po,
                 0,
-                f"language '{lang}' is enabled but {len(status.missing)} of {status.required} "
-                f"UI strings have no translation: {listed}",
-                f"run `publisher i18n extract` and `publisher i18n update`, translate them in {po}, "
-                f"then `publisher i18n compile`; or remove '{lang}' from [languages] in publisher.toml",
+                Text(
+                    "language '{lang}' is enabled but {missing} of {required} UI strings have no "
+                    "translation: {listed}",
+                    lang=lang,
+                    missing=len(status.missing),
+                    required=status.required,
+                    listed=listed,
+                ),
+                Text(
+                    "run `publisher i18n extract` and `publisher i18n update`, translate them in {po}, then "
+                    "`publisher i18n compile`; or remove '{lang}' from [languages] in publisher.toml",
+                    po=po,
+                    lang=lang,
+                ),
             )
         )
     return out

@@ -26,6 +26,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 
 from publisher import markup
+from publisher.cli_text import Text
 from publisher.config import Config
 from publisher.errors import Diagnostic, display_path
 from publisher.i18n import pofiles
@@ -35,17 +36,22 @@ from publisher.statements import placeholders
 
 
 def content_problems(m: Message, statement: bool = False) -> list[str]:
-    problems = []
+    problems: list[str] = []
     for s in _strings(m):
         if statement and set(placeholders(s)) != set(placeholders(str(m.id))):
+            source = ", ".join("{" + p + "}" for p in placeholders(str(m.id)))
             problems.append(
-                "{placeholders} differ from the source (the source has: "
-                + (", ".join("{" + p + "}" for p in placeholders(str(m.id))) or "none")
-                + ")"
+                Text("{{placeholders}} differ from the source (the source has: {source})", source=source)
+                if source
+                else Text("{{placeholders}} differ from the source (the source has: none)")
             )
         for p in markup_problems(str(m.id), s):
-            source = (markup.link_targets if "link" in p else markup.code_spans)(str(m.id))
-            problems.append(f"{p} (the source has: {', '.join(source) or 'none'})")
+            found = (markup.link_targets if "link" in p else markup.code_spans)(str(m.id))
+            problems.append(
+                Text("{problem} (the source has: {source})", problem=p, source=", ".join(found))
+                if found
+                else Text("{problem} (the source has: none)", problem=p)
+            )
     return problems
 
 
@@ -74,13 +80,17 @@ def validate(
         line = m.lineno or 0
         for p in problems:
             hint = (
-                "copy the link targets, `code` and {placeholders} exactly from the msgid; "
-                "translate only the text around them"
+                Text(
+                    "copy the link targets, `code` and {{placeholders}} exactly from the msgid; "
+                    "translate only the text around them"
+                )
                 if kind != "ui"
-                else "write plain text with the same %(name)s placeholders as the msgid (no tags); "
-                "write %% for a percent sign. Until then the built-in translation is shown"
+                else Text(
+                    "write plain text with the same %(name)s placeholders as the msgid (no tags); "
+                    "write %% for a percent sign. Until then the built-in translation is shown"
+                )
             )
-            out.append(Diagnostic(shown, line, f"{_label(m)}: {p}", hint))
+            out.append(Diagnostic(shown, line, Text("{entry}: {problem}", entry=_label(m), problem=p), hint))
     return catalog, out
 
 

@@ -31,6 +31,7 @@ from jinja2 import TemplateSyntaxError
 from jinja2.ext import babel_extract as jinja_extract
 
 from publisher import __version__, markup
+from publisher.cli_text import Text
 from publisher.config import Config
 from publisher.content import load_site
 from publisher.errors import Diagnostic, display_path
@@ -112,8 +113,8 @@ def ui_template(config: Config | None) -> tuple[Catalog, list[Diagnostic]]:
                     Diagnostic(
                         shown,
                         exc.lineno or 0,
-                        f"template syntax error: {exc.message}",
-                        "fix the template; its strings were not extracted",
+                        Text("template syntax error: {message}", message=exc.message),
+                        Text("fix the template; its strings were not extracted"),
                     )
                 )
                 continue
@@ -122,8 +123,8 @@ def ui_template(config: Config | None) -> tuple[Catalog, list[Diagnostic]]:
                     Diagnostic(
                         shown,
                         exc.lineno or 0,
-                        f"Python syntax error: {exc.msg}",
-                        "fix the file; its strings were not extracted",
+                        Text("Python syntax error: {msg}", msg=exc.msg),
+                        Text("fix the file; its strings were not extracted"),
                     )
                 )
                 continue

@@ -30,6 +30,7 @@ from pathlib import Path
 from babel.messages.catalog import PYTHON_FORMAT, Catalog, Message
 from babel.messages.pofile import PoFileError, read_po, unescape, write_po
 
+from publisher.cli_text import Text
 from publisher.errors import CatalogError, Diagnostic
 from publisher.fsutil import DEFAULT_READ_LIMIT
 
@@ -200,9 +201,11 @@ def read(path: Path, lang: str | None, shown: str, content: bool | None = None) 
             Diagnostic(
                 shown,
                 line,
-                f"not a valid gettext catalog: {problem}",
-                'every entry is msgid "…" then msgstr "…", each string in double quotes '
-                '(write \\" for a quote inside); open the file in Poedit to see the entry',
+                Text("not a valid gettext catalog: {problem}", problem=problem),
+                Text(
+                    'every entry is msgid "…" then msgstr "…", each string in double quotes '
+                    '(write \\" for a quote inside); open the file in Poedit to see the entry'
+                ),
             )
         )
     try:
@@ -213,9 +216,11 @@ def read(path: Path, lang: str | None, shown: str, content: bool | None = None) 
             Diagnostic(
                 shown,
                 exc.lineno + 1,
-                f"not a valid gettext catalog: {text}",
-                'every entry is msgid "…" then msgstr "…", each string in double quotes '
-                '(write \\" for a quote inside); open the file in Poedit to see the entry',
+                Text("not a valid gettext catalog: {problem}", problem=text),
+                Text(
+                    'every entry is msgid "…" then msgstr "…", each string in double quotes '
+                    '(write \\" for a quote inside); open the file in Poedit to see the entry'
+                ),
             )
         ) from exc
     except Exception as exc:  # Babel raises plain errors for broken headers or plural forms
@@ -223,8 +228,8 @@ def read(path: Path, lang: str | None, shown: str, content: bool | None = None) 
             Diagnostic(
                 shown,
                 1,
-                f"not a valid gettext catalog: {exc}",
-                "open the file in Poedit, which shows what is wrong",
+                Text("not a valid gettext catalog: {error}", error=str(exc)),
+                Text("open the file in Poedit, which shows what is wrong"),
             )
         ) from exc
     what = ("content" if content else "ui") if content is not None else kind(path)

@@ -23,6 +23,7 @@ from pathlib import Path
 from babel import Locale
 from babel.messages.catalog import Catalog, Message
 
+from publisher.cli_text import Text
 from publisher.config import Config
 from publisher.content import load_site
 from publisher.errors import Diagnostic, UsageError, display_path
@@ -203,9 +204,13 @@ def _stale(
         Diagnostic(
             shown,
             0,
-            f"out of date: the content changed since it was extracted ({len(now - was)} "
-            f"new text(s), {len(was - now)} gone); its catalogs were not updated",
-            "run `publisher i18n extract`, then `publisher i18n update` again",
+            Text(
+                "out of date: the content changed since it was extracted ({new} new text(s), {gone} gone); "
+                "its catalogs were not updated",
+                new=len(now - was),
+                gone=len(was - now),
+            ),
+            Text("run `publisher i18n extract`, then `publisher i18n update` again"),
         )
     )
     return True
@@ -224,7 +229,12 @@ def plan(
     ui_pot = pofiles.ui_pot_path(locales)
     if not ui_pot.exists():
         problems.append(
-            Diagnostic(display_path(ui_pot, root), 0, "no UI template", "run `publisher i18n extract` first")
+            Diagnostic(
+                display_path(ui_pot, root),
+                0,
+                Text("no UI template"),
+                Text("run `publisher i18n extract` first"),
+            )
         )
     for lang in pofiles.ui_languages(langs):
         template = _read_template(ui_pot, lang, root, problems) if ui_pot.exists() else None
@@ -280,7 +290,11 @@ def languages(config: Config, lang: str | None, package: bool) -> tuple[str, ...
         return tuple(x for x in langs if lang is None or x == lang)
     if lang is not None and lang not in config.languages:
         raise UsageError(
-            f"--lang {lang}: not an enabled language; enabled: "
-            f"{', '.join(config.languages)} (see [languages] in publisher.toml)"
+            Text(
+                "--lang {lang}: not an enabled language; enabled: {languages} (see [languages] in "
+                "publisher.toml)",
+                lang=lang,
+                languages=", ".join(config.languages),
+            )
         )
     return (lang,) if lang else config.languages
