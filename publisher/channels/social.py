@@ -103,7 +103,7 @@ class SocialChannel(Channel, ABC):
     """Base of the Facebook and Mastodon channels (see the module docstring)."""
 
     kind: ClassVar[ChannelKind] = "social"
-    can_edit: ClassVar[bool] = True  # both networks edit a post in place (corrections)
+    can_edit: ClassVar[bool] = True  # Facebook and Mastodon edit a post in place; Bluesky cannot
     can_reply: ClassVar[bool] = True
     type_name: ClassVar[str] = "social"
     OPTIONS: ClassVar[tuple[Option, ...]] = COMMON_OPTIONS
@@ -183,6 +183,7 @@ class SocialChannel(Channel, ABC):
         shortened: bool,
         compact: bool = False,
         retracted_by: Update | None = None,
+        reply: bool = False,
     ) -> str:
         lang = view.lang
         return tidy(
@@ -195,7 +196,8 @@ class SocialChannel(Channel, ABC):
                 body="\n\n".join(blocks),
                 shortened=shortened,
                 fallback=view.is_fallback,
-                compact=compact,
+                compact=compact or reply,
+                reply=reply,
                 url=self.page_url(lang, view.update),
                 what_to_do=self.what_to_do(iv),
                 contacts=self.project.contacts(lang),
@@ -217,8 +219,11 @@ class SocialChannel(Channel, ABC):
                 numbers.extend(unit.tel)
         return numbers
 
-    def compose(self, iv: IncidentView, view: UpdateView, retracted_by: Update | None = None) -> Composed:
-        """The post for one update in one language, fitted to the limit when allowed.
+    def compose(
+        self, iv: IncidentView, view: UpdateView, retracted_by: Update | None = None, reply: bool = False
+    ) -> Composed:
+        """The post for one update in one language, fitted to the limit when allowed. A `reply`
+        goes under the original post (a network that cannot edit): no title, no next update.
 
         What every post keeps is rendered around the body; the body is fitted by
         :func:`publisher.socialtext.fit`, the one fitting rule of every network.
@@ -227,7 +232,7 @@ class SocialChannel(Channel, ABC):
         body = socialtext.units(view.markdown, self.page_url(lang, view.update))
 
         def render(blocks: Sequence[str], shortened: bool, compact: bool) -> str:
-            return self._post_text(iv, view, blocks, shortened, compact, retracted_by)
+            return self._post_text(iv, view, blocks, shortened, compact, retracted_by, reply)
 
         limit = self.limit()
         if str(self.options.get("overflow", "error")) != "lead":
@@ -391,11 +396,12 @@ class SocialChannel(Channel, ABC):
         path = folder / f"{stem}.txt"
         write_atomic(path, (text + "\n").encode())
         shown = os.path.relpath(path, self.project.root)
-        action = (
-            "replace the text of the post made for it with this file"
-            if previous
-            else "post this file by hand"
-        )
+        if previous is None:
+            action = "post this file by hand"
+        elif self.can_edit:
+            action = "replace the text of the post made for it with this file"
+        else:  # Bluesky: a changed post is a reply to the original one
+            action = "post this file as a reply to the post made for it"
         # The url is the file: the job's log line then says where the post waits.
         return Receipt(
             f"{OUTBOX_PREFIX}{shown}", shown, {"outbox": shown, "why": self.why_outbox(), "todo": action}
