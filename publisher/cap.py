@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from publisher import socialtext, urls
+from publisher import drill, socialtext, urls
 from publisher.config import CAP_CATEGORIES, Config
 from publisher.corrections import body_hash
 from publisher.fsutil import write_if_changed
@@ -214,7 +214,7 @@ class AlertWriter:
         _el(root, "scope", "Public")
         note = msg.note
         if self.drill:
-            note = ("EXERCICE — EXERCISE. " + note).strip()
+            note = (f"{drill.BANNER}. {note}").strip()
         if note:
             _el(root, "note", note)
         if msg.references:
@@ -238,7 +238,7 @@ class AlertWriter:
             label = self.label(lang, u.status)
             headline = f"{label} — {iv.title}"
             if self.drill:
-                headline = f"[EXERCICE] {headline}"
+                headline = drill.POST_PREFIX + headline
             _el(info, "headline", headline)
             page = self.url(urls.update(lang, u.incident_id, u.stem))
             _el(info, "description", socialtext.to_text(view.markdown, page))
@@ -275,7 +275,7 @@ class AlertWriter:
         title, title_lang = config.site_title_for(lang)
         feed = ET.Element("feed", {"xmlns": ATOM_NS, "{http://www.w3.org/XML/1998/namespace}lang": lang})
         _el(feed, "id", self.url(INDEX))
-        feed_title = "CAP — " + title + (" — EXERCICE — EXERCISE" if self.drill else "")
+        feed_title = (drill.POST_PREFIX if self.drill else "") + "CAP — " + title
         _el(feed, "title", feed_title)
         _el(feed, "link", rel="self", type="application/atom+xml", href=self.url(INDEX))
         _el(feed, "link", rel="alternate", type="text/html", href=self.url(urls.home(lang)))
@@ -290,7 +290,7 @@ class AlertWriter:
             href = self.url(message_path(msg.identifier))
             _el(entry, "id", href)
             label = self.label(lang, msg.update.status)
-            prefix = "[EXERCICE] " if self.drill else ""
+            prefix = drill.POST_PREFIX if self.drill else ""
             _el(entry, "title", f"{prefix}{label} — {iv.title}")
             _el(entry, "updated", iso_utc(msg.sent))
             _el(entry, "published", iso_utc(msg.sent))

@@ -103,6 +103,14 @@ SCHEMA: dict[str, dict[str, Option]] = {
     "print": by_name(
         Option("phones", list, [], "extra numbers printed on the A4 notice"),
     ),
+    # Drill mode (`publisher drill …`, publisher/drill.py): a rehearsal with its own site,
+    # state and ledger; social channels on the accounts named in [drill.channels.<name>].
+    "drill": by_name(
+        Option("output", str, "drill/public", "where a drill builds its site (never the live one)"),
+        Option("state", str, "drill/.publisher", "a drill's own ledger, lock and caches"),
+        Option("outbox", str, "drill/outbox", "where a drill's posts wait when no drill account is named"),
+        Option("base_url", str, "", "address of the drill's site in posts and feeds ('' = [site] base_url)"),
+    ),
     # The CAP 1.2 alert feed (publisher/cap.py, docs/cap.md), written by every build.
     "cap": by_name(
         Option("sender", str, "", "CAP sender, globally unique (default: the status site's host name)"),
@@ -393,8 +401,13 @@ def line_of(text: str, section: str, key: str | None = None) -> int:
     return start + 1 if start else 1
 
 
-def load_config(root: Path, path: Path | None = None) -> Config:
-    """Read and validate the project's config; defaults when the file is absent."""
+def load_config(root: Path, path: Path | None = None, drill: bool = False) -> Config:
+    """Read and validate the project's config; defaults when the file is absent.
+
+    `drill`: the config of a rehearsal (publisher/drill.py): its own site, state, ledger and
+    accounts, every artifact marked."""
+    from publisher import drill as drills
+
     root = root.resolve()
     path = path or root / CONFIG_NAME
     shown = display_path(path, root)
@@ -418,6 +431,7 @@ def load_config(root: Path, path: Path | None = None) -> Config:
             ) from exc
     problems: list[Diagnostic] = []
     raw: dict[str, dict[str, Any]] = {}
+    drill_tables = drills.tables(data)
     sections = tuple(SCHEMA) + ("channels", "services")
     for section in data:
         if section not in sections:
@@ -502,9 +516,11 @@ def load_config(root: Path, path: Path | None = None) -> Config:
     services = _services(data.get("services", {}), languages, text, shown, problems)
     if not problems:
         _check_targets(root, raw, channels, text, shown, problems)
+    config = Config(root=root, path=path, raw=raw, channels=channels, services=services)
+    problems.extend(drills.validate(config, drill_tables, text, shown))
     if problems:
         raise ConfigError(problems)
-    return Config(root=root, path=path, raw=raw, channels=channels, services=services)
+    return drills.rehearsal(config, drill_tables, text) if drill else config
 
 
 def _read_text(path: Path, root: Path, shown: str) -> str:

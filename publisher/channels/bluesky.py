@@ -102,6 +102,7 @@ class BlueskyChannel(SocialChannel):
         **{k: v for k, v in COMMON_OPTIONS.items() if k != "token_env"},
     }
     url_length: ClassVar[int | None] = None  # Bluesky counts a URL as written
+    ACCOUNT_OPTIONS: ClassVar[tuple[str, ...]] = ("password_env", "handle", "service")
 
     @classmethod
     def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str, str]]:

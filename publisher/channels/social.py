@@ -32,7 +32,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from publisher import socialtext, urls
+from publisher import drill, socialtext, urls
 from publisher.channels.base import (
     Channel,
     ChannelKind,
@@ -124,6 +124,15 @@ class SocialChannel(Channel, ABC):
     def raise_if_blocked(self) -> None:
         self._stop.raise_if_stopped()
 
+    # Options naming the account and its credentials: a drill removes them (so the posts go
+    # to the outbox) unless [drill.channels.<name>] names a drill account.
+    ACCOUNT_OPTIONS: ClassVar[tuple[str, ...]] = ("token_env",)
+
+    @classmethod
+    def without_account(cls, options: Mapping[str, Any], outbox: str) -> dict[str, Any]:
+        kept = {k: v for k, v in options.items() if k not in cls.ACCOUNT_OPTIONS}
+        return {**kept, "outbox": outbox}
+
     # -- options -----------------------------------------------------------------------------
     @classmethod
     def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str, str]]:
@@ -186,7 +195,9 @@ class SocialChannel(Channel, ABC):
         reply: bool = False,
     ) -> str:
         lang = view.lang
-        return tidy(
+        # A rehearsal says so first, in every post (inside what fitting measures).
+        prefix = drill.POST_PREFIX if self.project.drill else ""
+        return prefix + tidy(
             self.renderer().render(
                 "social/post.txt",
                 lang,

@@ -14,7 +14,13 @@ from publisher.timeutil import LocalTimeError, parse_local, utc_now
 
 
 def project(args: argparse.Namespace) -> Config:
-    return load_config(args.project)
+    drill = bool(getattr(args, "drill", False))
+    config = load_config(args.project, drill=drill)
+    if drill:
+        from publisher.drill import summary
+
+        print(f"publisher: {summary(config)}", file=sys.stderr)
+    return config
 
 
 def load(config: Config, use_cache: bool = False, catalogs: bool = False) -> LoadResult:
