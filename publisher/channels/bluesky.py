@@ -45,6 +45,7 @@ from publisher.channels.social import (
     normalized,
 )
 from publisher.errors import Diagnostic
+from publisher.options import Option, env_name, http_url
 
 MAX_GRAPHEMES = 300  # app.bsky.feed.post: text maxGraphemes
 MAX_BYTES = 3000  # and maxLength, in UTF-8 bytes
@@ -93,71 +94,56 @@ class BlueskyChannel(SocialChannel):
     type_name: ClassVar[str] = "bluesky"
     can_edit: ClassVar[bool] = False  # a changed post is a reply to the original
     can_reply: ClassVar[bool] = True
-    OPTIONS: ClassVar[dict[str, tuple[tuple[type, ...], Any, str]]] = {
-        "handle": ((str,), "", "the account's handle, e.g. chu-exemple.bsky.social"),
-        "service": ((str,), DEFAULT_SERVICE, "address of the account's PDS"),
-        "password_env": ((str,), "", "environment variable holding an app password; unset = outbox"),
-        "overflow": ((str,), "lead", "lead (first paragraphs + link) or error, for long text"),
-        "max_graphemes": ((int,), MAX_GRAPHEMES, "longest post, at most 300"),
-        **{k: v for k, v in COMMON_OPTIONS.items() if k != "token_env"},
-    }
+    OPTIONS: ClassVar[tuple[Option, ...]] = (
+        Option(
+            "handle",
+            str,
+            "",
+            "the account's handle, without @",
+            check=lambda v: (
+                None if not v or HANDLE.fullmatch(v) else "is not a Bluesky handle (write it without @)"
+            ),
+            example="chu-exemple.bsky.social",
+        ),
+        Option("service", str, DEFAULT_SERVICE, "address of the account's PDS", check=http_url),
+        Option(
+            "password_env",
+            str,
+            "",
+            "environment variable holding an app password; unset = outbox",
+            check=env_name,
+            example="BLUESKY_APP_PASSWORD",
+        ),
+        Option(
+            "overflow",
+            str,
+            "lead",
+            'too long a text: "lead" posts the first paragraphs and links the rest; "error" refuses',
+            choices=("lead", "error"),
+        ),
+        Option(
+            "max_graphemes",
+            int,
+            MAX_GRAPHEMES,
+            "longest post, at most 300",
+            check=lambda v: (
+                None if 1 <= v <= MAX_GRAPHEMES else f"is {v}, but Bluesky accepts at most 300 per post"
+            ),
+        ),
+        *(o for o in COMMON_OPTIONS if o.name != "token_env"),
+    )
     url_length: ClassVar[int | None] = None  # Bluesky counts a URL as written
     ACCOUNT_OPTIONS: ClassVar[tuple[str, ...]] = ("password_env", "handle", "service")
 
     @classmethod
     def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str, str]]:
         problems = super().validate_options(options)
-        env = options.get("password_env", "")
-        if isinstance(env, str) and env and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", env):
-            problems.append(
-                (
-                    "password_env",
-                    "password_env must name an environment variable, not hold the password itself",
-                    'e.g. password_env = "BLUESKY_APP_PASSWORD", then export that variable',
-                )
-            )
-        handle = options.get("handle", "")
-        if env and not handle:
+        if options.get("password_env") and not options.get("handle"):
             problems.append(
                 (
                     "handle",
                     "handle is required to post with a password",
                     'add handle = "<account>.bsky.social" (or your own domain handle)',
-                )
-            )
-        elif (
-            isinstance(handle, str)
-            and handle
-            and not re.fullmatch(r"(did:[a-z]+:\S+|[A-Za-z0-9.-]+\.[A-Za-z]+)", handle)
-        ):
-            problems.append(
-                (
-                    "handle",
-                    f"handle '{handle}' is not a Bluesky handle",
-                    'write it without "@", e.g. handle = "chu-exemple.bsky.social"',
-                )
-            )
-        service = options.get("service", DEFAULT_SERVICE)
-        if isinstance(service, str) and not re.match(r"^https?://", service):
-            problems.append(
-                ("service", "service must start with https://", f'e.g. service = "{DEFAULT_SERVICE}"')
-            )
-        most = options.get("max_graphemes", MAX_GRAPHEMES)
-        if isinstance(most, int) and not 1 <= most <= MAX_GRAPHEMES:
-            problems.append(
-                (
-                    "max_graphemes",
-                    f"max_graphemes = {most}, but Bluesky accepts at most {MAX_GRAPHEMES} per post",
-                    f"set max_graphemes = {MAX_GRAPHEMES} (or less)",
-                )
-            )
-        if options.get("overflow", "lead") not in ("lead", "error"):
-            problems.append(
-                (
-                    "overflow",
-                    f"unknown overflow '{options.get('overflow')}'",
-                    'use overflow = "lead" (first paragraphs and a link to the full '
-                    'statement) or overflow = "error"',
                 )
             )
         return problems
