@@ -131,7 +131,10 @@ def test_a_drill_without_drill_accounts_posts_nowhere(example: Path, fb: Faceboo
     [
         ('[drill]\noutput = "public"\n', "[drill] output must differ from the live site"),
         ('[drill.channels.twitter]\ntoken_env = "X"\n', "[drill.channels.twitter] names no channel"),
-        ('[drill.channels.facebook]\npage_id = "abc"\n', "page_id 'abc' is not a numeric Page id"),
+        (
+            '[drill.channels.facebook]\npage_id = "abc"\n',
+            "[drill.channels.facebook] page_id is not a numeric Page id",
+        ),
     ],
 )
 def test_bad_drill_sections_are_refused(example: Path, cli, section: str, message: str) -> None:  # type: ignore[no-untyped-def]
