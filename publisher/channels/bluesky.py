@@ -30,6 +30,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -400,7 +401,7 @@ class BlueskyChannel(SocialChannel):
         lang = delivery.lang
         found = self.find(text, lang)  # posted before a crash, or by a run whose ledger was lost
         if found is not None:
-            return found
+            return replace(found, adopted=True)
         reply_to = None
         root: Any = None
         if previous is not None:
