@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from publisher import drill as drills
 from publisher import lintwords
 from publisher.channels import channel_type
 from publisher.errors import (
@@ -257,6 +258,11 @@ class Config:
         text, text_lang = self.localized("contacts", "hours", lang)
         return str(text), text_lang
 
+    # [drill.channels.<name>] as written, and the line of each table ("" = [drill]), for
+    # publisher.rehearsal, which builds the drill's config from them.
+    drill_channels: Mapping[str, Any] = field(default_factory=dict)
+    drill_lines: Mapping[str, int] = field(default_factory=dict)
+
     def get(self, section: str, key: str) -> Any:
         """Untyped, for project templates written against it; code uses the accessors below."""
         return self.raw[section][key]
@@ -401,13 +407,10 @@ def line_of(text: str, section: str, key: str | None = None) -> int:
     return start + 1 if start else 1
 
 
-def load_config(root: Path, path: Path | None = None, drill: bool = False) -> Config:
+def load_config(root: Path, path: Path | None = None) -> Config:
     """Read and validate the project's config; defaults when the file is absent.
 
-    `drill`: the config of a rehearsal (publisher/drill.py): its own site, state, ledger and
-    accounts, every artifact marked."""
-    from publisher import drill as drills
-
+    A drill's config is made from this one by :func:`publisher.rehearsal.rehearsal`."""
     root = root.resolve()
     path = path or root / CONFIG_NAME
     shown = display_path(path, root)
@@ -517,10 +520,73 @@ def load_config(root: Path, path: Path | None = None, drill: bool = False) -> Co
     if not problems:
         _check_targets(root, raw, channels, text, shown, problems)
     config = Config(root=root, path=path, raw=raw, channels=channels, services=services)
-    problems.extend(drills.validate(config, drill_tables, text, shown))
+    problems.extend(_check_drill(config, drill_tables, text, shown))
     if problems:
         raise ConfigError(problems)
-    return drills.rehearsal(config, drill_tables, text) if drill else config
+    lines = {name: line_of(text, f"drill.channels.{name}") for name in drill_tables}
+    return replace(config, drill_channels=drill_tables, drill_lines={"": line_of(text, "drill"), **lines})
+
+
+def _check_drill(config: Config, given: Any, text: str, shown: str) -> list[Diagnostic]:
+    """[drill] and its [drill.channels.*] tables (checked on every load: a broken drill
+    table is found by `publisher check`, not on the day of the exercise)."""
+    problems: list[Diagnostic] = []
+    live = {"output": config.dir("output"), "state": config.dir("state")}
+    for key in ("output", "state"):
+        mine = (config.root / str(config.get("drill", key))).resolve()
+        for name, other in live.items():
+            if mine == other or other in mine.parents or mine in other.parents:
+                where = (
+                    "the live site ([paths] output)" if name == "output" else "the live state ([paths] state)"
+                )
+                problems.append(
+                    Diagnostic(
+                        shown,
+                        line_of(text, "drill", key),
+                        f"[drill] {key} must differ from {where}: a drill never writes there",
+                        f'e.g. {key} = "drill/{"public" if key == "output" else ".publisher"}"',
+                    )
+                )
+    if not isinstance(given, dict):
+        problems.append(
+            Diagnostic(
+                shown,
+                line_of(text, "drill"),
+                "[drill] channels must hold tables like [drill.channels.bluesky]",
+                "",
+            )
+        )
+        return problems
+    for name, options in given.items():
+        line = line_of(text, f"drill.channels.{name}")
+        live_channel = config.channel(name)
+        if live_channel is None:
+            problems.append(
+                Diagnostic(
+                    shown,
+                    line,
+                    f"[drill.channels.{name}] names no channel: a drill rehearses the channels of [channels]",
+                    f"name one of: {', '.join(c.name for c in config.channels) or '(none configured)'}",
+                )
+            )
+            continue
+        if not isinstance(options, dict):
+            problems.append(Diagnostic(shown, line, f"drill.channels.{name} must be a table", ""))
+            continue
+        try:
+            cls = channel_type(live_channel.type)
+        except Exception:
+            continue  # already reported for [channels.<name>]
+        for key, message, hint in cls.validate_options(options):
+            problems.append(
+                Diagnostic(
+                    shown,
+                    line_of(text, f"drill.channels.{name}", key),
+                    f"[drill.channels.{name}] {message}",
+                    hint,
+                )
+            )
+    return problems
 
 
 def _read_text(path: Path, root: Path, shown: str) -> str:

@@ -9,16 +9,17 @@ from pathlib import Path
 
 from publisher.config import Config, load_config
 from publisher.content import LoadResult, load_site
+from publisher.drill import summary
 from publisher.errors import Diagnostic, PublisherError
+from publisher.rehearsal import rehearsal
 from publisher.timeutil import LocalTimeError, parse_local, utc_now
 
 
 def project(args: argparse.Namespace) -> Config:
     drill = bool(getattr(args, "drill", False))
-    config = load_config(args.project, drill=drill)
+    config = load_config(args.project)
     if drill:
-        from publisher.drill import summary
-
+        config = rehearsal(config)
         print(f"publisher: {summary(config)}", file=sys.stderr)
     return config
 
