@@ -60,32 +60,59 @@ def retract(project: Path) -> None:
     )
 
 
-def test_one_post_per_update_and_language_with_langs_and_byte_facets(
+PHONES = ("15", "02 32 88 89 90")  # the example's [contacts]: every thread carries them whole
+
+
+def test_each_update_is_a_thread_with_langs_byte_facets_and_every_essential_whole(
     project: Path, bsky: BlueskyEmulator
 ) -> None:
     driver = Driver()
     driver.run(channel(project, "bluesky"), context(project))
     assert driver.errors == []
     posts = created(bsky)
-    assert [p["langs"] for p in posts] == [["fr"], ["en"]] * 6  # never the SDK's default ["en"]
-    for p in posts:
-        text = p["text"]
-        assert socialtext.graphemes(text) <= 300 and "reply" not in p
+    # what to do and whom to call do not fit in 300 graphemes with the statement: each update
+    # and language is a first post and one reply under it
+    assert [p["langs"] for p in posts] == [["fr"], ["fr"], ["en"], ["en"]] * 6  # never ["en"] only
+    firsts, replies = posts[0::2], posts[1::2]
+    for first, reply in zip(firsts, replies, strict=True):
+        text = first["text"]
+        assert socialtext.graphemes(text) <= 300 and "reply" not in first
         data = text.encode()
-        (facet,) = p["facets"]
+        (facet,) = first["facets"]
         start, end = facet["index"]["byteStart"], facet["index"]["byteEnd"]
-        shown = data[start:end].decode()  # the link as Bluesky's app shows it: no scheme
-        assert shown.startswith("status.chu-rouen.example/") and shown.endswith(".html")
-        assert facet["features"] == [{"$type": "app.bsky.richtext.facet#link", "uri": f"https://{shown}"}]
+        shown = data[start:end].decode()  # the link as Bluesky's app shows it: host, path cut
+        lang = first["langs"][0]
+        assert shown == f"status.chu-rouen.example/{lang}/incidents…"
+        (uri,) = [f["uri"] for f in facet["features"]]  # the facet carries the whole address
+        assert uri.startswith(f"https://status.chu-rouen.example/{lang}/incidents/{INCIDENT}/")
+        assert uri.endswith(".html")
         assert text.rstrip().endswith(shown)
         # bytes, not characters: accents and "·" before the link shift the offset
         assert start == len(text[: text.index(shown)].encode()) > text.index(shown)
-    # The first statement keeps its leading paragraph and links the full text.
-    assert posts[0]["text"] == (
+        # the reply sits under the first post and carries the rest of the essentials, whole
+        assert socialtext.graphemes(reply["text"]) <= 300 and not reply.get("facets")
+        assert reply["reply"]["root"] == reply["reply"]["parent"]
+        thread = text + "\n" + reply["text"]
+        for number in PHONES:
+            assert f": {number}" in reply["text"]
+        what_to_do = "• Venez à vos rendez-vous" if lang == "fr" else "• Come to your appointment"
+        assert thread.count(what_to_do) == 1
+    (first_uri,) = {r["reply"]["root"]["uri"] for r in replies[:1]}
+    assert first_uri == driver.receipts[f"post:{FIRST}:fr"].remote_id
+    assert driver.receipts[f"post:{FIRST}:fr:2"].extra["reply_to"] == first_uri
+    # The first statement: status, title, its leading paragraph, the link to the full text;
+    # what to do and whom to call in the reply.
+    assert firsts[0]["text"] == (
         "Analyse en cours · Cyberattaque contre le système informatique du CHU de Rouen\n\n"
         "Ce vendredi 15 novembre, vers 19 h, le CHU de Rouen a été la cible d’une attaque "
         "informatique de grande ampleur.\n\n"
-        f"Communiqué complet : status.chu-rouen.example/fr/incidents/{FIRST}.html"
+        "Communiqué complet : status.chu-rouen.example/fr/incidents…"
+    )
+    assert replies[0]["text"] == (
+        "Que faire :\n"
+        "• Urgences ouvertes ; si ce n’est pas urgent, voyez votre médecin traitant.\n"
+        "• Venez à vos rendez-vous, sauf avis contraire du service.\n\n"
+        "Urgence vitale : 15 · Standard : 02 32 88 89 90 · Courriel : crise.chu-rouen@example.org"
     )
     # one login for the whole pass, the session kept for the next runs (mode 600)
     assert len(bsky.requests_for("session.create")) == 1
@@ -127,6 +154,7 @@ def test_a_correction_is_a_reply_to_the_original_post(project: Path, bsky: Blues
     originals = {k: r for k, r in driver.receipts.items()}
     edit_update(project, "20191115T2130", "vers 19 h", "vers 18 h 45", front="correction: Heure corrigée.")
     sent = driver.run(channel(project, "bluesky"), context(project))
+    # (what to do and whom to call are unchanged: their reply is not posted again)
     assert [d.key for d in sent] == [f"post:{FIRST}:fr", f"post:{FIRST}:en"]
     fr_reply, en_reply = created(bsky)[-2:]
     first = originals[f"post:{FIRST}:fr"]
@@ -138,18 +166,37 @@ def test_a_correction_is_a_reply_to_the_original_post(project: Path, bsky: Blues
         "Analyse en cours\n\nCorrection : Heure corrigée.\n\n"
         "Ce vendredi 15 novembre, vers 18 h 45, le CHU de Rouen a été la cible d’une attaque "
         "informatique de grande ampleur.\n\n"
-        f"Communiqué complet : status.chu-rouen.example/fr/incidents/{FIRST}.html"
+        "Communiqué complet : status.chu-rouen.example/fr/incidents…"
     )
     assert fr_reply["langs"] == ["fr"]
     assert en_reply["reply"]["root"]["uri"] == originals[f"post:{FIRST}:en"].remote_id
-    # nothing deleted: the original post is still there, and the receipt links the reply to it
-    assert len(bsky.posts) == 14
+    # nothing deleted: the original posts are still there, and the receipt links the reply to it
+    assert len(bsky.posts) == 24 + 2
     receipt = driver.receipts[f"post:{FIRST}:fr"]
     assert receipt.extra["reply_to"] == first.remote_id and receipt.remote_id != first.remote_id
     # a second correction still replies to the original post, not to the first reply
     edit_update(project, "20191115T2130", "Heure corrigée.", "Heure corrigée, deux fois.")
     driver.run(channel(project, "bluesky"), context(project))
-    assert created(bsky)[-2]["reply"]["root"]["uri"] == first.remote_id
+    newest_fr = [r for r in created(bsky) if r["langs"] == ["fr"]][-1]
+    assert "deux fois" in newest_fr["text"] and newest_fr["reply"]["root"]["uri"] == first.remote_id
+
+
+def test_a_changed_contact_is_a_new_reply_under_each_first_post(project: Path, bsky: BlueskyEmulator) -> None:
+    driver = Driver()
+    driver.run(channel(project, "bluesky"), context(project))
+    before = dict(driver.receipts)
+    toml = project / "publisher.toml"
+    toml.write_text(toml.read_text().replace("crise.chu-rouen@example.org", "cellule-crise@example.org"))
+    sent = driver.run(channel(project, "bluesky"), context(project))
+    assert sorted(d.key for d in sent) == sorted(k for k in before if k.endswith(":2"))
+    for d in sent:
+        (record,) = [
+            p.record for p in bsky.posts.values() if bsky.uri(p.rkey) == driver.receipts[d.key].remote_id
+        ]
+        first = before[d.key.removesuffix(":2")]
+        assert record["reply"]["root"]["uri"] == record["reply"]["parent"]["uri"] == first.remote_id
+        assert ": cellule-crise@example.org" in record["text"]
+    assert len(bsky.posts) == 24 + 12  # the replies with the old address stay: nothing deleted
 
 
 def test_a_withdrawal_is_a_reply_linking_the_new_statement(project: Path, bsky: BlueskyEmulator) -> None:
@@ -158,13 +205,18 @@ def test_a_withdrawal_is_a_reply_linking_the_new_statement(project: Path, bsky: 
     retract(project)
     sent = driver.run(channel(project, "bluesky"), context(project))
     withdrawn = f"{INCIDENT}/20191116T1130"
+    # (the new statement is a thread of its own)
     assert sorted(d.key for d in sent) == sorted(
-        [f"post:{withdrawn}:fr", f"post:{withdrawn}:en", f"post:{INCIDENT}/20191116T1400:fr"]
+        [
+            f"post:{withdrawn}:fr",
+            f"post:{withdrawn}:en",
+            f"post:{INCIDENT}/20191116T1400:fr",
+            f"post:{INCIDENT}/20191116T1400:fr:2",
+        ]
     )
-    reply = next(r for r in created(bsky) if "reply" in r and r["langs"] == ["fr"])
-    assert reply["text"].startswith("RETIRÉ")
+    reply = next(r for r in created(bsky) if "reply" in r and r["text"].startswith("RETIRÉ"))
     new_url = f"https://status.chu-rouen.example/fr/incidents/{INCIDENT}/20191116T1400.html"
-    assert reply["text"].endswith(new_url.removeprefix("https://"))
+    assert reply["text"].endswith("status.chu-rouen.example/fr/incidents…")
     assert any(f["features"][0]["uri"] == new_url for f in reply["facets"])
     assert reply["reply"]["root"]["uri"] == driver.receipts[f"post:{withdrawn}:fr"].extra["reply_to"]
 
@@ -210,13 +262,13 @@ def test_rate_limit_on_login_is_retried_after_ratelimit_reset(project: Path, bsk
     )
     driver = Driver()
     driver.run(channel(project, "bluesky"), context(project))
-    assert len(driver.errors) == 12 and all(e.transient for e in driver.errors)
+    assert len(driver.errors) == 24 and all(e.transient for e in driver.errors)  # 12 threads of 2
     assert 200 < (driver.errors[0].retry_after or 0) <= 240
     assert "429" in str(driver.errors[0]) and "30 per 5 minutes" in str(driver.errors[0])
     assert len(bsky.requests_for("session.create")) == 1  # the pass stopped asking
     driver.errors.clear()
     driver.run(channel(project, "bluesky"), context(project))
-    assert driver.errors == [] and len(bsky.posts) == 12
+    assert driver.errors == [] and len(bsky.posts) == 24
 
 
 def test_the_emulators_own_login_limit(bsky: BlueskyEmulator) -> None:
@@ -269,6 +321,48 @@ def test_dropped_connection_after_commit_is_adopted_not_reposted(
     assert len(bsky.posts) == 1
 
 
+def test_a_crash_between_the_parts_of_a_thread_posts_only_the_missing_reply(
+    project: Path, bsky: BlueskyEmulator
+) -> None:
+    planned = channel(project, "bluesky").plan(context(project))
+    first, second = (d for d in planned if d.key.startswith(f"post:{FIRST}:fr"))
+    assert (first.key, second.key) == (f"post:{FIRST}:fr", f"post:{FIRST}:fr:2")
+    made = channel(project, "bluesky").send(first, None, idempotency_key(first))
+    # the process dies here; the next one knows nothing of the first post but its ledger row
+    # (and a lost ledger not even that): the first post is found in the author feed
+    again = channel(project, "bluesky")
+    assert again.reconcile(second, idempotency_key(second)) is None  # the reply never left
+    bsky.inject("record.create", Drop(commit=True))  # and this time the answer is lost
+    with pytest.raises(DeliveryError) as exc:
+        again.send(second, None, idempotency_key(second))
+    assert exc.value.transient
+    (reply,) = [p for p in bsky.posts.values() if "reply" in p.record]
+    assert reply.record["reply"]["root"]["uri"] == made.remote_id
+    found = channel(project, "bluesky").reconcile(second, idempotency_key(second))
+    assert found is not None and found.remote_id == bsky.uri(reply.rkey)
+    assert found.extra["reply_to"] == made.remote_id
+    assert len(bsky.posts) == 2
+    # Every update's French reply has the same text: a lost ledger adopts each reply under
+    # its own first post, never another thread's, and posts nothing twice.
+    Driver().run(channel(project, "bluesky"), context(project))
+    assert len(bsky.posts) == 24
+    lost = Driver()
+    lost.run(channel(project, "bluesky"), context(project))
+    assert lost.errors == [] and len(bsky.posts) == 24
+    assert all(r.adopted for r in lost.receipts.values())
+    for key, receipt in lost.receipts.items():
+        if key.endswith(":2"):
+            assert receipt.extra["reply_to"] == lost.receipts[key.removesuffix(":2")].remote_id
+
+
+def test_a_reply_waits_for_the_first_post_of_its_thread(project: Path, bsky: BlueskyEmulator) -> None:
+    planned = channel(project, "bluesky").plan(context(project))
+    second = next(d for d in planned if d.key == f"post:{FIRST}:fr:2")
+    with pytest.raises(DeliveryError, match="waits for it") as exc:
+        channel(project, "bluesky").send(second, None, idempotency_key(second))
+    assert exc.value.transient and bsky.posts == {}  # never a reply without its first post
+
+
 def test_sigkill_after_the_post_then_rerun_posts_once(project: Path, bsky: BlueskyEmulator) -> None:
     env = {"TEST_BS_PASSWORD": BS_PASSWORD, "PUBLISHER_TEST_CRASH_AT": "after_send:bluesky"}
     r = run_publisher(project, "publish", "--now", AFTER_ALL, env=env)
@@ -276,9 +370,16 @@ def test_sigkill_after_the_post_then_rerun_posts_once(project: Path, bsky: Blues
     assert len(bsky.posts) == 1
     r = run_publisher(project, "publish", "--now", AFTER_ALL, env={"TEST_BS_PASSWORD": BS_PASSWORD})
     assert r.returncode == 0, r.stderr
-    assert len(bsky.posts) == 12 and len(set(bsky.texts())) == 12
+    # 12 threads of two: each first post once, each reply once under its own first post
+    assert len(bsky.posts) == 24
+    firsts = [p for p in bsky.posts.values() if "reply" not in p.record]
+    assert len({p.record["text"] + str(p.record["facets"]) for p in firsts}) == 12
+    under = [
+        (p.record["text"], p.record["reply"]["root"]["uri"]) for p in bsky.posts.values() if p not in firsts
+    ]
+    assert len(set(under)) == 12 and {uri for _t, uri in under} == {bsky.uri(p.rkey) for p in firsts}
     done = [row for row in rows(project) if row["channel"] == "bluesky"]
-    assert len(done) == 12 and all(row["remote_id"].startswith("at://") for row in done)
+    assert len(done) == 24 and all(row["remote_id"].startswith("at://") for row in done)
     assert BS_PASSWORD not in r.stdout + r.stderr
     assert all(BS_PASSWORD not in json.dumps(row) for row in rows(project))
 
@@ -289,7 +390,10 @@ def test_without_a_password_posts_wait_in_the_outbox(example: Path, cli, monkeyp
     assert cli("-C", example, "publish", "--now", AFTER_ALL).code == 0
     folder = example / "outbox/bluesky"
     files = sorted(p.name for p in folder.iterdir())
-    assert len(files) == 12 and f"{FIRST.replace('/', '_')}.fr.txt" in files
+    stem = FIRST.replace("/", "_")
+    assert len(files) == 24 and {f"{stem}.fr.txt", f"{stem}.fr.part2.txt"} <= set(files)
+    reply = (folder / f"{stem}.fr.part2.txt").read_text()
+    assert "Standard : 02 32 88 89 90" in reply and "Que faire" in reply
     edit_update(example, "20191115T2130", "vers 19 h", "vers 18 h 45", front="correction: Heure corrigée.")
     r = cli("-C", example, "publish", "--now", AFTER_ALL)
     assert r.code == 0
@@ -309,3 +413,34 @@ def test_check_reports_posts_over_300_graphemes_and_bad_options(example: Path, c
     (example / "publisher.toml").write_text(text)
     r = cli("-C", example, "check", "--now", AFTER_ALL)
     assert r.code == 2 and "Bluesky accepts at most 300 per post" in r.err
+
+
+def test_check_says_how_many_posts_each_thread_has_and_names_a_line_too_long_for_any(
+    example: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    configure(example, bluesky=bsky_options("http://127.0.0.1:9"))
+    r = cli("-C", example, "check", "--now", AFTER_ALL)
+    assert r.code == 0, r.err
+    assert (
+        f"20191115T2130.md:13: note: bluesky: update {FIRST} (fr) will be a thread of 2 posts: "
+        "whom to call ([contacts]) and what to do in the replies under the first" in r.err
+    )
+    assert r.err.count("will be a thread of 2 posts") == 12
+    # One what-to-do line longer than a post: no thread can carry it whole, so check fails
+    # and names it, instead of cutting it.
+    incident = example / f"content/incidents/{INCIDENT}/incident.md"
+    long_line = "Venez à vos rendez-vous, sauf avis contraire du service" + ", et cetera" * 25 + "."
+    incident.write_text(
+        incident.read_text().replace("Venez à vos rendez-vous, sauf avis contraire du service.", long_line)
+    )
+    r = cli("-C", example, "check", "--now", AFTER_ALL)
+    assert r.code == 2
+    assert (
+        f"bluesky: reply 3 of the thread for update {FIRST} (fr) is 345 characters, over the limit of 300"
+        in r.err
+    )
+    assert (
+        f"shorten a what_to_do: line (content/incidents/{INCIDENT}/incident.md:9, 331 characters) by at "
+        "least 45: a thread never cuts a line, and this one alone is longer than a post" in r.err
+    )
+    assert "the post for update" not in r.err  # the first posts fit: the line moved to a reply

@@ -86,7 +86,7 @@ def test_a_drill_of_the_example_touches_nothing_live_and_marks_everything(
         assert tree(example / "public") == before_site
         assert (example / ".publisher/ledger.db").read_bytes() == before_ledger
         assert (len(fb.requests), len(masto.requests), len(bsky.requests)) == seen
-        assert bsky.posts and len(bsky.posts) == 4  # the two live updates only
+        assert bsky.posts and len(bsky.posts) == 8  # the two live updates only (threads of 2)
 
     # a complete site, marked on every page and print notice
     out = example / "drill/public"
@@ -100,8 +100,8 @@ def test_a_drill_of_the_example_touches_nothing_live_and_marks_everything(
         assert BANNER in page.read_text(), page
     assert "EXERCICE — EXERCISE" in (out / "banner/fr.html").read_text()  # an HTML comment: nothing active
     # the named drill account got every post, each starting with [EXERCICE]
-    texts = drill_bsky.texts()
-    assert len(texts) == 12 and all(t.startswith("[EXERCICE] ") for t in texts)
+    texts = drill_bsky.texts()  # 12 threads: each first post and its reply
+    assert len(texts) == 24 and all(t.startswith("[EXERCICE] ") for t in texts)
     # accounts not named in [drill] were replaced by the drill's outbox
     for name in ("facebook", "mastodon"):
         files = sorted((example / "drill/outbox" / name).glob("*.txt"))
