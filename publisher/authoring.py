@@ -110,6 +110,7 @@ class Created:
     paths: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     incident_id: str = ""
+    fast_path: bool = False
     published_at: datetime | None = None  # an update's time, echoed in full to its author
     next_update: datetime | None = None  # and its promise
 
@@ -117,7 +118,10 @@ class Created:
 def _catalog(path: Path, lang: str, incident_id: str, config: Config) -> Catalog:
     if path.exists():
         with open(path, "rb") as f:
-            return read_po(f, locale=lang)
+            catalog = read_po(f, locale=lang)
+        for m in catalog:  # Babel reads `#|` as a comment; _write_catalog keeps the real ones
+            m.user_comments = [c for c in m.user_comments if not c.startswith("|")]
+        return catalog
     organisation = config.organisation or config.site_title
     return Catalog(
         locale=lang,
@@ -155,11 +159,16 @@ def _add(
 
 
 def _write_catalog(path: Path, catalog: Catalog) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        write_po(f, catalog, width=0, include_previous=False)  # 0: never wrap (as None)
-    tmp.replace(path)
+    import io
+
+    from publisher.fsutil import write_atomic
+    from publisher.i18n import pofiles
+
+    kept = pofiles.read_previous(path.read_bytes()) if path.exists() else {}
+    still_fuzzy = {k: v for k, v in kept.items() if (m := catalog.get(*k)) is not None and m.fuzzy}
+    buf = io.BytesIO()
+    write_po(buf, catalog, width=0, include_previous=False)  # 0: never wrap (as None)
+    write_atomic(path, pofiles.add_previous(buf.getvalue(), still_fuzzy))
 
 
 def new_incident(
@@ -297,7 +306,14 @@ def new_update(
     sets: Sequence[str] = (),
     approved_by: str | None = None,
     text: str | None = None,
+    author: str | None = None,
 ) -> Created:
+    """Write the update; `author` is the acting person's handle (people.acting)."""
+    if approved_by and config.people.declared:
+        raise AuthoringError(
+            "--approved-by is not used when publisher.toml declares [people]: the approver "
+            "records the approval with publisher approve <update>"
+        )
     incident_id = find_incident(config, incident_ref)
     directory = config.dir("content") / "incidents" / incident_id
     when = parse_time(config, at, now, "--at")
@@ -315,7 +331,10 @@ def new_update(
         body, fields, translations = _from_statement(config, st, values, created)
     else:
         if text is None:
-            raise AuthoringError('give the text: --from <statement> (see content/statements/) or --text "…"')
+            raise AuthoringError(
+                'give the text: --from <statement> (see content/statements/), --text "…", '
+                "or set $EDITOR to write it there"
+            )
         if values[None] or len(values) > 1:
             raise AuthoringError("--set fills a statement's placeholders: use it with --from")
         body, fields, translations = text.strip(), {}, {}
@@ -337,9 +356,23 @@ def new_update(
     promise = _next_update(config, when, now, next_update, st, status)
     created.published_at, created.next_update = when, promise
     approver = approved_by or fields.get("approved_by")
+    fast_path = st is not None and config.people.declared and approver is not None
+    if fast_path and st is not None and status != st.status:
+        # The fast path covers placeholder values only: another status is a new decision.
+        created.notes.append(
+            f"status '{status}' is not the statement's '{st.status}': this update needs an "
+            "approval (publisher approve), not the pre-approved fast path"
+        )
+        fast_path, approver = False, None
+    from publisher.frontedit import yaml_str as plain
+
     front = ["---", f"status: {status}", f"publish_at: {yaml_str(f'{local:%Y-%m-%dT%H:%M}')}"]
+    if author:
+        front.append(f"author: {plain(author)}")
     if approver:
-        front.append(f"approved_by: {yaml_str(approver)}")
+        front.append(f"approved_by: {plain(approver)}")
+    if fast_path and st is not None:
+        front.append(f"approved_from: {plain(st.name)}")
     if promise is not None:
         front.append(f"next_update: {yaml_str(f'{promise.astimezone(config.zone):%Y-%m-%dT%H:%M}')}")
     incident_lang = _incident_lang(directory, config)
@@ -358,11 +391,37 @@ def new_update(
             _add(catalog, b.text, table.get(b.text, ""), (rel, body_line + b.line - 1), b.kind)
         _write_catalog(po, catalog)
         created.paths.append(po)
-    if not approver and config.require_approval:
+    created.fast_path = fast_path
+    if fast_path:
+        _bind_fast_path(config, path, incident_id, incident_lang)
         created.notes.append(
-            f"not approved yet: it will not be published until you add 'approved_by: <name>' to {rel}"
+            f"pre-approved statement '{statement}' (approved by {config.people.shown(approver)}) "
+            "with only its placeholders filled: no second approval needed; any edit voids it"
+        )
+    elif not approver and config.get("publish", "require_approval"):
+        who = ", ".join(
+            p.handle
+            for p in config.people.with_role("approver")
+            if not (config.two_person and p.handle == author)
+        )
+        created.notes.append(
+            f"not approved yet: it will not be published until an approver runs "
+            f"publisher approve {incident_id}/{path.stem}" + (f" ({who})" if who else "")
         )
     return created
+
+
+def _bind_fast_path(config: Config, path: Path, incident_id: str, incident_lang: str) -> None:
+    """approved_hash of the text just written (the statement's approval covers this text)."""
+    from publisher import frontedit
+    from publisher.approval import text_hash
+    from publisher.content import load_update
+
+    problems: list[Diagnostic] = []
+    update = load_update(path, incident_id, config, incident_lang, problems)
+    if update is None:
+        raise AuthoringError("the update just written does not load:\n" + "\n".join(map(str, problems)))
+    frontedit.edit_file(path, {"approved_hash": text_hash(update)})
 
 
 def _incident_lang(directory: Path, config: Config) -> str:
@@ -440,6 +499,60 @@ def _from_statement(
                 f"{lang} pages until they are translated"
             )
     fields = {"status": st.status}
-    if st.approved_by:
+    if st.approved_by and config.people.declared:
+        person = config.people.find(st.approved_by)
+        if person is not None and person.has("approver"):
+            fields["approved_by"] = person.handle
+        else:
+            created.notes.append(
+                f"statement '{st.name}' is approved by '{st.approved_by}', who is not an approver "
+                "in [people]: this update needs publisher approve"
+            )
+    elif st.approved_by:
         fields["approved_by"] = f"{st.approved_by} (pre-approved statement {st.name})"
     return body, fields, translations
+
+
+# What `new update` opens in $EDITOR when no text is given: the FACET parts of a crisis
+# message (ANSSI fiche 6) as a comment, in the language the update is written in. The
+# comment is removed from what the author writes; an empty text writes nothing.
+FACET = {
+    "fr": """<!-- Écrivez le point de situation sous ce bloc, enregistrez et fermez l’éditeur.
+     Ce bloc est retiré ; un texte vide n’écrit rien.
+     FACET (ANSSI, fiche 6) :
+     - Faits : ce qui se passe, depuis quand (« cyberattaque », pas « piratage » ;
+       aucun détail technique, aucun auteur désigné).
+     - Actions : ce qui est fait, ce qui fonctionne, ce qui est dégradé, quoi faire,
+       le numéro à appeler.
+     - Compassion : les patients et les proches d’abord ; des excuses si besoin.
+     - Engagement : ce que vous vous engagez à faire, l’heure du prochain point.
+     - Transparence : aucune date de retour à la normale ; ce que l’on sait et ce que
+       l’on ne sait pas encore.
+-->
+
+""",
+    "en": """<!-- Write the update below this block, save and close the editor.
+     This block is removed; an empty text writes nothing.
+     FACET (ANSSI, fiche 6):
+     - Facts: what is happening, since when ("cyber-attack", not "hacked";
+       no technical detail, no attacker named).
+     - Actions: what is being done, what works, what is degraded, what to do,
+       the number to call.
+     - Compassion: patients and families first; an apology if needed.
+     - Engagement: what you commit to, the time of the next update.
+     - Transparency: no return-to-normal date; what is known and what is not yet.
+-->
+
+""",
+}
+
+
+def facet_template(lang: str) -> str:
+    return FACET.get(lang, FACET["en"])
+
+
+def without_template(text: str, lang: str) -> str:
+    """What the author wrote: the FACET comment taken out if it is still there."""
+    template = facet_template(lang).strip()
+    text = text.replace(template, "", 1) if template in text else text
+    return text.strip()

@@ -30,10 +30,11 @@ CHECKERS: list[str] = [
     "publisher.lints:guidance",
     "publisher.lints:statements",
     "publisher.lints:placeholder_url",
-    "publisher.corrections:unnoted_changes",
+    "publisher.publication:unnoted_changes",
     "publisher.publish:check_channels",  # every enabled channel's check(): lengths, secrets named
     "publisher.i18n.checker:check_translations",
     "publisher.accessibility:check_contact",
+    "publisher.templatefiles:check_templates",  # project templates publisher will not read
 ]
 
 

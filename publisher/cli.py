@@ -30,6 +30,19 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("publisher.commands.check", "report every problem in content, translations and config"),
     "init": ("publisher.commands.init", "create a new project: config, statement library, locales"),
     "new": ("publisher.commands.new", "create an incident, or an update from a pre-approved statement"),
+    "approve": (
+        "publisher.commands.approve",
+        "read an update everywhere it goes, then approve that exact text",
+    ),
+    "correct": (
+        "publisher.commands.correct",
+        "correct a published update: new text and a visible, dated note",
+    ),
+    "retract": ("publisher.commands.retract", "withdraw an update by a new one that says why"),
+    "log": (
+        "publisher.commands.log",
+        "the main courante: every draft, approval, publication, with who and when",
+    ),
     "preview": ("publisher.commands.preview", "live preview on 127.0.0.1: site, print, social posts, check"),
     "publish": ("publisher.commands.publish", "deliver what is due to every channel, exactly once (cron)"),
     "status": ("publisher.commands.status", "what is published where, pending, failing or held"),

@@ -12,6 +12,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,7 +28,8 @@ from publisher.errors import (
     did_you_mean,
     display_path,
 )
-from publisher.options import LocalizedList, LocalizedText, Option, accepts, by_name
+from publisher.options import LocalizedList, LocalizedText, Option, accepts, at_least, by_name
+from publisher.people import People, parse_people
 
 CONFIG_NAME = "publisher.toml"
 
@@ -78,7 +80,9 @@ SCHEMA: dict[str, dict[str, Option]] = {
         Option("state", str, ".publisher", "ledger, lock and caches"),
     ),
     "publish": by_name(
-        Option("require_approval", bool, True, "hold updates without approved_by"),
+        Option("require_approval", bool, True, "hold updates nobody approved"),
+        # None: true when [people] names two approvers or more (docs/approval.md).
+        Option("two_person", bool, None, "the author may not approve their own update"),
         Option("ledger", str, ".publisher/ledger.db", "SQLite ledger path"),
         Option("max_attempts", int, 10, "give up a delivery after this many failures"),
     ),
@@ -99,7 +103,14 @@ SCHEMA: dict[str, dict[str, Option]] = {
         Option("plan_url", str, "", "link to the multi-year accessibility plan (schéma pluriannuel)"),
     ),
     "lint": by_name(
-        *(Option(key, list, words, "phrases check warns about") for key, words in lintwords.LISTS.items())
+        *(Option(key, list, words, "phrases check warns about") for key, words in lintwords.LISTS.items()),
+        Option(
+            "max_sentence_words",
+            int,
+            lintwords.MAX_SENTENCE_WORDS,
+            "check warns about longer sentences (0: never)",
+            check=at_least(0),
+        ),
     ),
     "print": by_name(
         Option("phones", list, [], "extra numbers printed on the A4 notice"),
@@ -229,6 +240,7 @@ class Config:
     raw: Mapping[str, Mapping[str, Any]]
     channels: tuple[ChannelConfig, ...] = field(default=())
     drill: bool = False  # a rehearsal: separate output and state, every artifact marked
+    people: People = field(default=People())
     services: tuple[ServiceConfig, ...] = field(default=())
 
     def service(self, service_id: str) -> ServiceConfig | None:
@@ -384,6 +396,14 @@ class Config:
     def ledger_path(self) -> Path:
         return (self.root / self.text("publish", "ledger")).resolve()
 
+    @property
+    def two_person(self) -> bool:
+        """Author ≠ approver: as configured, else on when two people or more may approve."""
+        value = self.get("publish", "two_person")
+        if value is None:
+            return len(self.people.with_role("approver")) >= 2
+        return bool(value)
+
     def channel(self, name: str) -> ChannelConfig | None:
         return next((c for c in self.channels if c.name == name), None)
 
@@ -435,7 +455,7 @@ def load_config(root: Path, path: Path | None = None) -> Config:
     problems: list[Diagnostic] = []
     raw: dict[str, dict[str, Any]] = {}
     drill_tables = drills.tables(data)
-    sections = tuple(SCHEMA) + ("channels", "services")
+    sections = tuple(SCHEMA) + ("channels", "people", "services")
     for section in data:
         if section not in sections:
             problems.append(
@@ -468,7 +488,7 @@ def load_config(root: Path, path: Path | None = None) -> Config:
                 )
         for key, option in keys.items():
             value = given.get(key, option.default)
-            if not accepts(option.type, value):
+            if key in given and not accepts(option.type, value):
                 problems.append(
                     Diagnostic(
                         shown,
@@ -478,6 +498,16 @@ def load_config(root: Path, path: Path | None = None) -> Config:
                     )
                 )
                 value = option.default
+            elif key in given:
+                # The option's own rule (choices, a range): the same as channel options get.
+                problem = option.problem(value)
+                if problem is not None:
+                    problems.append(
+                        Diagnostic(
+                            shown, line_of(text, section, key), f"[{section}] {problem[1]}", problem[2]
+                        )
+                    )
+                    value = option.default
             raw[section][key] = value
     try:
         ZoneInfo(raw["time"]["zone"])
@@ -515,11 +545,14 @@ def load_config(root: Path, path: Path | None = None) -> Config:
     _check_cap(raw["cap"], text, shown, problems)
     _check_contacts(raw["contacts"], text, shown, problems)
     channels = _channels(data.get("channels", {}), text, shown, problems)
+    people = parse_people(data.get("people", {}), partial(line_of, text), shown, problems)
     languages = [raw["languages"]["source"], *raw["languages"]["targets"]]
     services = _services(data.get("services", {}), languages, text, shown, problems)
     if not problems:
         _check_targets(root, raw, channels, text, shown, problems)
-    config = Config(root=root, path=path, raw=raw, channels=channels, services=services)
+    config = Config(
+        root=root, path=path, raw=raw, channels=channels, people=People(people), services=services
+    )
     problems.extend(_check_drill(config, drill_tables, text, shown))
     if problems:
         raise ConfigError(problems)

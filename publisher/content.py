@@ -41,6 +41,9 @@ UPDATE_KEYS = (
     "status",
     "publish_at",
     "approved_by",
+    "author",
+    "approved_hash",
+    "approved_from",
     "next_update",
     "channels",
     "correction",
@@ -293,7 +296,7 @@ class _NoCache:
         return fn(out)
 
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3  # 2: Update gained author, approved_hash, approved_from, text_digest; 3: services
 NOTE_LIMIT = 80  # a service note is a few words beside its state, not a paragraph
 
 
@@ -496,6 +499,9 @@ def load_update(
         "publish_at": reader.time(doc, "publish_at", required=True),
         "next_update": reader.time(doc, "next_update"),
         "approved_by": reader.text(doc, "approved_by"),
+        "author": reader.text(doc, "author"),
+        "approved_hash": reader.text(doc, "approved_hash"),
+        "approved_from": reader.text(doc, "approved_from"),
         "channels": reader.items(doc, "channels"),
         "correction": reader.text(doc, "correction"),
         "retracts": reader.text(doc, "retracts"),
@@ -515,7 +521,9 @@ def load_update(
     reader.check_links(doc.body, doc.body_line)
     if not reader.ok:
         return None
-    return Update(
+    from publisher.approval import text_hash
+
+    update = Update(
         incident_id=incident_id,
         stem=path.stem,
         path=reader.shown,
@@ -524,3 +532,4 @@ def load_update(
         source_hash=digest,
         **values,
     )
+    return replace(update, text_digest=text_hash(update))

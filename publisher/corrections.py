@@ -24,9 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from publisher.config import Config
-from publisher.content import LoadResult
-from publisher.errors import Diagnostic
-from publisher.frontmatter import field_line
 from publisher.fsutil import write_atomic
 from publisher.localize import IncidentView, UpdateView, localize_incident
 from publisher.model import Incident, Update
@@ -205,30 +202,3 @@ def pages(config: Config, views: dict[str, list[IncidentView]], renderer: Render
                         text=text,
                     )
                     yield Page(path, html.encode())
-
-
-def unnoted_changes(config: Config, result: LoadResult, now: datetime) -> list[Diagnostic]:
-    """Checker: a published text changed without a correction note."""
-    found = []
-    index = load_index(config)
-    for incident in result.site.incidents:
-        for u in incident.updates:
-            known = index.get(u.id)
-            if u.correction or (known and known == [body_hash(u), 1]):
-                continue
-            history = versions(config, u)
-            if not history:
-                continue
-            if history[-1].digest != body_hash(u) or len(history) > 1:
-                when = history[0].published.astimezone(config.zone).strftime("%Y-%m-%d %H:%M")
-                found.append(
-                    Diagnostic(
-                        u.path,
-                        field_line(config.root, u.path, "status"),
-                        f"the text of this update changed after it was published ({when}) and it "
-                        "has no correction note",
-                        "add 'correction: <what changed and why>' to the front matter: readers see "
-                        "it with the date, and the previous text stays readable",
-                    )
-                )
-    return found

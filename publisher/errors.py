@@ -103,6 +103,18 @@ class InitError(PublisherError):
     exit_code = 2
 
 
+class PeopleError(PublisherError):
+    """Unknown person, or a role they do not have (publisher/people.py): nothing written."""
+
+    exit_code = 2
+
+
+class ApprovalError(PublisherError):
+    """approve/correct/retract refused (publisher/approving.py): nothing written."""
+
+    exit_code = 2
+
+
 class LedgerError(PublisherError):
     exit_code = 2
 

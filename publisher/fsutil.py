@@ -145,14 +145,15 @@ def read_project_file(path: Path, root: Path, limit: int = DEFAULT_READ_LIMIT) -
         fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
         raise FileRefused(shown, f"cannot be read ({exc.strerror})", "check its permissions") from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)  # a directory cannot even be wrapped in a file object
+        raise FileRefused(
+            shown,
+            f"is not a regular file (a {_kind(st.st_mode)})",
+            "publisher reads only ordinary files: remove it or replace it by a file",
+        )
     with os.fdopen(fd, "rb") as f:
-        st = os.fstat(f.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            raise FileRefused(
-                shown,
-                f"is not a regular file (a {_kind(st.st_mode)})",
-                "publisher reads only ordinary files: remove it or replace it by a file",
-            )
         if st.st_size > limit:
             raise FileRefused(
                 shown,

@@ -107,6 +107,27 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (channel, kind, name)
     );
     """,
+    # 4: the journal (main courante): every draft, approval, void, publication, correction
+    # and retraction, with who did it (publisher/journal.py). Append-only like the audit.
+    """
+    CREATE TABLE IF NOT EXISTS journal (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        event TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        incident_id TEXT,
+        update_id TEXT,
+        text_hash TEXT,
+        detail TEXT NOT NULL DEFAULT '',
+        data TEXT NOT NULL DEFAULT '{}',
+        audit_seq INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX IF NOT EXISTS journal_by_update ON journal (update_id, event);
+    CREATE TRIGGER IF NOT EXISTS journal_no_update BEFORE UPDATE ON journal
+        BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+    CREATE TRIGGER IF NOT EXISTS journal_no_delete BEFORE DELETE ON journal
+        BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+    """,
 ]
 
 

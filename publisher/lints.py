@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 from babel.messages.catalog import Catalog
 
-from publisher import markup, urls
+from publisher import markup, plainlang, urls
 from publisher.config import Config, line_of
 from publisher.content import LoadResult
 from publisher.errors import Diagnostic, display_path
@@ -25,6 +25,7 @@ from publisher.frontmatter import field_line
 from publisher.i18n.catalogs import content_catalog, content_po_path, markup_problems, read_catalog
 from publisher.i18n.pofiles import msgstr_line
 from publisher.model import Incident, Site, Update
+from publisher.publication import broken_promise, misnamed
 from publisher.statements import PLACEHOLDER, check_statements, load_statements
 
 # ---------------------------------------------------------------- helpers
@@ -52,19 +53,26 @@ def _duration(delta: timedelta) -> str:
 
 
 def approval(config: Config, result: LoadResult, now: datetime) -> list[Diagnostic]:
-    if not config.require_approval:
-        return []
+    """Updates that will not be published as they are: unapproved, or approval void."""
+    from publisher.approval import Approvals
+    from publisher.journal import copy_lookup
+
+    approvals = Approvals(config, copy_lookup(config))
     found = []
     for _incident, u in _updates(result):
-        if u.approved_by:
+        v = approvals.verdict(u)
+        if v.ok:
             continue
         due = "is due" if u.publish_at <= now else f"is due at {_local(config, u.publish_at)}"
+        what = "not approved" if v.kind == "unapproved" else "approval void" if v.kind == "void" else "held"
+        who = f" by {', '.join(v.waiting_for)}" if v.waiting_for else ""
         found.append(
             Diagnostic(
                 u.path,
-                field_line(config.root, u.path, "publish_at"),
-                f"not approved: this update {due} but will not be published",
-                "once the crisis cell has validated the text, add 'approved_by: <name>' to the front matter",
+                field_line(config.root, u.path, "approved_by" if u.approved_by else "publish_at"),
+                f"{what}: this update {due} but will not be published"
+                + ("" if v.kind == "unapproved" else f" ({v.reason.split(': ', 1)[-1]})"),
+                f"once the crisis cell has validated the text: publisher approve {u.id}{who}",
             )
         )
     return found
@@ -97,15 +105,8 @@ def promises(config: Config, result: LoadResult, now: datetime) -> list[Diagnost
     found = []
     for incident in result.site.incidents:
         for u in incident.updates:
-            if u.next_update is not None and u.next_update <= u.publish_at:
-                found.append(
-                    Diagnostic(
-                        u.path,
-                        field_line(config.root, u.path, "next_update"),
-                        "next_update is not after publish_at",
-                        "promise a time after this update's own time, or remove next_update",
-                    )
-                )
+            # the same rules `publish` holds an update for (publication.py)
+            found += [d for d in (broken_promise(config, u), misnamed(config, u)) if d is not None]
     for late in overdue(config, result.site, now):
         found.append(
             Diagnostic(
@@ -308,6 +309,23 @@ CATEGORIES = {
         "ANSSI advises 'cyberattaque' / 'incident de cybersécurité'; "
         "the list is [lint] forbidden_<lang> in publisher.toml",
     ),
+    "jargon": (
+        "is jargon a patient may not know",
+        "say it in everyday words, or explain it once (langage clair); "
+        "the list is [lint] jargon_<lang> in publisher.toml",
+    ),
+    "alarm": (
+        "alarms without informing",
+        "say what it means for the reader instead: what works, what to do, when you will say more; "
+        "the list is [lint] alarm_<lang> in publisher.toml",
+    ),
+}
+
+
+ACTIVE_EXAMPLE = {
+    "fr": "say who acts: 'nos équipes traitent les prescriptions' rather than 'les prescriptions "
+    "sont traitées'",
+    "en": "say who acts: 'our teams are handling prescriptions' rather than 'prescriptions are handled'",
 }
 
 
@@ -340,6 +358,24 @@ def _lint(
     for offset, category, matched in guidance_matches(config, text, lang):
         what, hint = CATEGORIES[category]
         yield Diagnostic(path, first_line + offset, f"{where}'{matched}' {what}", hint, "warning")
+    limit = config.integer("lint", "max_sentence_words")
+    for offset, words, start in plainlang.long_sentences(text, limit):
+        yield Diagnostic(
+            path,
+            first_line + offset,
+            f"{where}a sentence of {words} words ('{start}…')",
+            f"split it: a reader on a phone follows sentences of up to {limit} words "
+            "([lint] max_sentence_words)",
+            "warning",
+        )
+    for offset, passives, sentences in plainlang.passive_paragraphs(text, lang):
+        yield Diagnostic(
+            path,
+            first_line + offset,
+            f"{where}a paragraph mostly in the passive ({passives} passive forms in {sentences} sentence(s))",
+            ACTIVE_EXAMPLE.get(lang, ACTIVE_EXAMPLE["en"]),
+            "warning",
+        )
 
 
 def guidance(config: Config, result: LoadResult, now: datetime) -> list[Diagnostic]:

@@ -87,6 +87,73 @@ RANSOM_EN = ["ransom", "ransoms", "ransom demand*", "extortion", "ransomware"]
 FORBIDDEN_FR = ["piratage", "piraté*"]
 FORBIDDEN_EN = ["hacked"]
 
+# Plain language (Services Publics+ langage clair): words a patient does not know, and words
+# that alarm without informing. Explain or replace them; the lists are [lint] keys.
+JARGON_FR = [
+    "SIH",
+    "DSI",
+    "RSSI",
+    "GHT",
+    "DPI",
+    "PACS",
+    "SAMU-Centre 15",
+    "exfiltration",
+    "exfiltré*",
+    "chiffrement",
+    "chiffré*",
+    "malware*",
+    "ransomware*",
+    "phishing",
+    "hameçonnage",
+    "cryptolocker",
+    "PCA",
+    "PRA",
+    "IOC",
+]
+JARGON_EN = [
+    "exfiltration",
+    "exfiltrated",
+    "encrypted",
+    "encryption",
+    "malware",
+    "threat actor*",
+    "lateral movement",
+    "phishing",
+    "IOC*",
+    "SIEM",
+    "EDR",
+    "business continuity plan",
+    "downtime procedures",
+    "EPR",
+]
+ALARM_FR = [
+    "catastrophe*",
+    "catastrophique*",
+    "chaos",
+    "chaotique*",
+    "panique",
+    "paralysé*",
+    "paralysie",
+    "dramatique*",
+    "désastre*",
+    "désastreu*",
+    "sans précédent",
+    "effondrement",
+]
+ALARM_EN = [
+    "catastroph*",
+    "chaos",
+    "chaotic",
+    "panic",
+    "crippled",
+    "paralysed",
+    "paralyzed",
+    "devastating",
+    "disaster*",
+    "unprecedented",
+    "meltdown",
+]
+
 LISTS: dict[str, list[str]] = {
     "return_date_fr": RETURN_DATE_FR,
     "return_date_en": RETURN_DATE_EN,
@@ -96,4 +163,11 @@ LISTS: dict[str, list[str]] = {
     "ransom_en": RANSOM_EN,
     "forbidden_fr": FORBIDDEN_FR,
     "forbidden_en": FORBIDDEN_EN,
+    "jargon_fr": JARGON_FR,
+    "jargon_en": JARGON_EN,
+    "alarm_fr": ALARM_FR,
+    "alarm_en": ALARM_EN,
 }
+# Sentences longer than this are flagged (0: off). The CHU de Rouen's own statements of
+# November 2019 went up to 32 words in French and 34 in English.
+MAX_SENTENCE_WORDS = 30

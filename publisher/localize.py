@@ -45,6 +45,10 @@ class UpdateView:
     html: str
     missing: int  # blocks without a usable translation (0 when text_lang == lang)
     translations: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    # The correction note is its own unit (msgctxt "correction"): translated as soon as its
+    # entry is, whatever the body; until then the source note, marked with its language.
+    correction: str | None = None
+    correction_lang: str = ""
     # service id -> its note in this language (or in the update's, marked), for non-empty notes
     notes: tuple[tuple[str, LocalText], ...] = ()
 
@@ -95,17 +99,24 @@ def localize_text(text: str, source_lang: str, lang: str, catalog: ContentCatalo
 
 
 def localize_update(update: Update, lang: str, catalog: ContentCatalog) -> UpdateView:
+    note, note_lang = update.correction, update.lang
+    if note and update.lang != lang:
+        translated = catalog.usable(markup.normalize(note), "correction")
+        if translated:
+            note, note_lang = translated, lang
     notes = tuple(
         (c.service, localize_text(c.note, update.lang, lang, catalog, note_context(c.service)))
         for c in update.services
         if c.note
     )
     if update.lang == lang:
-        return UpdateView(update, lang, lang, markup.to_html(update.body), 0, notes=notes)
+        return UpdateView(update, lang, lang, markup.to_html(update.body), 0, (), note, note_lang, notes)
     html, table, missing = markup.to_html_translated(update.body, catalog.usable)
     if html is None:
-        return UpdateView(update, lang, update.lang, markup.to_html(update.body), missing, notes=notes)
-    return UpdateView(update, lang, lang, html, 0, tuple(table.items()), notes=notes)
+        return UpdateView(
+            update, lang, update.lang, markup.to_html(update.body), missing, (), note, note_lang, notes
+        )
+    return UpdateView(update, lang, lang, html, 0, tuple(table.items()), note, note_lang, notes)
 
 
 def translated_markdown(markdown: str, table: dict[str, str]) -> str:

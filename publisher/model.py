@@ -50,12 +50,18 @@ class Update:
     body_line: int  # 1-based line of the body's first line in the file
     lang: str
     approved_by: str | None = None
+    author: str | None = None  # handle in [people] (or a name, without [people])
+    approved_hash: str | None = None  # approval.text_hash() of the text that was approved
+    approved_from: str | None = None  # the pre-approved statement it was filled from
     next_update: datetime | None = None
     channels: tuple[str, ...] | None = None  # None: every enabled channel
     correction: str | None = None
     retracts: str | None = None  # stem of the withdrawn update, same incident
     services: tuple[ServiceChange, ...] = ()
     source_hash: str = ""  # sha256 of the file bytes: what "changed" means
+    # approval.text_hash() of what the public reads, computed once by the loader (and kept
+    # by the parse cache). Whoever builds an Update with other text fields must reset it.
+    text_digest: str = ""
 
     @property
     def id(self) -> str:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 from publisher.errors import Diagnostic
 from publisher.timeutil import iso_utc, utc_now
@@ -85,10 +87,26 @@ def _now() -> str:
 
 
 class Log:
-    def __init__(self, fmt: str = "human", out: TextIO | None = None, quiet: bool = False) -> None:
+    def __init__(
+        self,
+        fmt: str = "human",
+        out: TextIO | None = None,
+        quiet: bool = False,
+        zone: ZoneInfo | None = None,
+    ) -> None:
         self.fmt = fmt
         self.out = out or sys.stdout
         self.quiet = quiet
+        self.zone = zone  # human lines give times in it (JSON lines stay UTC, for machines)
+
+    def _local(self, text: str) -> str:
+        if self.zone is None:
+            return text
+        try:
+            when = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(self.zone)
+        except ValueError:
+            return text
+        return f"{when:%Y-%m-%d %H:%M} ({self.zone.key})"
 
     def _json(self, record: dict[str, Any]) -> None:
         record = {"ts": _now(), **{k: v for k, v in record.items() if v not in (None, "")}}
@@ -108,7 +126,7 @@ class Log:
             line += f" -> {o.url or ''}" + (f" (id {o.remote_id})" if o.remote_id else "")
         if o.error:
             line += f" (attempt {o.attempts}"
-            line += f", next try after {o.next_attempt})" if o.next_attempt else ")"
+            line += f", next try after {self._local(o.next_attempt)})" if o.next_attempt else ")"
             line += f": {o.error}"
         elif o.note:
             line += f": {o.note}"
@@ -129,7 +147,9 @@ class Log:
         else:
             print(d, file=sys.stderr, flush=True)
 
-    def held(self, update_id: str, path: str) -> None:
+    def held(self, update_id: str, path: str, reason: str = "") -> None:
+        """`reason` names the update, who approved it (if anyone) and what to run."""
+        reason = reason or f"{update_id}: due but not approved; publisher approve {update_id}"
         if self.fmt == "json":
             self._json(
                 {
@@ -137,16 +157,11 @@ class Log:
                     "action": "held",
                     "update_id": update_id,
                     "path": path,
-                    "error": "waiting for approval",
+                    "error": reason,
                 }
             )
         else:
-            print(
-                f"publish: held         {update_id}: due but not approved; add "
-                f"'approved_by: <name>' to {path} once it is approved",
-                file=self.out,
-                flush=True,
-            )
+            print(f"publish: held         {reason} ({path})", file=self.out, flush=True)
 
     def removed(self, channel: str, key: str, url: str | None, sent: bool = False) -> None:
         """sent: a pushed message (an e-mail, a webhook), which nobody can delete."""

@@ -108,11 +108,13 @@ class Preview:
         corrections = prepare_notes(config, visible(result.site, now), now, archive=False)
         renderer = Renderer(config, corrections)
         posts = social_posts(config, result.site, now, views, self.output)
+        from publisher.approval import Approvals
+        from publisher.journal import copy_lookup
+
+        approvals = Approvals(config, copy_lookup(config))
+        # Every draft waiting for someone's approval, due or not: who may approve, and why.
         held = [
-            u
-            for i in result.site.incidents
-            for u in i.visible(now).updates
-            if config.require_approval and not u.approved_by
+            (u, v) for i in result.site.incidents for u in i.updates if not (v := approvals.verdict(u)).ok
         ]
         dashboard = renderer.render(
             "preview/dashboard.html",

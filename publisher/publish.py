@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from publisher import __version__
+from publisher.approval import Approvals, Verdict
 from publisher.channels import make_channel
 from publisher.channels.base import (
     DELIVERY_ORDER,
@@ -51,6 +52,8 @@ from publisher.ledger import Ledger, Row, iso, open_readonly
 from publisher.model import Site, Update
 from publisher.notes import Corrections, Notes
 from publisher.outcomes import Log, Outcome, Report
+from publisher.publication import Archive, problems
+from publisher.templatefiles import template_problems
 
 if TYPE_CHECKING:
     from publisher.localize import IncidentView  # markdown-it and Babel: not on the cron path
@@ -65,25 +68,82 @@ DEFAULT_CHANNEL = ChannelConfig(name="website", type="directory", enabled=True, 
 @dataclass(frozen=True)
 class Selection:
     site: Site  # only due and approved updates; incidents without any are left out
-    held: tuple[Update, ...]  # due but waiting for approval
+    held: tuple[Update, ...]  # due but waiting for approval, or breaking a publication rule
     scheduled: tuple[Update, ...]  # not due yet
+    verdicts: Mapping[str, Verdict] = field(default_factory=dict)  # update id → why held
+    # What `check` calls a publication error (publication.py), in due and approved updates:
+    # content errors of this pass (exit 2), the update held or kept at its published text.
+    errors: tuple[Diagnostic, ...] = ()
+
+    def reason(self, u: Update) -> str:
+        v = self.verdicts.get(u.id)
+        return v.reason if v else f"{u.id}: due but not approved"
 
 
-def select(config: Config, site: Site, now: datetime) -> Selection:
-    need_approval = config.require_approval
+def select(config: Config, site: Site, now: datetime, approvals: Approvals | None = None) -> Selection:
+    """Due updates whose approval holds for their current text (publisher/approval.py) and
+    that break no publication rule (publisher/publication.py)."""
+    from publisher.journal import copy_lookup, published_lookup
+
+    approvals = approvals or Approvals(config, copy_lookup(config))
+    archive = Archive(config)
+    last_published = published_lookup(config)
     incidents, held, scheduled = [], [], []
+    verdicts: dict[str, Verdict] = {}
+    errors: list[Diagnostic] = []
     for incident in site.incidents:
         keep = []
         for u in incident.updates:
             if u.publish_at > now:
                 scheduled.append(u)
-            elif need_approval and not u.approved_by:
+                continue
+            verdict = approvals.verdict(u)
+            if not verdict.ok:
                 held.append(u)
-            else:
+                verdicts[u.id] = verdict
+                # An edit waits for its approval; what was approved stays published.
+                previous = approvals.previous_version(u) if verdict.kind == "void" else None
+                if previous is not None:
+                    keep.append(previous)
+                continue
+            broken = problems(config, u, archive)
+            if not broken:
                 keep.append(u)
+                continue
+            kept, how = _kept_while_broken(u, last_published(u.id), archive)
+            errors += [replace(d, message=f"{d.message}; {how}") for d in broken]
+            if kept is not u:
+                held.append(u)
+                verdicts[u.id] = Verdict(
+                    False, "rule", verdict.approver, f"{u.id}: {broken[0].message}; {how}"
+                )
+            if kept is not None:
+                keep.append(kept)
         if keep:
             incidents.append(replace(incident, updates=tuple(keep)))
-    return Selection(Site(tuple(incidents)), tuple(held), tuple(scheduled))
+    return Selection(Site(tuple(incidents)), tuple(held), tuple(scheduled), verdicts, tuple(errors))
+
+
+def _kept_while_broken(
+    u: Update, published: tuple[str, Mapping[str, Any]] | None, archive: Archive
+) -> tuple[Update | None, str]:
+    """What the public reads while `u` breaks a publication rule, and the words saying so:
+    the text that went out last; `u` itself when that is what went out (holding it would
+    take a published statement down) or when no copy of the published text is kept; else
+    nothing (it was never published: held)."""
+    from publisher.approval import restored, text_hash
+
+    current = u.text_digest or text_hash(u)
+    if published is not None:
+        digest, copy = published
+        if digest == current:
+            return u, "it stays published as it is"
+        previous = restored(u, copy, digest)
+        if previous is not None:
+            return previous, "held: the text published before stays online"
+    if archive.went_out(u):
+        return u, "it stays published as edited (no copy of the earlier text is kept): fix it now"
+    return None, "held: not published until this is fixed"
 
 
 def enabled_channels(config: Config) -> list[ChannelConfig]:
@@ -216,13 +276,16 @@ class Job:
 
     def run(self) -> Report:
         started = time.perf_counter()
-        for d in self.loaded.diagnostics:
+        for d in [*self.loaded.diagnostics, *template_problems(self.config)]:
             self.report.diagnostics.append(d)
             self.log.diagnostic(d)
         selection = select(self.config, self.loaded.site, self.now)
+        for d in selection.errors:
+            self.report.diagnostics.append(d)
+            self.log.diagnostic(d)
         for u in selection.held:
             self.report.held.append((u.id, u.path))
-            self.log.held(u.id, u.path)
+            self.log.held(u.id, u.path, selection.reason(u))
         channels = enabled_channels(self.config)
         self.secrets = secrets_of(channels)
         fp = fingerprint(self.config, selection)
@@ -233,6 +296,7 @@ class Job:
         else:
             with Ledger(self.config.ledger_path) as ledger:
                 self._refuse_going_back(ledger)
+                self._record_holds(ledger, selection)
                 self._record_approvals(ledger, selection)
                 self._deliver_all(channels, selection, fp, ledger, self.state_dir / "site")
                 last = ledger.meta(LAST_NOW)
@@ -338,8 +402,29 @@ class Job:
             (r["update_id"], r["content_hash"])
             for r in ledger.db.execute("SELECT update_id, content_hash FROM audit WHERE event = 'approved'")
         }
+        from publisher.approval import snapshot, text_hash
+        from publisher.journal import JOB, append
+
+        published = {
+            (r[0], r[1])
+            for r in ledger.db.execute("SELECT update_id, text_hash FROM journal WHERE event = 'publish'")
+        }
         for incident in selection.site.incidents:
             for u in incident.updates:
+                h = u.text_digest or text_hash(u)
+                if (u.id, h) not in published:
+                    # Main courante, with a copy of the text: the version the public reads,
+                    # kept published while a later edit waits for approval.
+                    append(
+                        ledger,
+                        "publish",
+                        JOB,
+                        update_id=u.id,
+                        text_hash=h,
+                        detail=f"published {u.path} (approved by {u.approved_by or 'nobody'})",
+                        data={"text": snapshot(u), "approved_by": u.approved_by},
+                    )
+                    published.add((u.id, h))
                 if (u.id, u.source_hash) not in seen:
                     ledger.audit(
                         "approved",
@@ -351,6 +436,29 @@ class Job:
                         detail=u.path,
                     )
         ledger.set_meta("approvals_fingerprint", fingerprint_updates(selection))
+
+    def _record_holds(self, ledger: Ledger, selection: Selection) -> None:
+        """Main courante: an approval found void, or an update held, once per text."""
+        from publisher.approval import text_hash
+        from publisher.journal import JOB, append, seen
+
+        for u in selection.held:
+            verdict = selection.verdicts.get(u.id)
+            if verdict is None:
+                continue
+            current = u.text_digest or text_hash(u)
+            event = "void" if verdict.kind == "void" else "held"
+            if seen(ledger, event, u.id, current, verdict.kind):
+                continue
+            append(
+                ledger,
+                event,
+                JOB,
+                update_id=u.id,
+                text_hash=current,
+                detail=f"{verdict.kind}: {verdict.reason}",
+                data={"approved_by": verdict.approver, "changed": list(verdict.changed)},
+            )
 
     def _channel_error(self, channel: str, error: str) -> None:
         error = self.redact(error)

@@ -22,6 +22,8 @@ from markupsafe import escape
 
 from publisher import urls
 from publisher.config import Config
+from publisher.errors import FileRefused
+from publisher.fsutil import read_project_file
 from publisher.i18n.catalogs import ui_translations
 from publisher.notes import Corrections
 from publisher.timeutil import iso_utc
@@ -114,6 +116,30 @@ def escaping_gettext(tr: Any) -> tuple[Callable[..., str], ...]:
     )
 
 
+class ProjectTemplates(jinja2.FileSystemLoader):
+    """The project's own templates/, read like every other project file (fsutil): a regular
+    file inside the project, bounded in size. A template that is a link leaving the project
+    (or a FIFO, a device...) is not used: the built-in one is, and `check` and `publish`
+    report it (publisher/templatefiles.py)."""
+
+    def __init__(self, directory: Path, root: Path) -> None:
+        super().__init__(str(directory))
+        self.directory, self.root = directory, root
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        path = self.directory / template
+        if ".." in Path(template).parts or not (path.exists() or path.is_symlink()):
+            raise jinja2.TemplateNotFound(template)
+        try:
+            data = read_project_file(path, self.root)
+        except FileRefused:
+            raise jinja2.TemplateNotFound(template) from None
+        mtime = path.stat().st_mtime
+        return data.decode("utf-8", "replace"), str(path), lambda: path.stat().st_mtime == mtime
+
+
 class Renderer:
     """Builds and caches the Jinja environment for each (kind, language)."""
 
@@ -130,7 +156,7 @@ class Renderer:
         builtin = jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES))
         return jinja2.ChoiceLoader(
             [
-                jinja2.FileSystemLoader(str(self.config.dir("templates"))),
+                ProjectTemplates(self.config.dir("templates"), self.config.root),
                 builtin,
                 # "publisher/web/base.html" always names the built-in template, so a project's
                 # own web/base.html can extend it and replace one block (docs/theming.md).

@@ -62,6 +62,22 @@ def init_project(target: Path, answers: Answers) -> list[Path]:
         )
     if not answers.base_url.startswith(("http://", "https://")):
         raise InitError(f"--url '{answers.base_url}' must start with https:// (or http://)")
+    for option, value in (
+        ("--organisation", answers.organisation),
+        ("--title", answers.title),
+        ("--url", answers.base_url),
+        ("--phone", answers.phone),
+        ("--email", answers.email),
+    ):
+        # Each goes into one TOML string: a line break would end it and break publisher.toml.
+        if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029" for c in value):
+            shown = value.splitlines()[0] if value.splitlines() else ""
+            raise InitError(
+                f"{option} '{shown}…' must be one line of text (no line break or control character); "
+                "nothing was written"
+            )
+    if any(c.isspace() for c in answers.base_url):
+        raise InitError(f"--url '{answers.base_url}' must be one address, without spaces")
     written: list[Path] = []
     for source in sorted(SCAFFOLD.rglob("*")):
         if source.is_dir() or "__pycache__" in source.parts:

@@ -18,6 +18,8 @@ from publisher import urls
 from publisher.cache import RenderCache, lazy_pages, put_pages
 from publisher.config import Config
 from publisher.corrections import prepare as prepare_notes
+from publisher.errors import FileRefused
+from publisher.fsutil import read_project_file
 from publisher.localize import IncidentView
 from publisher.model import Site
 from publisher.notes import Corrections
@@ -126,8 +128,12 @@ def extra_pages(config: Config, views: dict[str, list[IncidentView]], renderer: 
 
 def stylesheet(config: Config) -> bytes:
     override = config.dir("templates") / "static" / "style.css"
-    source = override if override.exists() else PACKAGE_STATIC / "style.css"
-    return source.read_bytes()
+    if override.exists() or override.is_symlink():
+        try:
+            return read_project_file(override, config.root)
+        except FileRefused:
+            pass  # reported by check and publish (render.template_problems): the built-in one
+    return (PACKAGE_STATIC / "style.css").read_bytes()
 
 
 def build(

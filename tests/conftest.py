@@ -11,6 +11,7 @@ import pytest
 
 from publisher.cli import main
 from tests.emulators import FacebookEmulator, MastodonEmulator
+from tests.publishing import copy_example_config
 from tests.socialkit import FB_TOKEN, MA_TOKEN
 
 REPO = Path(__file__).resolve().parent.parent
@@ -21,7 +22,7 @@ def example(tmp_path: Path) -> Path:
     """A throwaway copy of the bundled example project (config, content, locales)."""
     project = tmp_path / "project"
     project.mkdir()
-    shutil.copy(REPO / "publisher.toml", project / "publisher.toml")
+    copy_example_config(REPO / "publisher.toml", project / "publisher.toml")
     for name in ("content", "locales", "templates"):
         if (REPO / name).exists():
             shutil.copytree(REPO / name, project / name)

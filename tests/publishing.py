@@ -54,19 +54,42 @@ def write_update(
     stem: str,
     publish_at: str,
     body: str,
-    approved_by: str | None = "Direction de la communication",
+    approved_by: str | None = "hbernard",
     status: str = "monitoring",
     incident: str = INCIDENT,
+    correction: str | None = None,
 ) -> Path:
-    lines = ["---", f"status: {status}", f'publish_at: "{publish_at}"']
-    if approved_by:
-        lines.append(f"approved_by: {approved_by}")
+    """An update written by cmartin; approved (bound to its text) by `approved_by`, if given.
+    `correction`: the note a rewrite of a published text needs."""
+    lines = ["---", f"status: {status}", f'publish_at: "{publish_at}"', "author: cmartin"]
+    lines += [f"correction: {correction}"] if correction else []
     lines += ["---", body, ""]
     path = project / "content" / "incidents" / incident / f"{stem}.md"
     path.write_text("\n".join(lines), encoding="utf-8")
+    if approved_by:
+        from tests.approvals import approve_file
+
+        approve_file(project, path, approved_by)
     return path
 
 
 def set_config(project: Path, extra: str) -> None:
     config = project / "publisher.toml"
     config.write_text(config.read_text(encoding="utf-8") + "\n" + extra, encoding="utf-8")
+
+
+def without_channels(toml: str) -> str:
+    """The bundled example's config without its [channels.*] tables: tests configure the
+    channels they test (set_config), and the example ships the website plus Facebook and
+    Mastodon in outbox mode (tests/test_example_as_shipped.py runs it as it is)."""
+    kept, skipping = [], False
+    for line in toml.splitlines(keepends=True):
+        if line.startswith("["):
+            skipping = line.startswith("[channels.")
+        if not skipping:
+            kept.append(line)
+    return "".join(kept)
+
+
+def copy_example_config(source: Path, dest: Path) -> None:
+    dest.write_text(without_channels(source.read_text(encoding="utf-8")), encoding="utf-8")

@@ -100,8 +100,9 @@ def idempotency_key(d: Delivery) -> str:
     return f"{d.channel}:{d.key}:{d.content_hash}"
 
 
-def edit_update(project: Path, stem: str, old: str, new: str, front: str = "") -> None:
-    """Change an example update's text (and add front-matter lines) in place."""
+def edit_update(project: Path, stem: str, old: str, new: str, front: str = "", approve: bool = True) -> None:
+    """Change an example update's text (and add front-matter lines) in place; the edit is
+    approved again (the approval is bound to the text) unless `approve` is false."""
     path = project / "content" / "incidents" / INCIDENT / f"{stem}.md"
     text = path.read_text(encoding="utf-8")
     assert old in text
@@ -109,6 +110,10 @@ def edit_update(project: Path, stem: str, old: str, new: str, front: str = "") -
     if front:
         text = text.replace("\n---\n", f"\n{front}\n---\n", 1)
     path.write_text(text, encoding="utf-8")
+    if approve:
+        from tests.approvals import approve_file
+
+        approve_file(project, path, "jpetit")
 
 
 def drop_translation(project: Path, msgid_start: str) -> None:

@@ -422,7 +422,7 @@ def test_check_says_how_many_posts_each_thread_has_and_names_a_line_too_long_for
     r = cli("-C", example, "check", "--now", AFTER_ALL)
     assert r.code == 0, r.err
     assert (
-        f"20191115T2130.md:13: note: bluesky: update {FIRST} (fr) will be a thread of 2 posts: "
+        f"20191115T2130.md:15: note: bluesky: update {FIRST} (fr) will be a thread of 2 posts: "
         "whom to call ([contacts]) and what to do in the replies under the first" in r.err
     )
     assert r.err.count("will be a thread of 2 posts") == 12

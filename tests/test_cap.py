@@ -112,6 +112,7 @@ def test_references_chain_over_a_correction_and_a_retraction(example: Path, cli)
     # a correction: a new message superseding the first text of the same update
     edit(example, UPDATE, OLD, NEW)
     edit(example, UPDATE, "status: identified\n", "status: identified\ncorrection: Heure corrigée.\n")
+    assert cli("-C", example, "approve", f"{INC}/20191116T1130", "--as", "jpetit", "--yes").code == 0
     assert cli("-C", example, "build", "--now", "2019-11-16T13:00").code == 0
     found = alerts(example)
     # the superseded message stays readable at its address, as it went out
@@ -127,9 +128,10 @@ def test_references_chain_over_a_correction_and_a_retraction(example: Path, cli)
     # a retraction: Cancel of every text of the withdrawn update, carrying the new statement
     (example / f"content/incidents/{INC}/20191116T1400.md").write_text(
         '---\nstatus: identified\npublish_at: "2019-11-16T14:00"\n'
-        "approved_by: Direction de la communication\nretracts: 20191116T1130\n---\n"
+        "author: cmartin\nretracts: 20191116T1130\n---\n"
         "Le point de 11 h 30 contenait une erreur : il est retiré.\n"
     )
+    assert cli("-C", example, "approve", f"{INC}/20191116T1400", "--as", "hbernard", "--yes").code == 0
     assert cli("-C", example, "build", "--now", "2019-11-23T12:00").code == 0
     found = alerts(example)
     cancel = found[f"{INC}.20191116T1400"]

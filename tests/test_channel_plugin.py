@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 from publisher.channels import channel_type, declared
+from tests.approvals import with_correction
 from tests.publishing import AFTER_ALL, REPO, rows, run_publisher, set_config
 
 PLUGIN = Path(__file__).resolve().parent / "plugins" / "acme_push.py"
@@ -89,7 +90,11 @@ def test_a_channel_that_cannot_edit_gets_a_new_object_for_a_changed_update(examp
     first = [json.loads(line) for line in (example / "acme.jsonl").read_text("utf-8").splitlines()]
     target = first[0]
     path = example / "content" / "incidents" / target["incident"] / f"{target['update']}.md"
-    path.write_text(path.read_text("utf-8") + "\nPrécision ajoutée.\n", encoding="utf-8")
+    edited = path.read_text("utf-8") + "\nPrécision ajoutée.\n"
+    path.write_text(with_correction(edited, "Précision ajoutée"), encoding="utf-8")
+    update = f"{target['incident']}/{target['update']}"  # an edit needs a new approval
+    approved = run_publisher(example, "approve", update, "--as", "jpetit", "--yes", env=env)
+    assert approved.returncode == 0, approved.stderr
 
     second = run_publisher(example, "publish", "--now", AFTER_ALL, env=env)
     assert second.returncode == 0, second.stdout + second.stderr

@@ -20,7 +20,8 @@ PARIS = ZoneInfo("Europe/Paris")
 
 def run(project: Path, *args: str, lang: str = "fr_FR.UTF-8") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LC_")}
-    env.update(LANG=lang, PYTHONPATH=str(REPO))
+    # The example declares [people]: every draft needs a known author (cmartin writes them).
+    env.update(LANG=lang, PYTHONPATH=str(REPO), PUBLISHER_USER="cmartin")
     return subprocess.run(
         [sys.executable, "-m", "publisher", "-C", str(project), *args],
         env=env,

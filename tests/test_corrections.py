@@ -40,6 +40,9 @@ def test_a_corrected_update_says_so_and_keeps_the_previous_text(example: Path, c
         "status: identified\n",
         "status: identified\ncorrection: Heure de l’arrêt de la propagation corrigée.\n",
     )
+    # the edit voided the approval: the corrected text is approved again before it goes out
+    assert "approval void" in cli("-C", example, "check", "--now", "2019-11-16T12:55").err
+    assert cli("-C", example, "approve", f"{INC}/20191116T1130", "--as", "jpetit", "--yes").code == 0
     assert cli("-C", example, "check", "--now", "2019-11-16T12:55").code == 0
     assert cli("-C", example, "build", "--now", "2019-11-16T13:00").code == 0
 
@@ -88,9 +91,10 @@ def test_dry_run_and_preview_build_archive_nothing(example: Path, cli) -> None:
 def test_a_retraction_links_both_ways(example: Path, cli) -> None:
     (example / f"content/incidents/{INC}/20191116T1300.md").write_text(
         '---\nstatus: identified\npublish_at: "2019-11-16T13:00"\n'
-        "approved_by: Direction de la communication\nretracts: 20191116T1130\n---\n"
+        "author: cmartin\nretracts: 20191116T1130\n---\n"
         "Le point de 11 h 30 contenait une erreur : il est retiré.\n"
     )
+    assert cli("-C", example, "approve", f"{INC}/20191116T1300", "--as", "hbernard", "--yes").code == 0
     assert cli("-C", example, "build", "--now", "2019-11-16T13:05").code == 0
     withdrawn = page(example, "fr")
     assert (
@@ -122,5 +126,6 @@ def test_notes_reach_pages_rendered_by_parallel_workers(example: Path, cli, monk
     assert cli("-C", example, "build", "--now", "2019-11-16T12:00").code == 0
     edit(example, UPDATE, OLD, NEW)
     edit(example, UPDATE, "status: identified\n", "status: identified\ncorrection: Heure corrigée.\n")
+    assert cli("-C", example, "approve", f"{INC}/20191116T1130", "--as", "jpetit", "--yes").code == 0
     assert cli("-C", example, "build", "--now", "2019-11-16T13:00").code == 0
     assert "Corrigé le" in page(example, "fr") and "Version précédente" in page(example, "fr")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.approvals import approve_file
 from tests.emulators.smtp import Arrival, SmtpServer
 from tests.golden import compare_text
 from tests.publishing import AFTER_ALL, INCIDENT, REPO, rows, run_publisher, write_update
@@ -187,6 +188,7 @@ def test_correction_and_withdrawal_are_short_threaded_follow_ups(
         retract.read_text(encoding="utf-8").replace("---\n", "---\nretracts: 20191115T2130\n", 1),
         encoding="utf-8",
     )
+    approve_file(project, retract)  # what it retracts is part of the approved text
     withdrawn = cli("-C", project, "publish", "--now", AFTER_ALL)
     assert withdrawn.code == 0, withdrawn.out + withdrawn.err
     # Each recipient: the new update, and the withdrawal of the first one.

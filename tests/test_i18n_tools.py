@@ -19,6 +19,7 @@ from publisher.config import load_config
 from publisher.i18n import pofiles
 from publisher.i18n.catalogs import PACKAGE_LOCALES
 from publisher.i18n.stats import ui_status
+from tests.approvals import approve_all
 
 REPO = Path(__file__).resolve().parent.parent
 INCIDENT = "2019-11-15-cyberattaque"
@@ -155,7 +156,7 @@ def test_extract_rewrites_a_template_only_when_its_messages_change(example: Path
     r = run(cli, example, "i18n", "extract")
     assert f"wrote {POT} (41 messages)" in r.out
     text = pot.read_text()
-    assert f"#: content/incidents/{INCIDENT}/20191120T1800.md:13\n" in text
+    assert f"#: content/incidents/{INCIDENT}/20191120T1800.md:15\n" in text
     assert re.search(r"POT-Creation-Date: (\S+ \S+)", text).group(1) != re.search(  # type: ignore[union-attr]
         r"POT-Creation-Date: (\S+ \S+)", first.decode()
     ).group(1)  # type: ignore[union-attr]
@@ -286,6 +287,7 @@ def test_stats_counts_fuzzy_apart_and_says_what_blocks_publication(example: Path
 
 def test_english_first_update_is_translated_to_french(example: Path, cli: Cli) -> None:
     (example / UPDATES / "20191123T1000.md").write_text(ENGLISH_FIRST)
+    approve_all(example)
     assert run(cli, example, "i18n", "extract").code == 0
     pot = polib.pofile(str(example / POT))
     english = [e for e in pot if "source language: en" in e.comment]
@@ -355,6 +357,7 @@ def test_check_warns_which_updates_fall_back_in_either_direction(example: Path, 
         example / PO, lambda e: e.flags.append("fuzzy") if e.msgid.startswith("Merci à tous") else None
     )
     (example / UPDATES / "20191123T1000.md").write_text(ENGLISH_FIRST)
+    approve_all(example)  # approved_by stays on its line; approved_hash adds one
     r = run(cli, example, "check")
     assert r.code == 0, r.err
     line = line_of(example / UPDATES / "20191116T1130.md", "Merci à tous")
@@ -364,7 +367,7 @@ def test_check_warns_which_updates_fall_back_in_either_direction(example: Path, 
     ) in r.err
     # An English-first update without its French catalog is reported for the French pages.
     assert (
-        f"{UPDATES}/20191123T1000.md:7: warning: fr: 2 of 2 blocks have no usable "
+        f"{UPDATES}/20191123T1000.md:8: warning: fr: 2 of 2 blocks have no usable "
         "translation (missing): the fr pages will show this update in en"
     ) in r.err
     assert r.err.count("have no usable translation") == 2  # once each, not once per checker

@@ -212,6 +212,9 @@ def correct(example: Path) -> None:
     path = example / "content" / "incidents" / "2019-11-15-cyberattaque" / "20191122T1700.md"
     text = path.read_text(encoding="utf-8").replace("quasi normales", "normales")
     path.write_text(text.replace("---\n", "---\ncorrection: « quasi » retiré.\n", 1), encoding="utf-8")
+    from tests.approvals import approve_file
+
+    approve_file(example, path, "jpetit")  # the correction is approved before it goes out
 
 
 @pytest.mark.parametrize(

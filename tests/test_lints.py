@@ -149,7 +149,7 @@ def test_check_reports_each_problem_with_its_line(bad: Path, cli) -> None:
         (PO, 11, "warning", "en translation: 'will be restored by' promises a return-to-normal date"),
     }
     assert got == expected, (got - expected, expected - got)
-    assert "fix: once the crisis cell has validated the text, add 'approved_by: <name>'" in r.err
+    assert "fix: once the crisis cell has validated the text: publisher approve 2026-11-30-panne/" in r.err
     assert "checked 1 incidents, 3 updates: 4 error(s), 9 warning(s)" in r.out
     assert not any(f[0] == u1 and f[2] == "error" for f in got)
 
@@ -216,7 +216,10 @@ def test_statement_translation_with_wrong_placeholder(tmp_path: Path, cli) -> No
 def test_example_project_checks_clean_but_for_guidance_warnings(example: Path, cli) -> None:
     r = cli("-C", example, "check", "--now", "2019-11-23T12:00")
     assert r.code == 0, r.err
-    assert all(f[2] == "warning" and "ransom" in f[3] for f in findings(r.err)), r.err
+    # The CHU de Rouen's own texts of 2019: a ransom named, and some long or passive sentences
+    # and acronyms the plain-language lint points out (tests/test_plain_language.py).
+    kinds = ("ransom", "a sentence of", "jargon", "mostly in the passive")
+    assert all(f[2] == "warning" and any(k in f[3] for k in kinds) for f in findings(r.err)), r.err
 
 
 def test_status_flags_an_overdue_promise(bad: Path, cli) -> None:

@@ -189,7 +189,9 @@ def test_notices_are_rendered_again_only_when_their_incident_changes(example: Pa
     assert cli("-C", example, "build", "--now", "2019-11-23T12:00").code == 0
     assert rendered == []  # nothing changed: every notice comes from the cache
     update = example / f"content/incidents/{INCIDENT}/20191122T1700.md"
-    update.write_text(update.read_text().replace("Une semaine", "Sept jours"))
+    edited = update.read_text().replace("Une semaine", "Sept jours")
+    update.write_text(edited.replace("\n---\n", "\ncorrection: Durée précisée\n---\n", 1))
+    assert cli("-C", example, "approve", f"{INCIDENT}/20191122T1700", "--as", "jpetit", "--yes").code == 0
     assert cli("-C", example, "build", "--now", "2019-11-23T12:00").code == 0
     assert rendered == [INCIDENT]
     assert "Sept jours" in (example / f"public/print/{INCIDENT}.html").read_text()

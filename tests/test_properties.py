@@ -20,6 +20,7 @@ from publisher.i18n import pofiles
 from publisher.i18n.catalogs import read_catalog
 from publisher.i18n.compile import validate
 from publisher.statements import load_statements
+from tests.publishing import copy_example_config
 
 REPO = Path(__file__).resolve().parent.parent
 INCIDENT = "content/incidents/2019-11-15-cyberattaque"
@@ -102,7 +103,7 @@ def project(*restore: str) -> Iterator[Path]:
     global _ROOT
     if _ROOT is None:
         _ROOT = Path(tempfile.mkdtemp(prefix="publisher-prop-"))
-        shutil.copy(REPO / "publisher.toml", _ROOT / "publisher.toml")
+        copy_example_config(REPO / "publisher.toml", _ROOT / "publisher.toml")
         for name in ("content", "locales"):
             shutil.copytree(REPO / name, _ROOT / name)
     saved = {name: (_ROOT / name).read_bytes() for name in restore if (_ROOT / name).exists()}

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from publisher.lock import FileLock
+from tests.approvals import with_correction
 from tests.publishing import (
     AFTER_ALL,
     INCIDENT,
@@ -59,7 +60,11 @@ def test_edited_update_redeploys_the_site(example, cli):
     cli("-C", example, "publish", "--now", AFTER_ALL)
     before = live_release(example)
     path = example / "content" / "incidents" / INCIDENT / "20191120T1800.md"
-    path.write_text(path.read_text("utf-8") + "\n" + NEW_TEXT + "\n", encoding="utf-8")
+    path.write_text(with_correction(path.read_text("utf-8") + "\n" + NEW_TEXT + "\n", "Ajout"), "utf-8")
+    held = cli("-C", example, "publish", "--now", AFTER_ALL)
+    assert "the approval by Hélène Bernard (hbernard) is void" in held.out
+    assert "the approved text stays published" in held.out and NEW_TEXT not in page(example)
+    assert cli("-C", example, "approve", f"{INCIDENT}/20191120T1800", "--as", "jpetit", "--yes").code == 0
     result = cli("-C", example, "publish", "--now", AFTER_ALL)
     assert result.code == 0 and "edited" in result.out
     assert live_release(example) != before and NEW_TEXT in page(example)
@@ -84,20 +89,24 @@ def test_unapproved_update_is_held_and_reported(example, cli):
     result = cli("-C", example, "publish", "--now", "2019-11-24T12:00")
     assert result.code == 0
     assert "held" in result.out and f"{INCIDENT}/20191124T1000" in result.out
-    assert "approved_by" in result.out and "20191124T1000.md" in result.out
+    assert f"publisher approve {INCIDENT}/20191124T1000" in result.out and "20191124T1000.md" in result.out
     assert NEW_TEXT not in page(example)
     assert "Aucune fuite" in page(example)  # the approved ones did go out
     status = cli("-C", example, "status", "--now", "2019-11-24T12:00")
     assert "Waiting for approval" in status.out and "20191124T1000" in status.out
     assert status.code == 1  # monitoring sees a due update waiting for someone
+    # an approved_by written by hand is not an approval: the approver records it
     path.write_text(
-        path.read_text("utf-8").replace("publish_at:", "approved_by: Direction générale\npublish_at:"),
+        path.read_text("utf-8").replace("publish_at:", "approved_by: jpetit\npublish_at:"),
         encoding="utf-8",
     )
+    hand = cli("-C", example, "publish", "--now", "2019-11-24T12:00")
+    assert "written by hand" in hand.out and NEW_TEXT not in page(example)
+    assert cli("-C", example, "approve", f"{INCIDENT}/20191124T1000", "--as", "jpetit", "--yes").code == 0
     approved = cli("-C", example, "publish", "--now", "2019-11-24T12:00")
     assert approved.code == 0 and "held" not in approved.out and NEW_TEXT in page(example)
     audit = rows(example, "SELECT * FROM audit WHERE event = 'approved'")
-    assert {"Direction générale", "Direction de la communication"} == {a["approved_by"] for a in audit}
+    assert {"jpetit", "hbernard"} == {a["approved_by"] for a in audit}
 
 
 def test_approval_not_required_when_configured_off(example, cli):
@@ -179,7 +188,7 @@ def test_unwritable_target_fails_with_exit_1_and_is_retried_with_backoff(example
     set_config(example, '[channels.website]\ntype = "directory"\npath = "blocked/site"\n')
     first = cli("-C", example, "publish", "--now", "2019-11-23T12:00")
     assert first.code == 1
-    assert "could not deploy" in first.out and "next try after 2019-11-23T11:01:00Z" in first.out
+    assert "could not deploy" in first.out and "next try after 2019-11-23 12:01 (Europe/Paris)" in first.out
     [row] = rows(example)
     assert row["state"] == "failed" and row["next_attempt_at"] == "2019-11-23T11:01:00Z"
     early = cli("-C", example, "publish", "--now", "2019-11-23T12:00")
@@ -201,7 +210,7 @@ def test_backoff_doubles_and_gives_up_after_max_attempts(example, cli):
     )
     cli("-C", example, "publish", "--now", "2019-11-23T12:00")
     second = cli("-C", example, "publish", "--now", "2019-11-23T12:01")
-    assert "next try after 2019-11-23T11:03:00Z" in second.out  # 2 minutes after attempt 2
+    assert "next try after 2019-11-23 12:03 (Europe/Paris)" in second.out  # 2 minutes after attempt 2
     third = cli("-C", example, "publish", "--now", "2019-11-23T12:03")
     assert third.code == 1 and "gave-up" in third.out
     assert rows(example)[0]["state"] == "gave_up"
@@ -256,7 +265,7 @@ def test_rollback_restores_previous_release_until_content_changes(example, cli):
     assert kept.code == 0 and live_release(example) == first
     assert "rolled back" in cli("-C", example, "status", "--now", "2019-11-24T12:01").out
     # ...until the content changes.
-    write_update(example, "20191124T1000", "2019-11-24T10:00", NEW_TEXT + " Corrigé.")
+    write_update(example, "20191124T1000", "2019-11-24T10:00", NEW_TEXT + " Corrigé.", correction="Précisé")
     fixed = cli("-C", example, "publish", "--now", "2019-11-24T12:02")
     assert fixed.code == 0 and "edited" in fixed.out and "Corrigé" in page(example)
     assert len(releases(example)) == 3
@@ -265,7 +274,8 @@ def test_rollback_restores_previous_release_until_content_changes(example, cli):
 def test_keeps_only_the_last_n_releases(example, cli):
     set_config(example, '[channels.website]\ntype = "directory"\nkeep = 2\n')
     for minute in range(4):
-        write_update(example, "20191124T1000", "2019-11-24T10:00", f"{NEW_TEXT} {minute}")
+        note = f"Version {minute}" if minute else None  # every rewrite of a published text says so
+        write_update(example, "20191124T1000", "2019-11-24T10:00", f"{NEW_TEXT} {minute}", correction=note)
         assert cli("-C", example, "publish", "--now", "2019-11-24T12:00").code == 0
     assert len(releases(example)) == 2
 

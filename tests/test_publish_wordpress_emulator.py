@@ -176,10 +176,13 @@ def test_a_post_shows_corrections_and_withdrawals_as_the_site_does(example, cli,
         encoding="utf-8",
     )
     (folder / "20191122T1800.md").write_text(
-        '---\nstatus: resolved\npublish_at: "2019-11-22T18:00"\napproved_by: Direction\n'
+        '---\nstatus: resolved\npublish_at: "2019-11-22T18:00"\nauthor: cmartin\n'
         "retracts: 20191115T2130\n---\nLe premier communiqué contenait une erreur.\n",
         encoding="utf-8",
     )
+    # [people] is declared: the correction and the retraction go out once approved
+    assert cli("-C", example, "approve", f"{INCIDENT}/20191116T1130", "--as", "jpetit", "--yes").code == 0
+    assert cli("-C", example, "approve", f"{INCIDENT}/20191122T1800", "--as", "hbernard", "--yes").code == 0
     result = cli("-C", example, "publish", "--now", AFTER_ALL)
     assert result.code == 0, result.out + result.err
     fr = next(i for i in wp.posts() if i.slug == f"{INCIDENT}-fr").content

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.approvals import approve_file, with_correction
 from tests.publishing import (
     AFTER_ALL,
     INCIDENT,
@@ -101,7 +102,8 @@ def test_editing_an_update_edits_the_same_posts(example, wp):
     publish(example, env, "--now", AFTER_ALL)
     ids = {s: p["id"] for s, p in posts(wp).items()}
     path = example / "content" / "incidents" / INCIDENT / "20191120T1800.md"
-    path.write_text(path.read_text("utf-8") + "\n" + NEW_TEXT + "\n", encoding="utf-8")
+    path.write_text(with_correction(path.read_text("utf-8") + "\n" + NEW_TEXT + "\n", "Ajout"), "utf-8")
+    approve_file(example, path, "jpetit")  # the edit is approved again
     result = publish(example, env, "--now", AFTER_ALL)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("edited") >= 2  # website + cms/fr (+ cms/en: fallback text)
@@ -167,7 +169,8 @@ def test_sigkill_during_an_edit_keeps_the_same_post(example, wp, point):
     publish(example, env, "--now", AFTER_ALL)
     ids = {s: p["id"] for s, p in posts(wp).items()}
     path = example / "content" / "incidents" / INCIDENT / "20191120T1800.md"
-    path.write_text(path.read_text("utf-8") + "\n" + NEW_TEXT + "\n", encoding="utf-8")
+    path.write_text(with_correction(path.read_text("utf-8") + "\n" + NEW_TEXT + "\n", "Ajout"), "utf-8")
+    approve_file(example, path, "jpetit")  # the edit is approved again
     crashed = publish(example, {**env, "PUBLISHER_TEST_CRASH_AT": f"{point}:cms"}, "--now", AFTER_ALL)
     assert crashed.returncode == -9
     recovered = publish(example, env, "--now", AFTER_ALL)

@@ -229,9 +229,13 @@ def test_future_updates_are_not_on_the_site_yet(example: Path, cli) -> None:  # 
 
 def test_build_holds_unapproved_updates_like_publish(example: Path, cli) -> None:  # type: ignore[no-untyped-def]
     path = example / "content/incidents" / INCIDENT / "20191122T1700.md"
-    path.write_text(path.read_text().replace("approved_by: Direction de la communication\n", ""))
+    import re
+
+    path.write_text(re.sub(r"(?m)^approved_(by|hash): .*\n", "", path.read_text()))
     result = cli("-C", example, "build")
     assert result.code == 0
-    assert f"content/incidents/{INCIDENT}/20191122T1700.md: held: not approved" in result.err
+    assert (
+        f"content/incidents/{INCIDENT}/20191122T1700.md: held: {INCIDENT}/20191122T1700: due but not approved"
+    ) in result.err
     assert not (example / "public/fr/incidents" / INCIDENT / "20191122T1700.html").exists()
     assert (example / "public/fr/incidents" / INCIDENT / "20191120T1800.html").exists()

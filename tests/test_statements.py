@@ -14,7 +14,10 @@ import pytest
 from publisher.scaffold import SCAFFOLD
 
 REPO = Path(__file__).resolve().parent.parent
-STATEMENTS = ("back-to-normal", "cyberattack", "data-leak", "it-outage", "phones-down")
+STATEMENTS = (
+    "back-to-normal", "cyberattack", "data-leak", "data-leak-confirmed", "data-leak-notice",
+    "data-leak-ruled-out", "it-outage", "phones-down",
+)  # fmt: skip
 
 
 def _project(tmp_path: Path, cli) -> Path:
@@ -101,6 +104,38 @@ def test_init_then_three_commands_give_a_bilingual_published_update(tmp_path: Pa
     assert "les consultations" in fr and "Prochain point" in fr
     r = cli("-C", project, "check", "--now", "2026-11-30T14:10")
     assert r.code == 0, r.err + r.out
+
+
+def test_the_data_breach_sequence_is_three_pre_translated_statements(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """Acknowledge → confirm (or rule out) after analysis → where affected people get their
+    own information (ANSSI fiche 5, GDPR art. 34), each bilingual from the first minute."""
+    project = _project(tmp_path, cli)
+    assert cli("-C", project, "new", "incident", "Fuite de données", "--title", "en=Data leak",
+               "--now", "2026-12-01T09:00").code == 0  # fmt: skip
+    steps = [
+        ("fuite-de-donnees", ["date=1er décembre", "date@en=1 December"], "2026-12-01T09:05",
+         "Possible data leak", "nothing to say whether your data is affected"),
+        ("fuite-de-donnees-confirmee", ["date=1er décembre", "date@en=1 December",
+         "data=noms, adresses et numéros de téléphone", "data@en=names, addresses and phone numbers",
+         "people=des patients reçus en consultation en 2025", "people@en=patients seen in 2025"],
+         "2026-12-03T10:00", "Data leak confirmed", "names, addresses and phone numbers"),
+        ("information-des-personnes", ["date=5 décembre", "date@en=5 December", "how=courrier",
+         "how@en=letter", "until=20 décembre", "until@en=20 December"],
+         "2026-12-05T10:00", "Informing the people affected", "If you have received nothing by 20 December"),
+    ]  # fmt: skip
+    for name, sets, at, title, words in steps:
+        args = [a for pair in sets for a in ("--set", pair)]
+        r = cli("-C", project, "new", "update", "fuite-de-donnees", "--from", name, *args, "--now", at)
+        assert r.code == 0, r.err
+        assert cli("-C", project, "publish", "--now", at).code == 0
+        en = (project / "public/en/incidents/2026-12-01-fuite-de-donnees/index.html").read_text()
+        assert words in en, title
+        assert "Translation in progress" not in en
+    fr = (project / "public/fr/incidents/2026-12-01-fuite-de-donnees/index.html").read_text()
+    assert "a informé la CNIL" in fr and "Si vous n’avez rien reçu d’ici le 20 décembre" in fr
+    # the library (step 2's other outcome, data-leak-ruled-out, too) is translated and clean
+    r = cli("-C", project, "check", "--now", "2026-12-05T10:05")
+    assert r.code == 0 and "0 error(s), 0 warning(s)" in r.out, r.err + r.out
 
 
 def test_unfilled_placeholder_is_refused_and_nothing_is_written(tmp_path: Path, cli) -> None:
@@ -238,6 +273,25 @@ def test_init_refuses_a_non_empty_directory(tmp_path: Path, cli) -> None:
     (tmp_path / "x" / "keep.txt").write_text("mine")
     r = cli("init", tmp_path / "x")
     assert r.code == 2 and "exists and is not empty" in r.err
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--organisation", 'CHU\n[channels.x]\ntype = "directory"'),
+        ("--title", "Statut\r\nbase_url = 1"),
+        ("--phone", "02 00\x0000 00"),
+        ("--url", "https://statut.example.fr/ x"),
+    ],
+)
+def test_init_answers_are_one_line_and_nothing_is_written(  # type: ignore[no-untyped-def]
+    tmp_path: Path, cli, option: str, value: str
+) -> None:
+    args = ["init", tmp_path / "new", "--url", "https://statut.ch-test.example/"]
+    r = cli(*args, option, value)
+    assert r.code == 2, r.err
+    assert "nothing was written" in r.err or "without spaces" in r.err
+    assert "Traceback" not in r.err and not (tmp_path / "new").exists()
 
 
 def test_example_project_ships_the_same_statement_library() -> None:

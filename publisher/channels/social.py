@@ -208,6 +208,7 @@ class SocialChannel(Channel, ABC):
                 "social",
                 title=iv.title,
                 update=view.update,
+                correction=view.correction,
                 body="\n\n".join(blocks),
                 shortened=shortened,
                 fallback=view.is_fallback,

@@ -29,8 +29,9 @@ def run(args: argparse.Namespace) -> int:
     now = resolve_now(config, args.now)
     # The same rule as `publish`: an update that needs approval is never on a built site.
     selection = select(config, result.site, now)
+    report(list(selection.errors))
     for update in selection.held:
-        print(f"{update.path}: held: not approved (add 'approved_by:' once it is approved)", file=sys.stderr)
+        print(f"{update.path}: held: {selection.reason(update)}", file=sys.stderr)
     built = build(config, selection.site, now)
     updates = sum(len(iv.updates) for iv in next(iter(built.views.values()), []))
     print(
@@ -39,5 +40,8 @@ def run(args: argparse.Namespace) -> int:
     )
     if result.errors:
         print(f"{len(result.errors)} error(s): the files named above were left out", flush=True)
+        raise Failed(2)
+    if selection.errors:
+        print(f"{len(selection.errors)} error(s): the updates named above were held", flush=True)
         raise Failed(2)
     return 0

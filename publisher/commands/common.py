@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
+import subprocess
 import sys
+import tempfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 from publisher.config import Config, load_config
 from publisher.content import LoadResult, load_site
 from publisher.drill import summary
-from publisher.errors import Diagnostic, PublisherError
+from publisher.errors import Diagnostic, PublisherError, UsageError
 from publisher.rehearsal import rehearsal
 from publisher.timeutil import LocalTimeError, parse_local, utc_now
 
@@ -81,3 +86,33 @@ def resolve_now(config: Config, value: str | None) -> datetime:
         return parse_local(value, config.zone)
     except LocalTimeError as exc:
         raise PublisherError(f"--now: {exc}; {exc.hint}") from exc
+
+
+def edit_text(initial: str) -> str | None:
+    """The text a person writes in $VISUAL or $EDITOR, starting from `initial`; None when
+    neither is set. An editor that fails writes nothing."""
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        return None
+    with tempfile.NamedTemporaryFile("w+", suffix=".md", encoding="utf-8", delete=False) as f:
+        f.write(initial)
+        name = f.name
+    try:
+        done = subprocess.run([*shlex.split(editor), name], check=False)
+        if done.returncode != 0:
+            raise UsageError(f"the editor exited with {done.returncode}; nothing was written")
+        return Path(name).read_text(encoding="utf-8")
+    finally:
+        os.unlink(name)
+
+
+def spoken_time(config: Config) -> Callable[[datetime], str]:
+    """Dates as the site writes them, in the CLI's language when the site has it."""
+    from publisher.cli_text import language
+    from publisher.i18n.catalogs import ui_translations
+    from publisher.render import Formatter
+
+    lang = language()
+    lang = lang if lang in config.languages else config.source_lang
+    gettext = ui_translations(config.dir("locales"), lang).gettext
+    return Formatter(lang, config.zone, gettext).datetime

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
-from datetime import datetime
+from typing import Any
 
 from publisher.authoring import new_incident, new_update
-from publisher.cli_text import language, say
-from publisher.commands.common import now_option, project, resolve_now
-from publisher.config import Config
+from publisher.cli_text import say
+from publisher.commands.common import edit_text, now_option, project, resolve_now, spoken_time
 from publisher.errors import AuthoringError, display_path
 
 
@@ -60,25 +58,36 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--next-update",
         help="promise of the next update: a time, +2h, or none (default: the statement's cadence)",
     )
-    upd.add_argument("--approved-by", help="who approved this text (default: the statement's approver)")
-    upd.add_argument("--text", help="the update's text when not made from a statement")
+    upd.add_argument(
+        "--approved-by",
+        help="projects without [people] only: who approved this text (default: the statement's approver)",
+    )
+    upd.add_argument(
+        "--text",
+        help="the update's text when not made from a statement (without it: written in $EDITOR, "
+        "with the FACET parts as a guide)",
+    )
     now_option(upd)
-
-
-def spoken_time(config: Config) -> Callable[[datetime], str]:
-    """Dates as the site writes them, in the CLI's language when the site has it."""
-    from publisher.i18n.catalogs import ui_translations
-    from publisher.render import Formatter
-
-    lang = language()
-    lang = lang if lang in config.languages else config.source_lang
-    gettext = ui_translations(config.dir("locales"), lang).gettext
-    return Formatter(lang, config.zone, gettext).datetime
+    for p in (inc, upd):
+        p.add_argument(
+            "--as",
+            dest="as_person",
+            metavar="NAME",
+            help="who is writing (default: $PUBLISHER_USER, else the git user); checked against [people]",
+        )
 
 
 def run(args: argparse.Namespace) -> int:
+    from publisher.people import PeopleError, acting
+
     config = project(args)
     now = resolve_now(config, args.now)
+    try:
+        author: str | None = acting(config.people, args.as_person, "author", cwd=config.root)
+    except PeopleError:
+        if config.people.declared:
+            raise  # with [people], every draft has a known author
+        author = args.as_person  # without [people] the author is optional, recorded as given
     if args.what == "incident":
         translations = {}
         for pair in args.translations:
@@ -100,6 +109,16 @@ def run(args: argparse.Namespace) -> int:
             summary=args.summary,
         )
     else:
+        text = args.text
+        if text is None and not args.statement:
+            # No text and no statement: write it in $EDITOR, with the FACET parts as a guide.
+            from publisher.authoring import facet_template, without_template
+
+            written = edit_text(facet_template(config.source_lang))
+            if written is not None:
+                text = without_template(written, config.source_lang)
+                if not text:
+                    raise AuthoringError("the text is empty; nothing was written")
         created = new_update(
             config,
             args.incident,
@@ -110,8 +129,10 @@ def run(args: argparse.Namespace) -> int:
             next_update=args.next_update,
             sets=args.sets,
             approved_by=args.approved_by,
-            text=args.text,
+            text=text,
+            author=author,
         )
+    _journal(config, created, author or "unknown", args.what)
     for path in created.paths:
         print(f"wrote {display_path(path, config.root)}")
     if args.what == "update":
@@ -134,3 +155,44 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("next: publisher check, then publisher preview or publisher build")
     return 0
+
+
+def _journal(config: Any, created: Any, actor: str, what: str) -> None:
+    """Main courante: the draft (and a fast-path approval) with who wrote it."""
+    from publisher import journal
+
+    if what == "incident":
+        journal.record(
+            config, "draft", actor, incident_id=created.incident_id, detail=f"incident {created.incident_id}"
+        )
+        return
+    from publisher.approval import snapshot, text_hash
+    from publisher.authoring import _incident_lang
+    from publisher.content import load_update
+
+    path = created.paths[0]
+    update = load_update(path, created.incident_id, config, _incident_lang(path.parent, config), [])
+    if update is None:
+        return
+    h = text_hash(update)
+    journal.record(
+        config,
+        "draft",
+        actor,
+        update_id=update.id,
+        text_hash=h,
+        detail=f"wrote {update.path}"
+        + (f" from statement {update.approved_from}" if update.approved_from else ""),
+        data={"text": snapshot(update)},
+    )
+    if created.fast_path:
+        journal.record(
+            config,
+            "fast-path",
+            str(update.approved_by),
+            update_id=update.id,
+            text_hash=h,
+            detail=f"pre-approved statement {update.approved_from}: only placeholder values filled, "
+            "no second approval needed",
+            data={"text": snapshot(update), "author": actor},
+        )

@@ -79,7 +79,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     config = project(args)
     now = resolve_now(config, args.now)
-    log = Log(args.log_format, quiet=args.quiet)
+    log = Log(args.log_format, quiet=args.quiet, zone=config.zone)
     lock = FileLock(config.lock_path)
     if not args.dry_run:
         lock.acquire(None if args.wait < 0 else args.wait)

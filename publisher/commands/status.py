@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from publisher.channels import make_channel
+from publisher.channels.social import OUTBOX_PREFIX
 from publisher.cli_text import say
-from publisher.commands.common import load, now_option, project, report, resolve_now
+from publisher.commands.common import load, now_option, project, report, resolve_now, spoken_time
 from publisher.ledger import iso, open_readonly
 from publisher.lints import overdue
 from publisher.pages import localized
@@ -36,6 +40,7 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
     report(loaded.diagnostics)
     now = resolve_now(config, args.now)
     selection = select(config, loaded.site, now)
+    report(list(selection.errors))
     names = [c.name for c in enabled_channels(config)]
     data: dict[str, Any] = {
         "published": [],
@@ -45,8 +50,10 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
         "held": [],
         "scheduled": [],
         "untranslated": [],
-        "content_errors": [str(d) for d in loaded.errors],
+        "content_errors": [str(d) for d in [*loaded.errors, *selection.errors]],
         "drift": [],
+        "outbox": [],
+        "zone": config.zone.key,  # every time above is UTC (ISO 8601); people read them local
     }
     ledger = open_readonly(config.ledger_path)
     if ledger is not None:
@@ -73,6 +80,9 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
                     data["removed"].append(entry)
                 if row.state in ("delivered", "rolled_back"):
                     data["published"].append(entry)
+                    waiting = _outbox_file(config.root, last.remote_id if last else None)
+                    if waiting:
+                        data["outbox"].append({**entry, "file": waiting})
                 elif row.state in ("failed", "gave_up"):
                     data["failing"].append(entry)
                     if last is not None:
@@ -82,11 +92,34 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
             data["drift"] = drift(config, ledger, verify=getattr(args, "verify", False))
 
     data["overdue"] = overdue(config, selection.site, now)  # promises readers saw, now late
+    from publisher.approval import Approvals
+    from publisher.journal import copy_lookup
+
+    approvals = Approvals(config, copy_lookup(config))
     for u in selection.held:
-        data["held"].append({"update": u.id, "path": u.path, "due": iso(u.publish_at)})
+        v = selection.verdicts.get(u.id) or approvals.verdict(u)
+        data["held"].append(
+            {
+                "update": u.id,
+                "path": u.path,
+                "due": iso(u.publish_at),
+                "author": u.author,
+                "why": v.kind,
+                "reason": v.reason,
+                "waiting_for": list(v.waiting_for),
+            }
+        )
     for u in selection.scheduled:
+        v = approvals.verdict(u)
         data["scheduled"].append(
-            {"update": u.id, "path": u.path, "at": iso(u.publish_at), "approved": bool(u.approved_by)}
+            {
+                "update": u.id,
+                "path": u.path,
+                "at": iso(u.publish_at),
+                "approved": v.ok,
+                "reason": v.reason,
+                "waiting_for": list(v.waiting_for),
+            }
         )
     for lang, views in localized(config, selection.site, now).items():
         for iv in views:
@@ -96,6 +129,15 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
                         {"update": view.update.id, "lang": lang, "missing_blocks": view.missing}
                     )
     return data
+
+
+def _outbox_file(root: Path, remote_id: str | None) -> str | None:
+    """The paste-ready file of a post made by hand, while it still waits in the outbox (a
+    person moves it to posted/ once it is online, or deletes it)."""
+    if not remote_id or not remote_id.startswith(OUTBOX_PREFIX):
+        return None
+    shown = remote_id[len(OUTBOX_PREFIX) :]
+    return shown if (root / shown).is_file() else None
 
 
 def drift(config: Any, ledger: Any, verify: bool) -> list[dict[str, Any]]:
@@ -142,12 +184,23 @@ def drift(config: Any, ledger: Any, verify: bool) -> list[dict[str, Any]]:
 def run(args: argparse.Namespace) -> int:
     data = gather(args)
     # For monitoring: 2 bad content; 1 when a person should look (a delivery failing, the
-    # remote end not as published, a promise to readers overdue, a due update unapproved).
-    attention = data["failing"] or data["drift"] or data["overdue"] or data["held"]
+    # remote end not as published, a promise to readers overdue, a due update unapproved,
+    # a post waiting in the outbox for someone to paste it).
+    attention = data["failing"] or data["drift"] or data["overdue"] or data["held"] or data["outbox"]
     code = 2 if data["content_errors"] else 1 if attention else 0
     if args.json:
         print(json.dumps(data, indent=1, ensure_ascii=False))
         return code
+    local = _local_time(project(args))
+    section(
+        say("Waiting in the outbox for a person to post"),
+        data["outbox"],
+        lambda e: (
+            f"{e['channel']:<10} {e['key']}{lang(e)}  {e['file']}\n      "
+            + say("post it by hand, then move the file to %(posted)s (or delete it)")
+            % {"posted": str(Path(e["file"]).parent / "posted") + "/"}
+        ),
+    )
     section(
         say("Changed at the remote end (not as publisher published it)"),
         data["drift"],
@@ -159,7 +212,7 @@ def run(args: argparse.Namespace) -> int:
         lambda e: (
             f"{e['channel']:<10} {e['key']}{lang(e)}  {e['url'] or ''}"
             + (f" (id {e['remote_id']})" if e["remote_id"] else "")
-            + (f"  since {e['delivered_at']}" if e["delivered_at"] else "")
+            + (f"  since {local(e['delivered_at'])}" if e["delivered_at"] else "")
             + ("  [rolled back: the previous release is live]" if e["state"] == "rolled_back" else "")
             + ("" if e["enabled"] else "  [channel no longer enabled]")
         ),
@@ -171,7 +224,7 @@ def run(args: argparse.Namespace) -> int:
             f"{e['channel']:<10} {e['key']}{lang(e)}  {e['state']} after {e['attempts']} "
             f"attempt(s)"
             + (
-                f", next try after {e['next_attempt']}"
+                f", next try after {local(e['next_attempt'])}"
                 if e["next_attempt"]
                 else ", run `publisher publish --retry` once fixed"
             )
@@ -194,12 +247,20 @@ def run(args: argparse.Namespace) -> int:
     section(
         say("Waiting for approval"),
         data["held"],
-        lambda e: f"{e['update']}  due since {e['due']}: add 'approved_by: <name>' to {e['path']}",
+        lambda e: f"{e['update']}  due since {local(e['due'])}: {e['reason'].split(': ', 1)[-1]}",
     )
     section(
         say("Scheduled"),
         data["scheduled"],
-        lambda e: f"{e['update']}  at {e['at']}" + ("" if e["approved"] else "  (not approved yet)"),
+        lambda e: (
+            f"{e['update']}  at {local(e['at'])}"
+            + (
+                ""
+                if e["approved"]
+                else "  (not approved yet"
+                + (f": waiting for {', '.join(e['waiting_for'])})" if e["waiting_for"] else ")")
+            )
+        ),
     )
     section(
         say("Waiting for translation (shown in the source language meanwhile)"),
@@ -215,6 +276,21 @@ def run(args: argparse.Namespace) -> int:
         count = len(data["content_errors"])
         print(say("%(count)d content error(s): see above (or run `publisher check`)") % {"count": count})
     return code
+
+
+def _local_time(config: Any) -> Callable[[str | None], str]:
+    """ISO UTC times from the ledger as a person reads them: local, with the zone's name."""
+    speak = spoken_time(config)
+
+    def local(text: str | None) -> str:
+        if not text:
+            return ""
+        try:
+            return speak(datetime.fromisoformat(text.replace("Z", "+00:00")))
+        except ValueError:
+            return text
+
+    return local
 
 
 def lang(entry: dict[str, Any]) -> str:

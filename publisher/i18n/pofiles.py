@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.catalog import PYTHON_FORMAT, Catalog, Message
-from babel.messages.pofile import PoFileError, read_po, write_po
+from babel.messages.pofile import PoFileError, read_po, unescape, write_po
 
 from publisher.errors import CatalogError, Diagnostic
 from publisher.fsutil import DEFAULT_READ_LIMIT
@@ -230,6 +230,11 @@ def read(path: Path, lang: str | None, shown: str, content: bool | None = None) 
     what = ("content" if content else "ui") if content is not None else kind(path)
     if what != "ui":
         fix_content_flags(catalog, keep_braces=what == "statement")
+    # Babel reads `#| msgid "…"` as a translator comment "| msgid …" (and would write it back
+    # wrapped, as "# | …"): drop it here; update.py reads and writes `#|` itself.
+    for m in [*catalog, *catalog.obsolete.values()]:
+        if any(c.startswith("|") for c in m.user_comments):
+            m.user_comments = [c for c in m.user_comments if not c.startswith("|")]
     return catalog
 
 
@@ -290,3 +295,71 @@ def msgstr_line(path: Path, lineno: int) -> int:
         if lines[i].startswith("msgstr"):
             return i + 1
     return lineno
+
+
+# -- previous msgids (#|), as `msgmerge --previous` writes them -------------------------------
+#
+# Babel cannot do this (research/i18n-workflow.md §2.4): write_po(include_previous=True)
+# wraps the previous msgid as comment text and breaks long ones, and read_po drops `#|`
+# lines. So `#|` lines are read and written here, on the rendered text, one line per field
+# (no wrapping, as everything else publisher writes): Poedit and Weblate show the change.
+
+Previous = dict[tuple[str, str | None], tuple[str, str | None]]
+_PREV = re.compile(r'^#\| (msgctxt|msgid) "(.*)"$')
+_FIELD = re.compile(r'^(msgctxt|msgid) "(.*)"$')
+
+
+def _unescape(text: str) -> str:
+    return str(unescape(f'"{text}"'))
+
+
+def read_previous(data: bytes) -> Previous:
+    """(msgid, msgctxt) → (previous msgid, previous msgctxt) of every entry carrying `#|`."""
+    found: Previous = {}
+    prev: dict[str, str] = {}
+    current: dict[str, str] = {}
+    for line in data.decode("utf-8", "replace").split("\n"):
+        m = _PREV.match(line)
+        if m:
+            prev[m.group(1)] = _unescape(m.group(2))
+            continue
+        m = _FIELD.match(line)
+        if m and prev:
+            current[m.group(1)] = _unescape(m.group(2))
+            if m.group(1) == "msgid":
+                key = (current["msgid"], current.get("msgctxt"))
+                if "msgid" in prev:
+                    found[key] = (prev["msgid"], prev.get("msgctxt"))
+                prev, current = {}, {}
+            continue
+        if not line.startswith("#") and not m:
+            prev, current = {}, {}
+    return found
+
+
+def add_previous(data: bytes, previous: Previous) -> bytes:
+    """The rendered catalog with `#| msgctxt`/`#| msgid` before each entry in `previous`."""
+    if not previous:
+        return data
+    from babel.messages.pofile import escape
+
+    lines = data.decode("utf-8").split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        ctx = None
+        start = i
+        m = _FIELD.match(line)
+        if m and m.group(1) == "msgctxt" and i + 1 < len(lines):
+            ctx = _unescape(m.group(2))
+            m = _FIELD.match(lines[i + 1])
+            i += 1
+        if m and m.group(1) == "msgid" and (_unescape(m.group(2)), ctx) in previous:
+            old_id, old_ctx = previous[(_unescape(m.group(2)), ctx)]
+            if old_ctx is not None:
+                out.append(f"#| msgctxt {escape(old_ctx)}")
+            out.append(f"#| msgid {escape(old_id)}")
+        out.extend(lines[start : i + 1])
+        i += 1
+    return "\n".join(out).encode("utf-8")

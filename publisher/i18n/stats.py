@@ -14,7 +14,9 @@ markup.blocks), so stats can never say "yes" for an update the site would show u
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -26,6 +28,7 @@ from publisher.i18n.catalogs import PACKAGE_LOCALES, content_catalog
 from publisher.i18n.compile import shown_path
 from publisher.i18n.extract import ui_template
 from publisher.model import Incident, Site
+from publisher.people import People
 
 
 @dataclass
@@ -195,6 +198,37 @@ class CatalogRow:
     fuzzy: int
     untranslated: int
     obsolete: int
+    last_translator: str = ""  # the header's Last-Translator, when it names someone
+    revised: str = ""  # PO-Revision-Date, as written
+    credits: list[str] = field(default_factory=list)  # "# Name <mail>, 2019." header lines
+
+
+PLACEHOLDER_TRANSLATOR = "FULL NAME <EMAIL@ADDRESS>"
+_CREDIT = re.compile(r"^#\s+(.+?),\s*\d{4}(?:[-,\s]+\d{4})*\.?\s*$")
+
+
+def translators(catalog: Catalog, people: People) -> tuple[str, str, list[str]]:
+    """(last translator, revision date, credited translators) as the catalog says, each
+    named as in [people] when they are listed there."""
+
+    def named(text: str) -> str:
+        text = text.strip()
+        email = text[text.find("<") + 1 : text.find(">")] if "<" in text and ">" in text else ""
+        bare = text.split("<")[0].strip()
+        person = people.find(email) or people.find(bare)
+        return str(person) if person else text
+
+    last = str(catalog.last_translator or "")
+    last = "" if not last or last == PLACEHOLDER_TRANSLATOR else named(last)
+    revised = ""
+    if isinstance(catalog.revision_date, datetime):
+        revised = catalog.revision_date.strftime("%Y-%m-%d %H:%M%z")
+    credits = []
+    for line in (catalog.header_comment or "").splitlines():
+        m = _CREDIT.match(line)
+        if m and "FIRST AUTHOR" not in m.group(1) and "Copyright" not in m.group(1):
+            credits.append(named(m.group(1)))
+    return last, revised, credits
 
 
 def catalog_rows(config: Config, langs: tuple[str, ...]) -> list[CatalogRow]:
@@ -209,6 +243,7 @@ def catalog_rows(config: Config, langs: tuple[str, ...]) -> list[CatalogRow]:
         except pofiles.CatalogError:
             continue  # `compile` reports it with its line
         c = pofiles.counts(catalog)
+        last, revised, credits = translators(catalog, config.people)
         rows.append(
             CatalogRow(
                 shown_path(path, config),
@@ -219,6 +254,9 @@ def catalog_rows(config: Config, langs: tuple[str, ...]) -> list[CatalogRow]:
                 c.fuzzy,
                 c.untranslated,
                 c.obsolete,
+                last,
+                revised if last else "",
+                credits,
             )
         )
     return rows
@@ -268,6 +306,15 @@ def human(data: dict[str, object]) -> str:
         )
     if not rows:
         lines.append("(no catalogs yet: run `publisher i18n extract` then `publisher i18n update`)")
+    named = [(n, r) for n, r in zip(names, rows, strict=True) if r["last_translator"] and not r["builtin"]]
+    if named:
+        lines.append("\nTranslated by (as the catalogs say):")
+        for name, r in named:
+            others = [c for c in r["credits"] if c != r["last_translator"]]
+            lines.append(
+                f"  {name}: {r['last_translator']}, last revised {r['revised'] or 'at an unknown date'}"
+                + (f"; also credited: {', '.join(others)}" if others else "")
+            )
     ui = data["ui"]
     assert isinstance(ui, list)
     for s in ui:

@@ -98,6 +98,7 @@ def merge(template: Catalog, po_path: Path, lang: str, content: bool, shown: str
             po_path, pofiles.render(po), True, new=sum(1 for m in po if m.id and not pofiles.filled(m))
         )
     po = pofiles.read(po_path, lang, shown, content=content)
+    kept = pofiles.read_previous(po_path.read_bytes())  # Babel's reader drops `#|`
     before = {_key(m): m.fuzzy for m in po if m.id}
     old_obsolete = {_key(m) for m in po.obsolete.values()}
     po.update(
@@ -113,13 +114,33 @@ def merge(template: Catalog, po_path: Path, lang: str, content: bool, shown: str
     after = [m for m in po if m.id]
     return Change(
         po_path,
-        pofiles.render(po),
+        pofiles.add_previous(pofiles.render(po), previous_ids(po, kept)),
         False,
         new=sum(1 for m in after if _key(m) not in before and not pofiles.filled(m)),
         fuzzy=sum(1 for m in after if m.fuzzy and not before.get(_key(m), False)),
         obsolete=sum(1 for m in po.obsolete.values() if _key(m) not in old_obsolete),
         revived=revived,
     )
+
+
+def previous_ids(po: Catalog, kept: pofiles.Previous) -> pofiles.Previous:
+    """What each fuzzy entry was before the source changed, as `msgmerge --previous` keeps
+    it: the msgid Babel matched in this merge, else the one the file already carried. An
+    entry the translator has reviewed (no longer fuzzy) loses it, as with msgmerge."""
+    found: pofiles.Previous = {}
+    for m in po:
+        if not m.id or not m.fuzzy:
+            continue
+        key = _key(m)
+        previous = getattr(m, "previous_id", None) or []
+        if previous:
+            old = previous[0] if isinstance(previous, (list, tuple)) else previous
+            if old and old != key[0]:
+                found[key] = (str(old), m.context)
+                continue
+        if key in kept:
+            found[key] = kept[key]
+    return found
 
 
 def _read_template(path: Path, lang: str, root: Path, out: list[Diagnostic]) -> Catalog | None:

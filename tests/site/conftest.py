@@ -33,6 +33,8 @@ from sitetools import (
     missing,
 )
 
+from tests.approvals import approve_all
+
 
 @pytest.fixture(scope="session")
 def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
@@ -46,6 +48,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     second.mkdir()
     (second / "incident.md").write_text(SECOND_INCIDENT, encoding="utf-8")
     (second / "20191116T1000.md").write_text(SECOND_UPDATE, encoding="utf-8")
+    approve_all(crisis)
     build(crisis, "2019-11-16T12:00")
     correct(crisis)
     return {"final": build(final, "2026-01-01T00:00"), "crisis": build(crisis, "2019-11-16T12:30")}

@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import NoReturn
 
 from publisher.cli import main
+from tests.approvals import approve_all
 from tests.needs import unavailable
+from tests.publishing import copy_example_config
 
 REPO = Path(__file__).resolve().parents[2]
 AXE = REPO / ".cache" / "node" / "node_modules" / "axe-core" / "axe.min.js"
@@ -44,6 +46,7 @@ def correct(project: Path) -> None:
     po = project / "locales" / "en" / "LC_MESSAGES" / "incidents" / f"{INCIDENT}.po"
     with po.open("a", encoding="utf-8") as f:
         f.write(f'\nmsgid "{CORRECTED_TO}"\nmsgstr "{CORRECTED_TO_EN}"\n')
+    approve_all(project)  # the correction is approved again before it goes out
 
 
 SECOND_INCIDENT = """---
@@ -70,7 +73,7 @@ def missing(what: str, how: str) -> NoReturn:
 
 def copy_example(dest: Path) -> Path:
     dest.mkdir(parents=True)
-    shutil.copy(REPO / "publisher.toml", dest / "publisher.toml")
+    copy_example_config(REPO / "publisher.toml", dest / "publisher.toml")
     for name in ("content", "locales", "templates"):
         if (REPO / name).exists():
             shutil.copytree(REPO / name, dest / name)

@@ -9,6 +9,7 @@ import pytest
 from sitetools import INCIDENT, build, copy_example
 
 from publisher import feeds
+from tests.approvals import approve_file
 
 NOW = "2026-01-01T00:00"
 
@@ -44,7 +45,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 ADDED = """---
 status: resolved
 publish_at: "2019-11-{day}T12:00"
-approved_by: Direction de la communication
 ---
 Point supplémentaire n°{day}.
 """
@@ -82,6 +82,7 @@ def test_a_new_update_leaves_full_archive_pages_untouched(project: Path) -> None
     before = {p.name: p.read_bytes() for p in (site / "fr").glob("feed*.xml")}
     incident = project / "content" / "incidents" / INCIDENT
     (incident / "20191123T1200.md").write_text(ADDED.format(day=23), encoding="utf-8")
+    approve_file(project, incident / "20191123T1200.md")
     site = build(project, NOW)
     after = {p.name: p.read_bytes() for p in (site / "fr").glob("feed*.xml")}
     assert set(after) == set(before)
@@ -90,6 +91,7 @@ def test_a_new_update_leaves_full_archive_pages_untouched(project: Path) -> None
         assert after[f"feed-archive-{n}.xml"] == before[f"feed-archive-{n}.xml"]
     # The eighth update fills a fourth page: only the newest archive gains a next link.
     (incident / "20191124T1200.md").write_text(ADDED.format(day=24), encoding="utf-8")
+    approve_file(project, incident / "20191124T1200.md")
     site = build(project, NOW)
     last = {p.name: p.read_bytes() for p in (site / "fr").glob("feed*.xml")}
     assert "feed-archive-4.xml" in last

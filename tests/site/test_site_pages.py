@@ -286,6 +286,9 @@ def test_a_crisis_of_forty_updates_stays_within_budget(tmp_path: Path) -> None:
             "- Standard : 02 32 88 89 90.\n",
             encoding="utf-8",
         )
+    from tests.approvals import approve_all
+
+    approve_all(project)
     site = build(project, "2019-12-12T00:00")
     css = (site / "style.css").stat().st_size
     for lang in LANGS:
