@@ -4,7 +4,8 @@
 
 Baseline (same run): rendering every update body once with markdown-it-py. Reported: the
 print notices rendered from nothing and from their cache (what every build after the
-first pays), the banner, and the correction archive's per-build check.
+first pays), the banner, the CAP 1.2 alert feed (every message and its Atom index, from
+nothing and from the render cache), and the correction archive's per-build check.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.corpus import generate  # noqa: E402
-from publisher import banner, corrections, printing  # noqa: E402
+from publisher import banner, cap, corrections, printing  # noqa: E402
+from publisher.cache import RenderCache  # noqa: E402
 from publisher.config import load_config  # noqa: E402
 from publisher.content import load_site  # noqa: E402
 from publisher.markup import parser  # noqa: E402
@@ -55,6 +57,13 @@ def main() -> None:
         cold, _ = timed(lambda: list(printing.pages(config, views, Renderer(config, notes))))
         warm, _ = timed(lambda: list(printing.pages(config, views, Renderer(config, notes))))
         flag, _ = timed(lambda: list(banner.pages(config, views, Renderer(config, notes))))
+        cached = Renderer(config, notes)
+        cached.cache = RenderCache(root / "render-cache", config)
+        for iv in views[config.source_lang]:
+            for lang in config.languages:
+                cached.cache.key(iv.incident, lang)
+        alerts, cap_pages = timed(lambda: list(cap.pages(config, views, cached)))
+        alerts_warm, _ = timed(lambda: list(cap.pages(config, views, cached)))
         print(f"corpus: {args.incidents} incidents x {args.updates} updates, 2 languages")
         print(f"baseline (markdown-it render of {len(bodies)} bodies, once): {baseline:.2f} s")
         for name, secs in (
@@ -63,6 +72,8 @@ def main() -> None:
             ("print notices: cold", cold),
             ("print notices: cached", warm),
             ("banner", flag),
+            (f"CAP: cold ({len(cap_pages) - 1} alerts)", alerts),
+            ("CAP: cached", alerts_warm),
         ):
             print(f"{name:24s} {secs:7.2f} s  = {secs / baseline:6.3f} x baseline")
     finally:

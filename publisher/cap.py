@@ -27,6 +27,7 @@ translation only when complete).
 
 from __future__ import annotations
 
+import hashlib
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from publisher import socialtext, urls
+from publisher import drill, socialtext, urls
 from publisher.config import CAP_CATEGORIES, Config
 from publisher.corrections import body_hash
 from publisher.fsutil import write_if_changed
@@ -170,6 +171,7 @@ class AlertWriter:
     def __init__(self, config: Config, views: dict[str, list[IncidentView]], renderer: Renderer) -> None:
         self.config = config
         self.drill = bool(config.drill)
+        self.notes: Corrections = renderer.corrections
         self.macros: dict[str, Any] = {
             lang: renderer.env(lang).get_template("web/macros.html").make_module({"page": ""})
             for lang in config.languages
@@ -214,7 +216,7 @@ class AlertWriter:
         _el(root, "scope", "Public")
         note = msg.note
         if self.drill:
-            note = ("EXERCICE — EXERCISE. " + note).strip()
+            note = (f"{drill.BANNER}. {note}").strip()
         if note:
             _el(root, "note", note)
         if msg.references:
@@ -238,7 +240,7 @@ class AlertWriter:
             label = self.label(lang, u.status)
             headline = f"{label} — {iv.title}"
             if self.drill:
-                headline = f"[EXERCICE] {headline}"
+                headline = drill.POST_PREFIX + headline
             _el(info, "headline", headline)
             page = self.url(urls.update(lang, u.incident_id, u.stem))
             _el(info, "description", socialtext.to_text(view.markdown, page))
@@ -269,39 +271,82 @@ class AlertWriter:
         iv = next(iter(per_lang.values()), None)
         return iv.incident.impact if iv is not None else "none"
 
-    def index(self, items: list[tuple[Message, IncidentView]]) -> bytes:
+    def entry(self, msg: Message, iv: IncidentView) -> str:
+        """The message's <entry> in cap/index.atom."""
+        lang = self.config.source_lang
+        entry = ET.Element("entry")
+        href = self.url(message_path(msg.identifier))
+        _el(entry, "id", href)
+        label = self.label(lang, msg.update.status)
+        prefix = drill.POST_PREFIX if self.drill else ""
+        _el(entry, "title", f"{prefix}{label} — {iv.title}")
+        _el(entry, "updated", iso_utc(msg.sent))
+        _el(entry, "published", iso_utc(msg.sent))
+        _el(entry, "link", rel="alternate", type=MEDIA_TYPE, href=href)
+        page = self.url(urls.update(lang, msg.update.incident_id, msg.update.stem))
+        _el(entry, "link", rel="related", type="text/html", href=page)
+        _el(entry, "category", term=msg.msg_type)
+        ET.indent(entry, level=1)
+        return f"  {ET.tostring(entry, encoding='unicode')}\n"
+
+    def index(self, written: list[Written]) -> bytes:
         config = self.config
         lang = config.source_lang
-        title, title_lang = config.site_title_for(lang)
+        title, _title_lang = config.site_title_for(lang)
         feed = ET.Element("feed", {"xmlns": ATOM_NS, "{http://www.w3.org/XML/1998/namespace}lang": lang})
         _el(feed, "id", self.url(INDEX))
-        feed_title = "CAP — " + title + (" — EXERCICE — EXERCISE" if self.drill else "")
+        feed_title = (drill.POST_PREFIX if self.drill else "") + "CAP — " + title
         _el(feed, "title", feed_title)
         _el(feed, "link", rel="self", type="application/atom+xml", href=self.url(INDEX))
         _el(feed, "link", rel="alternate", type="text/html", href=self.url(urls.home(lang)))
         author = _el(feed, "author")
         _el(author, "name", config.organisation or title)
         _el(feed, "generator", "publisher")
-        ordered = sorted(items, key=lambda item: (item[0].sent, item[0].identifier), reverse=True)
-        newest = ordered[0][0].sent if ordered else datetime.fromtimestamp(0).astimezone()
+        ordered = sorted(written, key=lambda w: (w.sent, w.identifier), reverse=True)
+        newest = ordered[0].sent if ordered else datetime.fromtimestamp(0).astimezone()
         _el(feed, "updated", iso_utc(newest))
-        for msg, iv in ordered:
-            entry = _el(feed, "entry")
-            href = self.url(message_path(msg.identifier))
-            _el(entry, "id", href)
-            label = self.label(lang, msg.update.status)
-            prefix = "[EXERCICE] " if self.drill else ""
-            _el(entry, "title", f"{prefix}{label} — {iv.title}")
-            _el(entry, "updated", iso_utc(msg.sent))
-            _el(entry, "published", iso_utc(msg.sent))
-            _el(entry, "link", rel="alternate", type=MEDIA_TYPE, href=href)
-            page = self.url(urls.update(lang, msg.update.incident_id, msg.update.stem))
-            _el(entry, "link", rel="related", type="text/html", href=page)
-            _el(entry, "category", term=msg.msg_type)
         ET.indent(feed)
-        return (
-            '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
-        ).encode()
+        head = ET.tostring(feed, encoding="unicode")
+        assert head.endswith("</feed>")
+        # Entries are serialized once per incident (and cached with it): the index is their
+        # concatenation under this header, as the Atom feeds are (publisher/feeds.py).
+        body = "".join(w.entry for w in ordered)
+        return f'<?xml version="1.0" encoding="utf-8"?>\n{head[: -len("</feed>")]}{body}</feed>\n'.encode()
+
+    def incident(self, iv: IncidentView, cache: Any) -> tuple[list[Written], list[str]]:
+        """The incident's current messages, written, and the identifiers of its superseded
+        ones; from the render cache when none of its languages changed."""
+        iid = iv.incident.id
+        keys = [cache.keys.get((lang, iid)) for lang in self.config.languages] if cache is not None else []
+        combined = hashlib.sha256("\0".join(keys).encode()).hexdigest() if keys and all(keys) else None
+        if combined:
+            hit = cache.get(keys[0], "cap")
+            if isinstance(hit, tuple) and len(hit) == 3 and hit[0] == combined:
+                return hit[1], hit[2]
+        written: list[Written] = []
+        superseded: list[str] = []
+        keep = self.notes.publishing  # a dry run or the preview writes nothing
+        for msg in messages(self.config, iv, self.notes):
+            if not msg.current:
+                superseded.append(msg.identifier)
+                continue
+            data = self.alert(msg)
+            if keep:
+                write_if_changed(store(self.config) / f"{msg.identifier}.xml", data)
+            written.append(Written(msg.identifier, msg.sent, data, self.entry(msg, iv)))
+        if combined:
+            cache.put(keys[0], "cap", (combined, written, superseded))
+        return written, superseded
+
+
+@dataclass(frozen=True)
+class Written:
+    """A current message, serialized: the <alert> document and its index entry."""
+
+    identifier: str
+    sent: datetime
+    data: bytes
+    entry: str
 
 
 def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -321,17 +366,15 @@ def pages(config: Config, views: dict[str, list[IncidentView]], renderer: Render
     """Build hook: the current message of every due update, the superseded ones that were
     published, and the Atom index of the current ones."""
     writer = AlertWriter(config, views, renderer)
-    keep = renderer.corrections.publishing  # a dry run or the preview writes nothing
-    items: list[tuple[Message, IncidentView]] = []
+    cache = getattr(renderer, "cache", None)
+    everything: list[Written] = []
     for iv in views.get(config.source_lang, []):
-        for msg in messages(config, iv, renderer.corrections):
-            kept = store(config) / f"{msg.identifier}.xml"
-            if msg.current:
-                items.append((msg, iv))
-                data = writer.alert(msg)
-                if keep:
-                    write_if_changed(kept, data)
-                yield Page(message_path(msg.identifier), data)
-            elif kept.is_file():
-                yield Page(message_path(msg.identifier), kept.read_bytes())
-    yield Page(INDEX, writer.index(items))
+        written, superseded = writer.incident(iv, cache)
+        everything.extend(written)
+        for w in written:
+            yield Page(message_path(w.identifier), w.data)
+        for identifier in superseded:
+            kept = store(config) / f"{identifier}.xml"
+            if kept.is_file():
+                yield Page(message_path(identifier), kept.read_bytes())
+    yield Page(INDEX, writer.index(everything))

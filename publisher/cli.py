@@ -48,7 +48,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("publisher.commands.status", "what is published where, pending, failing or held"),
     "rollback": ("publisher.commands.rollback", "put the website back to its previous release"),
     "i18n": ("publisher.commands.i18n", "translators: extract, update, compile catalogs; stats"),
+    "drill": ("", "rehearse: `publisher drill publish …` on a separate site, ledger and accounts"),
 }
+# What a drill can run (the others do not publish anything, or belong to translators).
+DRILL_COMMANDS = ("build", "check", "publish", "status", "rollback")
 
 
 EPILOG = (
@@ -82,6 +85,11 @@ def parser() -> argparse.ArgumentParser:
         metavar="LANG",
         help="language of publisher's own messages: en or fr (default: from LC_ALL, LC_MESSAGES, LANG)",
     )
+    p.add_argument(
+        "--drill",
+        action="store_true",
+        help="rehearse: separate site, state, ledger and accounts, every artifact marked EXERCICE",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for name, (_module, help_text) in COMMANDS.items():
         sub.add_parser(name, help=help_text, add_help=False)
@@ -94,8 +102,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     install(language(_lang_option(argv)))
     top = parser()
     args, rest = top.parse_known_args(argv)
+    if args.command == "drill":
+        args.drill = True
+        args.command = rest.pop(0) if rest and not rest[0].startswith("-") else None
     if args.command is None:
         top.print_help()
+        return 2
+    if args.drill and args.command not in DRILL_COMMANDS:
+        print(
+            f"publisher: `{args.command}` has no drill mode; a drill runs: {', '.join(DRILL_COMMANDS)}",
+            file=sys.stderr,
+        )
         return 2
     module = importlib.import_module(COMMANDS[args.command][0])
     cmd = argparse.ArgumentParser(prog=f"publisher {args.command}", description=COMMANDS[args.command][1])
@@ -104,6 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = cmd.parse_args(rest)
     options.project = args.project
     errors.DEBUG = args.debug
+    options.drill = args.drill
     try:
         return int(module.run(options))
     except PublisherError as exc:  # the one place an error becomes a line and an exit code

@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from publisher import drill as drills
 from publisher import lintwords
 from publisher.channels import channel_type
 from publisher.cli_text import Text
@@ -114,6 +115,14 @@ SCHEMA: dict[str, dict[str, Option]] = {
     ),
     "print": by_name(
         Option("phones", list, [], "extra numbers printed on the A4 notice"),
+    ),
+    # Drill mode (`publisher drill …`, publisher/drill.py): a rehearsal with its own site,
+    # state and ledger; social channels on the accounts named in [drill.channels.<name>].
+    "drill": by_name(
+        Option("output", str, "drill/public", "where a drill builds its site (never the live one)"),
+        Option("state", str, "drill/.publisher", "a drill's own ledger, lock and caches"),
+        Option("outbox", str, "drill/outbox", "where a drill's posts wait when no drill account is named"),
+        Option("base_url", str, "", "address of the drill's site in posts and feeds ('' = [site] base_url)"),
     ),
     # The CAP 1.2 alert feed (publisher/cap.py, docs/cap.md), written by every build.
     "cap": by_name(
@@ -261,6 +270,11 @@ class Config:
             return "", lang
         text, text_lang = self.localized("contacts", "hours", lang)
         return str(text), text_lang
+
+    # [drill.channels.<name>] as written, and the line of each table ("" = [drill]), for
+    # publisher.rehearsal, which builds the drill's config from them.
+    drill_channels: Mapping[str, Any] = field(default_factory=dict)
+    drill_lines: Mapping[str, int] = field(default_factory=dict)
 
     def get(self, section: str, key: str) -> Any:
         """Untyped, for project templates written against it; code uses the accessors below."""
@@ -415,7 +429,9 @@ def line_of(text: str, section: str, key: str | None = None) -> int:
 
 
 def load_config(root: Path, path: Path | None = None) -> Config:
-    """Read and validate the project's config; defaults when the file is absent."""
+    """Read and validate the project's config; defaults when the file is absent.
+
+    A drill's config is made from this one by :func:`publisher.rehearsal.rehearsal`."""
     root = root.resolve()
     path = path or root / CONFIG_NAME
     shown = display_path(path, root)
@@ -439,6 +455,7 @@ def load_config(root: Path, path: Path | None = None) -> Config:
             ) from exc
     problems: list[Diagnostic] = []
     raw: dict[str, dict[str, Any]] = {}
+    drill_tables = drills.tables(data)
     sections = tuple(SCHEMA) + ("channels", "people", "services")
     for section in data:
         if section not in sections:
@@ -554,9 +571,76 @@ def load_config(root: Path, path: Path | None = None) -> Config:
     services = _services(data.get("services", {}), languages, text, shown, problems)
     if not problems:
         _check_targets(root, raw, channels, text, shown, problems)
+    config = Config(
+        root=root, path=path, raw=raw, channels=channels, people=People(people), services=services
+    )
+    problems.extend(_check_drill(config, drill_tables, text, shown))
     if problems:
         raise ConfigError(problems)
-    return Config(root=root, path=path, raw=raw, channels=channels, people=People(people), services=services)
+    lines = {name: line_of(text, f"drill.channels.{name}") for name in drill_tables}
+    return replace(config, drill_channels=drill_tables, drill_lines={"": line_of(text, "drill"), **lines})
+
+
+def _check_drill(config: Config, given: Any, text: str, shown: str) -> list[Diagnostic]:
+    """[drill] and its [drill.channels.*] tables (checked on every load: a broken drill
+    table is found by `publisher check`, not on the day of the exercise)."""
+    problems: list[Diagnostic] = []
+    live = {"output": config.dir("output"), "state": config.dir("state")}
+    for key in ("output", "state"):
+        mine = (config.root / str(config.get("drill", key))).resolve()
+        for name, other in live.items():
+            if mine == other or other in mine.parents or mine in other.parents:
+                where = (
+                    "the live site ([paths] output)" if name == "output" else "the live state ([paths] state)"
+                )
+                problems.append(
+                    Diagnostic(
+                        shown,
+                        line_of(text, "drill", key),
+                        f"[drill] {key} must differ from {where}: a drill never writes there",
+                        f'e.g. {key} = "drill/{"public" if key == "output" else ".publisher"}"',
+                    )
+                )
+    if not isinstance(given, dict):
+        problems.append(
+            Diagnostic(
+                shown,
+                line_of(text, "drill"),
+                "[drill] channels must hold tables like [drill.channels.bluesky]",
+                "",
+            )
+        )
+        return problems
+    for name, options in given.items():
+        line = line_of(text, f"drill.channels.{name}")
+        live_channel = config.channel(name)
+        if live_channel is None:
+            problems.append(
+                Diagnostic(
+                    shown,
+                    line,
+                    f"[drill.channels.{name}] names no channel: a drill rehearses the channels of [channels]",
+                    f"name one of: {', '.join(c.name for c in config.channels) or '(none configured)'}",
+                )
+            )
+            continue
+        if not isinstance(options, dict):
+            problems.append(Diagnostic(shown, line, f"drill.channels.{name} must be a table", ""))
+            continue
+        try:
+            cls = channel_type(live_channel.type)
+        except Exception:
+            continue  # already reported for [channels.<name>]
+        for key, message, hint in cls.validate_options(options):
+            problems.append(
+                Diagnostic(
+                    shown,
+                    line_of(text, f"drill.channels.{name}", key),
+                    f"[drill.channels.{name}] {message}",
+                    hint,
+                )
+            )
+    return problems
 
 
 def _read_text(path: Path, root: Path, shown: str) -> str:

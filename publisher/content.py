@@ -266,7 +266,10 @@ class _FileReader:
             return ()
         for item in items:
             self.check_links(item, f.line)
-        return tuple(Instruction(item.strip(), f.line) for item in items if item.strip())
+        lines = f.item_lines if len(f.item_lines) == len(items) else (f.line,) * len(items)
+        return tuple(
+            Instruction(item.strip(), line) for item, line in zip(items, lines, strict=True) if item.strip()
+        )
 
     def time(self, doc: frontmatter.Document, key: str, required: bool = False) -> datetime | None:
         value = self.text(doc, key, required)

@@ -50,7 +50,7 @@ class Diagnostic:
     line: int
     message: str
     hint: str = ""
-    severity: str = "error"  # "error" | "warning"
+    severity: str = "error"  # "error" | "warning" | "note" (what will happen; nothing wrong)
     # An exception caught at the per-file boundary (a bug, not the file's fault): never cached,
     # so the next run (or `--debug`) tries the file again.
     internal: bool = False

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from publisher import urls
+from publisher import drill, urls
 from publisher.config import Config
 from publisher.i18n.catalogs import ui_translations
 from publisher.localize import IncidentView, UpdateView
@@ -103,6 +103,8 @@ class FeedWriter:
         if archived:
             root.set("xmlns:fh", FEED_HISTORY)
         _el(root, "id", self.url(path))
+        if self.config.drill:
+            title = drill.POST_PREFIX + title
         title_el = _el(root, "title", title)
         if title_lang != self.lang:
             title_el.set(XML_LANG, title_lang)

@@ -30,6 +30,7 @@ FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class Field:
     value: str | list[str] | Mapping | None
     line: int  # 1-based line in the file
+    item_lines: tuple[int, ...] = ()  # a list's items: the line of each (`check` names it)
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,7 @@ def parse(text: str, path: str) -> Document | list[Diagnostic]:
                 )
             )
             continue
+        item_lines: tuple[int, ...] = ()
         if isinstance(value_node, yaml.ScalarNode):
             # A plain scalar's style is None from PyYAML's parser, "" from libyaml's.
             is_null = value_node.tag.endswith(":null") and not value_node.style
@@ -157,6 +159,7 @@ def parse(text: str, path: str) -> Document | list[Diagnostic]:
             isinstance(v, yaml.ScalarNode) for v in value_node.value
         ):
             value = [str(v.value) for v in value_node.value]
+            item_lines = tuple(front_line + v.start_mark.line for v in value_node.value)
         elif isinstance(value_node, yaml.MappingNode) and (found := _mapping(value_node, front_line)):
             value = found
         else:
@@ -169,7 +172,7 @@ def parse(text: str, path: str) -> Document | list[Diagnostic]:
                 )
             )
             continue
-        fields[key] = Field(value, line)
+        fields[key] = Field(value, line, item_lines)
     return problems or Document(fields, body, body_line, 1)
 
 

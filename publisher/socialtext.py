@@ -248,6 +248,7 @@ class Fitted:
     limit: int
     shortened: bool  # part of the body was left to the website
     compact: bool  # the "next update" line was left out too
+    kept: int = 0  # how much of the body the text carries (as `measure` counts it)
 
     @property
     def fits(self) -> bool:
@@ -316,8 +317,9 @@ def fit(
     """
 
     def attempt(kept: Sequence[Unit], shortened: bool, compact: bool) -> Fitted:
-        text = render(_blocks_of(kept), shortened, compact)
-        return Fitted(text, measure(text), limit, shortened, compact)
+        blocks = _blocks_of(kept)
+        text = render(blocks, shortened, compact)
+        return Fitted(text, measure(text), limit, shortened, compact, measure("\n\n".join(blocks)))
 
     whole = attempt(body, False, False)
     if whole.fits:

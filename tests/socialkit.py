@@ -20,15 +20,28 @@ FIRST = f"{INCIDENT}/20191115T2130"
 END = datetime(2019, 11, 23, tzinfo=UTC)  # every example update is due
 FB_TOKEN = "EAAB-fb-secret-Zq8x1"  # unique markers: asserted absent from every output
 MA_TOKEN = "masto-secret-Vb72kQ"
+BS_PASSWORD = "bsky-secret-7hq2-x9lm"
 
 
-def configure(project: Path, *, facebook: str = "", mastodon: str = "") -> None:
+def bsky_options(service: str, **extra: Any) -> str:
+    lines = [
+        'handle = "chu-exemple.bsky.social"',
+        f'service = "{service}"',
+        'password_env = "TEST_BS_PASSWORD"',
+    ]
+    lines += ["timeout = 2"] + [f"{k} = {v!r}".replace("'", '"') for k, v in extra.items()]
+    return "\n".join(lines)
+
+
+def configure(project: Path, *, facebook: str = "", mastodon: str = "", bluesky: str = "") -> None:
     """Append [channels.*] tables (TOML bodies given) to the project's publisher.toml."""
     text = (project / "publisher.toml").read_text(encoding="utf-8")
     if facebook:
         text += f"\n[channels.facebook]\n{facebook}\n"
     if mastodon:
         text += f"\n[channels.mastodon]\n{mastodon}\n"
+    if bluesky:
+        text += f"\n[channels.bluesky]\n{bluesky}\n"
     (project / "publisher.toml").write_text(text, encoding="utf-8")
 
 

@@ -24,8 +24,9 @@ def test_warm_build_renders_nothing_and_matches_a_cold_build(example: Path) -> N
     build_now(example)
     cache_dir = example / ".publisher/cache/render"
     entries = sorted(p.name for p in cache_dir.iterdir())
-    # view, pages, page digests and Atom entries for fr and en, and the incident's JSON
-    assert len(entries) == 9, entries
+    # view, pages, page digests and Atom entries for fr and en, the incident's JSON document
+    # and its CAP messages
+    assert len(entries) == 10, entries
     warm = build_now(example)
     cold = build_now(example, output=example / "cold", use_cache=False)
     a = {p.relative_to(warm.output): p.read_bytes() for p in warm.output.rglob("*.html")}

@@ -99,6 +99,7 @@ class FacebookChannel(SocialChannel):
         *COMMON_OPTIONS,
     )
     url_length: ClassVar[int | None] = None  # Facebook counts a URL as written
+    ACCOUNT_OPTIONS: ClassVar[tuple[str, ...]] = ("token_env", "page_id", "base_url")
 
     @classmethod
     def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str, str]]:

@@ -92,6 +92,7 @@ class MastodonChannel(SocialChannel):
     )
 
     url_length: ClassVar[int | None] = DEFAULT_URL_LENGTH
+    ACCOUNT_OPTIONS: ClassVar[tuple[str, ...]] = ("token_env", "instance")
 
     @classmethod
     def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str, str]]:

@@ -32,7 +32,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from publisher import socialtext, urls
+from publisher import drill, socialtext, urls
 from publisher.channels.base import (
     Channel,
     ChannelKind,
@@ -75,6 +75,7 @@ class Composed:
     limit: int
     shortened: bool  # part of the body only, the full statement linked
     compact: bool = False  # the next-update line left out too
+    kept: int = 0  # characters of the body kept (0: the whole body left to the website)
 
     @property
     def too_long(self) -> bool:
@@ -104,7 +105,7 @@ class SocialChannel(Channel, ABC):
     """Base of the Facebook and Mastodon channels (see the module docstring)."""
 
     kind: ClassVar[ChannelKind] = "social"
-    can_edit: ClassVar[bool] = True  # both networks edit a post in place (corrections)
+    can_edit: ClassVar[bool] = True  # Facebook and Mastodon edit a post in place; Bluesky cannot
     can_reply: ClassVar[bool] = True
     type_name: ClassVar[str] = "social"
     OPTIONS: ClassVar[tuple[Option, ...]] = COMMON_OPTIONS
@@ -124,6 +125,15 @@ class SocialChannel(Channel, ABC):
 
     def raise_if_blocked(self) -> None:
         self._stop.raise_if_stopped()
+
+    # Options naming the account and its credentials: a drill removes them (so the posts go
+    # to the outbox) unless [drill.channels.<name>] names a drill account.
+    ACCOUNT_OPTIONS: ClassVar[tuple[str, ...]] = ("token_env",)
+
+    @classmethod
+    def without_account(cls, options: Mapping[str, Any], outbox: str) -> dict[str, Any]:
+        kept = {k: v for k, v in options.items() if k not in cls.ACCOUNT_OPTIONS}
+        return {**kept, "outbox": outbox}
 
     # -- options -----------------------------------------------------------------------------
     @classmethod
@@ -184,9 +194,15 @@ class SocialChannel(Channel, ABC):
         shortened: bool,
         compact: bool = False,
         retracted_by: Update | None = None,
+        reply: bool = False,
+        leave_out: frozenset[str] = frozenset(),
     ) -> str:
+        """`leave_out` names the essentials ("what_to_do", "contacts") a thread carries in
+        its replies instead (Bluesky): never left out of a post that has no reply."""
         lang = view.lang
-        return tidy(
+        # A rehearsal says so first, in every post (inside what fitting measures).
+        prefix = drill.POST_PREFIX if self.project.drill else ""
+        return prefix + tidy(
             self.renderer().render(
                 "social/post.txt",
                 lang,
@@ -197,10 +213,11 @@ class SocialChannel(Channel, ABC):
                 body="\n\n".join(blocks),
                 shortened=shortened,
                 fallback=view.is_fallback,
-                compact=compact,
+                compact=compact or reply,
+                reply=reply,
                 url=self.page_url(lang, view.update),
-                what_to_do=self.what_to_do(iv),
-                contacts=self.project.contacts(lang),
+                what_to_do=[] if "what_to_do" in leave_out else self.what_to_do(iv),
+                contacts=[] if "contacts" in leave_out else self.project.contacts(lang),
                 retracted_at=retracted_by.publish_at if retracted_by else None,
                 new_url=self.page_url(lang, retracted_by) if retracted_by else "",
             )
@@ -219,8 +236,17 @@ class SocialChannel(Channel, ABC):
                 numbers.extend(unit.tel)
         return numbers
 
-    def compose(self, iv: IncidentView, view: UpdateView, retracted_by: Update | None = None) -> Composed:
-        """The post for one update in one language, fitted to the limit when allowed.
+    def compose(
+        self,
+        iv: IncidentView,
+        view: UpdateView,
+        retracted_by: Update | None = None,
+        reply: bool = False,
+        leave_out: frozenset[str] = frozenset(),
+    ) -> Composed:
+        """The post for one update in one language, fitted to the limit when allowed. A `reply`
+        goes under the original post (a network that cannot edit): no title, no next update.
+        `leave_out`: essentials the replies of a thread carry instead (see _post_text).
 
         What every post keeps is rendered around the body; the body is fitted by
         :func:`publisher.socialtext.fit`, the one fitting rule of every network.
@@ -229,7 +255,7 @@ class SocialChannel(Channel, ABC):
         body = socialtext.units(view.markdown, self.page_url(lang, view.update))
 
         def render(blocks: Sequence[str], shortened: bool, compact: bool) -> str:
-            return self._post_text(iv, view, blocks, shortened, compact, retracted_by)
+            return self._post_text(iv, view, blocks, shortened, compact, retracted_by, reply, leave_out)
 
         limit = self.limit()
         if str(self.options.get("overflow", "error")) != "lead":
@@ -238,9 +264,9 @@ class SocialChannel(Channel, ABC):
                 False,
                 False,
             )
-            return Composed(text, self.measure(text), limit, False)
+            return Composed(text, self.measure(text), limit, False, kept=self.measure(view.markdown))
         fitted = socialtext.fit(render, body, limit, self.measure, self.known_numbers(iv, lang))
-        return Composed(fitted.text, fitted.length, limit, fitted.shortened, fitted.compact)
+        return Composed(fitted.text, fitted.length, limit, fitted.shortened, fitted.compact, fitted.kept)
 
     def essential_lines(self, iv: IncidentView, view: UpdateView) -> list[tuple[str, str, int, str]]:
         """(text, path, line, what) of each line every post of this update must keep: what
@@ -362,6 +388,8 @@ class SocialChannel(Channel, ABC):
             # Fitting already left out all the body it may: what is left must all stay (status,
             # title, notices, what to do, whom to call, phone lines, link). Name the longest.
             lines = self.essential_lines(*views) if views else []
+            # the lines this post carries (a thread's replies each carry some of them)
+            lines = [e for e in lines if normalized(e[0]) in normalized(c.text)] or lines
             if lines:
                 text, path, line, what = max(lines, key=lambda e: self.measure(e[0]))
                 hint = (
@@ -395,23 +423,30 @@ class SocialChannel(Channel, ABC):
             )
 
     # -- outbox ------------------------------------------------------------------------------
-    def to_outbox(self, delivery: Delivery, text: str, previous: Receipt | None) -> Receipt:
-        """Write a paste-ready post (or its edited text) for a person to publish by hand."""
+    def to_outbox(self, delivery: Delivery, text: str, previous: Receipt | None, part: int = 1) -> Receipt:
+        """Write a paste-ready post (or its edited text) for a person to publish by hand;
+        `part` 2, 3... of a thread are replies to part 1 (`<stem>.txt`)."""
         folder = (self.project.root / str(self.options["outbox"]) / self.name).resolve()
         folder.mkdir(parents=True, exist_ok=True)
         stem = (delivery.update_id or delivery.key).replace("/", "_")
         if delivery.lang:
             stem += f".{delivery.lang}"
+        first = f"{stem}.txt"
+        if part > 1:
+            stem += f".part{part}"
         if previous is not None:
             stem += f".edit-{delivery.content_hash[:8]}"
         path = folder / f"{stem}.txt"
         write_atomic(path, (text + "\n").encode())
         shown = os.path.relpath(path, self.project.root)
-        action = (
-            "replace the text of the post made for it with this file"
-            if previous
-            else "post this file by hand"
-        )
+        if part > 1:
+            action = f"post this file as a reply to the first post of its thread ({first})"
+        elif previous is None:
+            action = "post this file by hand"
+        elif self.can_edit:
+            action = "replace the text of the post made for it with this file"
+        else:  # Bluesky: a changed post is a reply to the original one
+            action = "post this file as a reply to the post made for it"
         # The url is the file: the job's log line then says where the post waits.
         return Receipt(
             f"{OUTBOX_PREFIX}{shown}", shown, {"outbox": shown, "why": self.why_outbox(), "todo": action}

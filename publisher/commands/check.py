@@ -20,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
     diagnostics = run_checks(config, result, resolve_now(config, args.now))
     report(diagnostics)
     errors = sum(1 for d in diagnostics if d.severity == "error")
-    warnings = len(diagnostics) - errors
+    warnings = sum(1 for d in diagnostics if d.severity == "warning")
     updates = sum(len(i.updates) for i in result.site.incidents)
     print(
         say(

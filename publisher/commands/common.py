@@ -15,12 +15,19 @@ from pathlib import Path
 from publisher.cli_text import Text
 from publisher.config import Config, load_config
 from publisher.content import LoadResult, load_site
+from publisher.drill import summary
 from publisher.errors import Diagnostic, PublisherError, UsageError
+from publisher.rehearsal import rehearsal
 from publisher.timeutil import LocalTimeError, parse_local, utc_now
 
 
 def project(args: argparse.Namespace) -> Config:
-    return load_config(args.project)
+    drill = bool(getattr(args, "drill", False))
+    config = load_config(args.project)
+    if drill:
+        config = rehearsal(config)
+        print(f"publisher: {summary(config)}", file=sys.stderr)
+    return config
 
 
 def load(config: Config, use_cache: bool = False, catalogs: bool = False) -> LoadResult:
