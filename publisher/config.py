@@ -597,8 +597,16 @@ def _check_drill(config: Config, given: Any, text: str, shown: str) -> list[Diag
                     Diagnostic(
                         shown,
                         line_of(text, "drill", key),
-                        f"[drill] {key} must differ from {where}: a drill never writes there",
-                        f'e.g. {key} = "drill/{"public" if key == "output" else ".publisher"}"',
+                        Text(
+                            "[drill] {key} must differ from {where}: a drill never writes there",
+                            key=key,
+                            where=where,
+                        ),
+                        Text(
+                            'e.g. {key} = "drill/{directory}"',
+                            key=key,
+                            directory="public" if key == "output" else ".publisher",
+                        ),
                     )
                 )
     if not isinstance(given, dict):
@@ -606,7 +614,7 @@ def _check_drill(config: Config, given: Any, text: str, shown: str) -> list[Diag
             Diagnostic(
                 shown,
                 line_of(text, "drill"),
-                "[drill] channels must hold tables like [drill.channels.bluesky]",
+                Text("[drill] channels must hold tables like [drill.channels.bluesky]"),
                 "",
             )
         )
@@ -619,13 +627,22 @@ def _check_drill(config: Config, given: Any, text: str, shown: str) -> list[Diag
                 Diagnostic(
                     shown,
                     line,
-                    f"[drill.channels.{name}] names no channel: a drill rehearses the channels of [channels]",
-                    f"name one of: {', '.join(c.name for c in config.channels) or '(none configured)'}",
+                    Text(
+                        "[drill.channels.{name}] names no channel: a drill rehearses the channels of "
+                        "[channels]",
+                        name=name,
+                    ),
+                    Text(
+                        "name one of: {names}",
+                        names=", ".join(c.name for c in config.channels) or "(none configured)",
+                    ),
                 )
             )
             continue
         if not isinstance(options, dict):
-            problems.append(Diagnostic(shown, line, f"drill.channels.{name} must be a table", ""))
+            problems.append(
+                Diagnostic(shown, line, Text("drill.channels.{name} must be a table", name=name), "")
+            )
             continue
         try:
             cls = channel_type(live_channel.type)
@@ -636,7 +653,7 @@ def _check_drill(config: Config, given: Any, text: str, shown: str) -> list[Diag
                 Diagnostic(
                     shown,
                     line_of(text, f"drill.channels.{name}", key),
-                    f"[drill.channels.{name}] {message}",
+                    Text("[drill.channels.{name}] {message}", name=name, message=message),
                     hint,
                 )
             )

@@ -39,7 +39,7 @@ from typing import TypeVar
 
 from publisher.cli_text import Text, mark
 
-SEVERITIES = (mark("error"), mark("warning"))  # Diagnostic.severity, said through say()
+SEVERITIES = (mark("error"), mark("warning"), mark("note"))  # Diagnostic.severity, said through say()
 
 T = TypeVar("T")
 

@@ -103,6 +103,8 @@ def parser_msgids() -> set[str]:
     cli_text.install("en")
     walk(cli.parser())
     for name, (module, help_text) in cli.COMMANDS.items():
+        if not module:  # `drill` only sets a flag, then runs another command (cli.py)
+            continue
         p = argparse.ArgumentParser(prog=f"publisher {name}", description=help_text)
         importlib.import_module(module).register(p)
         walk(p)

@@ -48,6 +48,7 @@ from publisher.channels.social import (
     normalized,
     tidy,
 )
+from publisher.cli_text import Text
 from publisher.errors import Diagnostic
 from publisher.localize import IncidentView, UpdateView
 from publisher.model import Update
@@ -361,18 +362,28 @@ class BlueskyChannel(SocialChannel):
                 again = Planned(planned.delivery, planned.update, p.as_reply, planned.views)
                 found.append(self.too_long_diagnostic(again, planned.views))
             if p.number == 1 and p.thread.parts > 1:
-                moved = " and ".join(
-                    {"contacts": "whom to call ([contacts])", "what_to_do": "what to do"}[m]
-                    for m in MOVABLE
-                    if m in p.thread.moved
+                parts = tuple(m for m in MOVABLE if m in p.thread.moved)
+                moved = (
+                    Text("whom to call ([contacts]) and what to do")
+                    if len(parts) > 1
+                    else Text("whom to call ([contacts])")
+                    if parts == ("contacts",)
+                    else Text("what to do")
                 )
                 found.append(
                     Diagnostic(
                         update.path,
                         update.body_line,
-                        f"{self.name}: update {update.id} ({lang}) will be a "
-                        f"thread of {p.thread.parts} posts: {moved} in the replies under the first "
-                        f"(one post is at most {self.limit()} characters)",
+                        Text(
+                            "{name}: update {update} ({lang}) will be a thread of {parts} posts: {moved} "
+                            "in the replies under the first (one post is at most {limit} characters)",
+                            name=self.name,
+                            update=update.id,
+                            lang=lang,
+                            parts=p.thread.parts,
+                            moved=moved,
+                            limit=self.limit(),
+                        ),
                         severity="note",
                     )
                 )
@@ -386,9 +397,16 @@ class BlueskyChannel(SocialChannel):
                         Diagnostic(
                             update.path,
                             update.body_line,
-                            f"{self.name}: the post for update {update.id} ({lang}) is "
-                            f"{size} bytes, over Bluesky's limit of {MAX_BYTES}",
-                            "shorten the text (emoji and accented letters take several bytes each)",
+                            Text(
+                                "{name}: the post for update {update} ({lang}) is {size} bytes, over "
+                                "Bluesky's limit of {limit}",
+                                name=self.name,
+                                update=update.id,
+                                lang=lang,
+                                size=size,
+                                limit=MAX_BYTES,
+                            ),
+                            Text("shorten the text (emoji and accented letters take several bytes each)"),
                         )
                     )
                     break
