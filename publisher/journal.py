@@ -15,10 +15,12 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from publisher.config import Config
 from publisher.ledger import Ledger, iso, open_readonly, parse_iso, wall_clock
+
+T = TypeVar("T")
 
 JOB = "publisher publish"  # the actor of what the scheduled job does
 
@@ -127,22 +129,26 @@ def approved_copy(ledger: Ledger, update_id: str, text_hash: str) -> Mapping[str
     return None
 
 
+def _read_journal(config: Config, read: Callable[[Ledger], T]) -> T | None:
+    """`read(ledger)` on the ledger opened read-only for one lookup, or None when there is no
+    ledger, it cannot be opened, or it predates the journal (migration 4)."""
+    try:
+        ledger = open_readonly(config.ledger_path)
+    except Exception:
+        return None
+    if ledger is None:
+        return None
+    try:
+        return read(ledger) if ledger.version >= 4 else None
+    finally:
+        ledger.close()
+
+
 def copy_lookup(config: Config) -> Callable[[str, str], Mapping[str, Any] | None]:
     """approved_copy() for approval.Approvals, opening the ledger only when asked."""
 
     def lookup(update_id: str, text_hash: str) -> Mapping[str, Any] | None:
-        try:
-            ledger = open_readonly(config.ledger_path)
-        except Exception:
-            return None
-        if ledger is None:
-            return None
-        try:
-            if ledger.version < 4:
-                return None
-            return approved_copy(ledger, update_id, text_hash)
-        finally:
-            ledger.close()
+        return _read_journal(config, lambda ledger: approved_copy(ledger, update_id, text_hash))
 
     return lookup
 
@@ -165,16 +171,7 @@ def published_lookup(config: Config) -> Callable[[str], tuple[str, Mapping[str, 
     update breaking a publication rule)."""
 
     def lookup(update_id: str) -> tuple[str, Mapping[str, Any]] | None:
-        try:
-            ledger = open_readonly(config.ledger_path)
-        except Exception:
-            return None
-        if ledger is None:
-            return None
-        try:
-            return published_copy(ledger, update_id) if ledger.version >= 4 else None
-        finally:
-            ledger.close()
+        return _read_journal(config, lambda ledger: published_copy(ledger, update_id))
 
     return lookup
 
